@@ -1,0 +1,159 @@
+// Package bot is the channel-neutral vocabulary of the shop's conversations,
+// in the spirit of net/http: an Address says who, a Message is what a shopper
+// sent, a Reply is what the shop answers, and a Handler takes messages.
+// Adapters (bot/telegram, bot/webchat, bot/console, ...) translate their
+// platform to and from these types. It imports only the standard library.
+package bot
+
+import (
+	"context"
+	"strings"
+)
+
+// Channel names.
+const (
+	Telegram = "telegram"
+	WhatsApp = "whatsapp"
+	Web      = "web"
+	Console  = "console"
+)
+
+// Address names one chat on one channel.
+type Address struct {
+	Channel string `json:"channel"`
+	Chat    string `json:"chat"`
+}
+
+// String returns "channel:chat".
+func (a Address) String() string { return a.Channel + ":" + a.Chat }
+
+// ParseAddress reads "channel:chat".
+func ParseAddress(s string) (Address, bool) {
+	c, chat, ok := strings.Cut(s, ":")
+	if !ok || c == "" || chat == "" {
+		return Address{}, false
+	}
+	return Address{Channel: c, Chat: chat}, true
+}
+
+// Contact is a phone number the shopper shared.
+type Contact struct {
+	Phone string `json:"phone"`
+	Name  string `json:"name,omitempty"`
+	// Own is true when the platform vouches that the number is the sender's.
+	Own bool `json:"own,omitempty"`
+}
+
+// Location is a point the shopper shared.
+type Location struct {
+	Lat float64 `json:"lat"`
+	Lon float64 `json:"lon"`
+}
+
+// Message is one thing a shopper sent: text, a command, a button press, a
+// contact or a location. Exactly one of Text, Command, Button, Contact,
+// Location is meaningful.
+type Message struct {
+	From Address
+	// ID is the platform's id of this update, used to drop duplicates;
+	// empty when the platform has none.
+	ID string
+	// Name is the sender's display name, if the platform gives one.
+	Name string
+	// Lang is the platform's language hint ("en", "ru"), if any.
+	Lang string
+
+	Text string
+	// Command is a slash command without the slash ("start"), with the rest
+	// of the line in Payload (a deep-link source for /start).
+	Command string
+	Payload string
+	// Button is the Data of the Choice pressed.
+	Button   string
+	Contact  *Contact
+	Location *Location
+	// Photo is set when the shopper sent an image (its platform file id).
+	Photo string
+
+	// Done, if set, is called once the engine has handled the message and
+	// emitted all its replies (used by synchronous channels such as the web
+	// chat's API and the terminal chat).
+	Done func()
+}
+
+// ParseText turns a line of text into a Message body: "/start src" becomes
+// Command "start" and Payload "src"; anything else is Text.
+func ParseText(s string) (command, payload, text string) {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "/") && len(s) > 1 {
+		cmd, rest, _ := strings.Cut(s[1:], " ")
+		cmd, _, _ = strings.Cut(cmd, "@") // "/start@shopbot"
+		return strings.ToLower(cmd), strings.TrimSpace(rest), ""
+	}
+	return "", "", s
+}
+
+// Choice is one button: Label is shown, Data comes back in Message.Button.
+// Data is at most 64 bytes (Telegram's callback_data limit).
+type Choice struct {
+	Label string `json:"label"`
+	Data  string `json:"data"`
+}
+
+// MaxChoiceData is the longest Choice.Data any channel accepts.
+const MaxChoiceData = 64
+
+// Reply is one message from the shop. Text is plain text: adapters escape
+// it for their markup.
+type Reply struct {
+	Text string `json:"text"`
+	// Photo is a path (relative to the shop directory's images) or URL.
+	Photo string `json:"photo,omitempty"`
+	// Choices are rows of buttons.
+	Choices [][]Choice `json:"choices,omitempty"`
+	// Replace says this reply is the next screen of the same menu: channels
+	// that can edit a message in place (Telegram) edit the last menu instead
+	// of sending a new message.
+	Replace bool `json:"replace,omitempty"`
+	// AskContact and AskLocation ask the channel to offer its native
+	// "share my phone" / "share my location" buttons, when it has them.
+	AskContact  bool `json:"ask_contact,omitempty"`
+	AskLocation bool `json:"ask_location,omitempty"`
+	// Notice is a short acknowledgement of a button press (Telegram shows it
+	// as a toast); channels without toasts may ignore it.
+	Notice string `json:"notice,omitempty"`
+}
+
+// Handler takes messages from an adapter. Handle must return quickly: it
+// queues the message; replies come back through the channel's Sender.
+type Handler interface {
+	Handle(ctx context.Context, m Message)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, m Message)
+
+// Handle calls f(ctx, m).
+func (f HandlerFunc) Handle(ctx context.Context, m Message) { f(ctx, m) }
+
+// Sender delivers replies to one channel.
+type Sender interface {
+	Send(ctx context.Context, to Address, replies []Reply) error
+}
+
+// Senders routes replies to the Sender of the address's channel.
+type Senders map[string]Sender
+
+// Send delivers replies through the sender registered for to.Channel.
+func (s Senders) Send(ctx context.Context, to Address, replies []Reply) error {
+	snd, ok := s[to.Channel]
+	if !ok {
+		return &NoChannelError{Channel: to.Channel}
+	}
+	return snd.Send(ctx, to, replies)
+}
+
+// NoChannelError is returned for an address whose channel has no sender.
+type NoChannelError struct{ Channel string }
+
+func (e *NoChannelError) Error() string { return "no sender for channel " + e.Channel }

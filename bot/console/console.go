@@ -1,0 +1,206 @@
+// Package console is the terminal chat behind `omnicart chat`: it reads the
+// shopper's lines from an io.Reader, hands them to a bot.Handler and prints
+// the shop's replies as plain text with numbered buttons.
+//
+// A reply prints as
+//
+//	[photo: images/eth-250.jpg]
+//	Its text
+//	[1] First button
+//	[2] Second button
+//
+// with buttons numbered across the rows of that reply. A line that is just a
+// number n presses button n of the most recent reply that had buttons; any
+// other line is sent as text (or a command: "/cart"). A blank line separates
+// the bot's turns.
+package console
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"omnicart/bot"
+)
+
+// doneWait is how long Run waits for a message to be handled.
+const doneWait = 30 * time.Second
+
+// Options configures a Console.
+type Options struct {
+	// Addr is the chat's address (default console:local).
+	Addr bot.Address
+	// Lang and Name are passed on in every Message.
+	Lang string
+	Name string
+	// Start sends "/start" before reading input.
+	Start bool
+}
+
+// Console is one terminal chat.
+type Console struct {
+	in   io.Reader
+	out  io.Writer
+	h    bot.Handler
+	opt  Options
+	wait time.Duration // tests shorten it
+
+	mu      sync.Mutex
+	buttons []bot.Choice // of the most recent reply that had buttons
+	printed bool         // something was printed in the current turn
+	gap     bool         // print a blank line before the next reply
+}
+
+// New returns a Console reading in, writing out and handing messages to h.
+func New(in io.Reader, out io.Writer, h bot.Handler, opt Options) *Console {
+	if opt.Addr.Channel == "" {
+		opt.Addr.Channel = bot.Console
+	}
+	if opt.Addr.Chat == "" {
+		opt.Addr.Chat = "local"
+	}
+	return &Console{in: in, out: out, h: h, opt: opt, wait: doneWait}
+}
+
+// Run reads lines until the end of input or of ctx, sending each and
+// waiting for it to be handled before reading the next. It returns nil at
+// the end of input or of ctx.
+func (c *Console) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	lines := make(chan string)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- readLines(ctx, c.in, lines)
+	}()
+
+	if c.opt.Start {
+		c.send(ctx, "/start")
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-errc:
+			return err
+		case line := <-lines:
+			if line = strings.TrimSpace(line); line != "" {
+				c.send(ctx, line)
+			}
+		}
+	}
+}
+
+// readLines sends each line of r to lines until the end of r or ctx.
+func readLines(ctx context.Context, r io.Reader, lines chan<- string) error {
+	br := bufio.NewReader(r)
+	for {
+		line, err := br.ReadString('\n')
+		if line != "" {
+			select {
+			case lines <- line:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("console: read input: %w", err)
+		}
+	}
+}
+
+// send hands one line to the handler as a button press or a message and
+// waits until it is handled.
+func (c *Console) send(ctx context.Context, line string) {
+	done := make(chan struct{})
+	var once sync.Once
+	m := bot.Message{
+		From: c.opt.Addr,
+		Lang: c.opt.Lang,
+		Name: c.opt.Name,
+		Done: func() { once.Do(func() { close(done) }) },
+	}
+	if data, ok := c.button(line); ok {
+		m.Button = data
+	} else {
+		m.Command, m.Payload, m.Text = bot.ParseText(line)
+	}
+	c.h.Handle(ctx, m)
+
+	timer := time.NewTimer(c.wait)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+	c.mu.Lock()
+	c.gap = c.gap || c.printed
+	c.printed = false
+	c.mu.Unlock()
+}
+
+// button returns the data of the button a line that is just a number
+// presses.
+func (c *Console) button(line string) (string, bool) {
+	if strings.Trim(line, "0123456789") != "" {
+		return "", false
+	}
+	n, err := strconv.Atoi(line)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil || n < 1 || n > len(c.buttons) {
+		return "", false
+	}
+	return c.buttons[n-1].Data, true
+}
+
+// Send prints replies; it implements bot.Sender for the channel
+// bot.Console.
+func (c *Console) Send(_ context.Context, to bot.Address, replies []bot.Reply) error {
+	if to != c.opt.Addr {
+		return fmt.Errorf("console: send to %s: not this console (%s)", to, c.opt.Addr)
+	}
+	var b strings.Builder
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, r := range replies {
+		var choices []bot.Choice
+		for _, row := range r.Choices {
+			choices = append(choices, row...)
+		}
+		if r.Photo == "" && r.Text == "" && len(choices) == 0 {
+			continue // a bare Notice
+		}
+		if c.gap {
+			b.WriteString("\n")
+			c.gap = false
+		}
+		if r.Photo != "" {
+			fmt.Fprintf(&b, "[photo: %s]\n", r.Photo)
+		}
+		if r.Text != "" {
+			b.WriteString(strings.TrimRight(r.Text, "\n") + "\n")
+		}
+		for i, ch := range choices {
+			fmt.Fprintf(&b, "[%d] %s\n", i+1, ch.Label)
+		}
+		if len(choices) > 0 {
+			c.buttons = choices
+		}
+		c.printed = true
+	}
+	if _, err := io.WriteString(c.out, b.String()); err != nil {
+		return fmt.Errorf("console: write: %w", err)
+	}
+	return nil
+}

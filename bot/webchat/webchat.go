@@ -1,0 +1,551 @@
+// Package webchat is the web chat channel: an http.Handler that serves the
+// chat page, its JSON API and product photos, and a bot.Sender that queues
+// the shop's replies for the browser to fetch.
+//
+// A browser is identified by a random session cookie; its address is
+// bot.Address{Channel: bot.Web, Chat: <cookie>}. Replies are kept in memory
+// (the last 100 per chat, for at most 10000 chats) and numbered by a per-chat
+// sequence: POST /api/send returns the replies to the message it sent, and
+// GET /api/messages?after=<seq> long-polls for later ones (campaigns).
+package webchat
+
+import (
+	"bytes"
+	"container/list"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"log/slog"
+	"math"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"omnicart/bot"
+)
+
+//go:embed static
+var staticFS embed.FS
+
+const (
+	cookieName   = "omnicart_chat"
+	cookieMaxAge = 365 * 24 * 60 * 60
+	maxBody      = 8 << 10
+	keepMessages = 100
+	maxChats     = 10000
+	pollWait     = 25 * time.Second
+	ratePerSec   = 5.0
+	rateBurst    = 10.0
+)
+
+// imageTypes are the extensions served under /media/.
+var imageTypes = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".gif": true, ".webp": true, ".avif": true}
+
+// Options configures a Chat. Every field is optional.
+type Options struct {
+	// Images holds product photos: Reply.Photo is a path inside it
+	// ("images/eth-250.jpg"), served at /media/<path>. Nil: no photos.
+	Images fs.FS
+	// Text returns a UI string from the locale files; keys: "web.title",
+	// "web.placeholder", "web.send", "web.error", "web.location".
+	// Nil: the key itself.
+	Text func(lang, key string) string
+	// Lang maps an Accept-Language header to a language ("en", "ru").
+	// Nil: the first two letters of the header.
+	Lang   func(acceptLanguage string) string
+	Logger *slog.Logger
+	// Wait is how long POST /api/send waits for the message's Done
+	// (default 10s).
+	Wait time.Duration
+	// MaxText is the longest text message in runes (default 4096).
+	MaxText int
+}
+
+// Chat serves the web chat and delivers replies to it. Mount it at "/".
+type Chat struct {
+	h      bot.Handler
+	opt    Options
+	log    *slog.Logger
+	mux    *http.ServeMux
+	page   *template.Template
+	static map[string]asset
+
+	// Tests change these.
+	now      func() time.Time
+	poll     time.Duration
+	maxChats int
+
+	mu    sync.Mutex
+	chats map[string]*list.Element // of *chatState, most recent first in lru
+	lru   list.List
+}
+
+// asset is one embedded static file.
+type asset struct {
+	data []byte
+	etag string
+}
+
+// chatState is what the server remembers of one browser's chat.
+type chatState struct {
+	id     string
+	seq    int64
+	msgs   []message     // the last keepMessages, by seq
+	notify chan struct{} // closed and replaced when msgs grows
+	tokens float64       // rate limit bucket
+	filled time.Time
+}
+
+// message is one reply as the browser sees it.
+type message struct {
+	Seq         int64          `json:"seq"`
+	Text        string         `json:"text"`
+	Photo       string         `json:"photo,omitempty"`
+	Choices     [][]bot.Choice `json:"choices,omitempty"`
+	AskContact  bool           `json:"ask_contact,omitempty"`
+	AskLocation bool           `json:"ask_location,omitempty"`
+}
+
+// batch is the answer of both API calls.
+type batch struct {
+	Messages []message `json:"messages"`
+	Last     int64     `json:"last"`
+}
+
+// New returns a Chat that hands shoppers' messages to h.
+func New(h bot.Handler, opt Options) *Chat {
+	if opt.Wait <= 0 {
+		opt.Wait = 10 * time.Second
+	}
+	if opt.MaxText <= 0 {
+		opt.MaxText = 4096
+	}
+	if opt.Text == nil {
+		opt.Text = func(_, key string) string { return key }
+	}
+	if opt.Lang == nil {
+		opt.Lang = defaultLang
+	}
+	c := &Chat{
+		h:        h,
+		opt:      opt,
+		log:      opt.Logger,
+		page:     template.Must(template.ParseFS(staticFS, "static/index.html")),
+		static:   make(map[string]asset),
+		now:      time.Now,
+		poll:     pollWait,
+		maxChats: maxChats,
+		chats:    make(map[string]*list.Element),
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	for _, name := range []string{"chat.js", "chat.css"} {
+		data, err := staticFS.ReadFile("static/" + name)
+		if err != nil {
+			panic(err) // embedded above: cannot happen
+		}
+		sum := sha256.Sum256(data)
+		c.static[name] = asset{data: data, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+	}
+	c.mux = http.NewServeMux()
+	c.mux.HandleFunc("GET /{$}", c.servePage)
+	c.mux.HandleFunc("GET /static/{name}", c.serveStatic)
+	c.mux.HandleFunc("GET /media/{path...}", c.serveMedia)
+	c.mux.HandleFunc("POST /api/send", c.serveSend)
+	c.mux.HandleFunc("GET /api/messages", c.serveMessages)
+	return c
+}
+
+// ServeHTTP serves the page at "/", its files under /static/, photos under
+// /media/ and the API under /api/.
+func (c *Chat) ServeHTTP(w http.ResponseWriter, r *http.Request) { c.mux.ServeHTTP(w, r) }
+
+// Send queues replies for the browser at to; it implements bot.Sender for
+// the channel bot.Web.
+func (c *Chat) Send(_ context.Context, to bot.Address, replies []bot.Reply) error {
+	if to.Channel != bot.Web || to.Chat == "" {
+		return fmt.Errorf("webchat: send to %s: not a web chat address", to)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.state(to.Chat)
+	added := false
+	for _, r := range replies {
+		m := message{
+			Text:        r.Text,
+			Photo:       c.photoURL(r.Photo),
+			Choices:     cloneChoices(r.Choices),
+			AskContact:  r.AskContact,
+			AskLocation: r.AskLocation,
+		}
+		if m.Text == "" && m.Photo == "" && m.Choices == nil && !m.AskLocation {
+			continue // a bare Notice: the web has no toasts
+		}
+		s.seq++
+		m.Seq = s.seq
+		s.msgs = append(s.msgs, m)
+		added = true
+	}
+	if !added {
+		return nil
+	}
+	if n := len(s.msgs); n > keepMessages {
+		s.msgs = append(s.msgs[:0], s.msgs[n-keepMessages:]...)
+	}
+	close(s.notify)
+	s.notify = make(chan struct{})
+	return nil
+}
+
+// state returns the chat id's state, creating it and evicting the least
+// recently used chat if needed. c.mu must be held.
+func (c *Chat) state(id string) *chatState {
+	if e, ok := c.chats[id]; ok {
+		c.lru.MoveToFront(e)
+		return e.Value.(*chatState)
+	}
+	s := &chatState{id: id, notify: make(chan struct{}), tokens: rateBurst, filled: c.now()}
+	c.chats[id] = c.lru.PushFront(s)
+	for c.lru.Len() > c.maxChats {
+		old := c.lru.Remove(c.lru.Back()).(*chatState)
+		delete(c.chats, old.id)
+	}
+	return s
+}
+
+// since returns a copy of the messages after seq. A seq beyond the chat's
+// last one (the server restarted or forgot the chat) counts as 0.
+func (s *chatState) since(seq int64) []message {
+	if seq > s.seq {
+		seq = 0
+	}
+	i := sort.Search(len(s.msgs), func(i int) bool { return s.msgs[i].Seq > seq })
+	return slices.Clone(s.msgs[i:])
+}
+
+// allow takes a token from the chat's rate limit bucket.
+func (s *chatState) allow(now time.Time) bool {
+	s.tokens = min(rateBurst, s.tokens+now.Sub(s.filled).Seconds()*ratePerSec)
+	s.filled = now
+	if s.tokens < 1 {
+		return false
+	}
+	s.tokens--
+	return true
+}
+
+// photoURL maps a Reply.Photo to the URL the browser loads, or "" if the
+// photo cannot be shown.
+func (c *Chat) photoURL(p string) string {
+	switch {
+	case p == "":
+		return ""
+	case strings.HasPrefix(p, "https://"), strings.HasPrefix(p, "http://"):
+		return p
+	case c.opt.Images == nil || !fs.ValidPath(p):
+		return ""
+	}
+	return (&url.URL{Path: "/media/" + p}).EscapedPath()
+}
+
+func cloneChoices(rows [][]bot.Choice) [][]bot.Choice {
+	var out [][]bot.Choice
+	for _, row := range rows {
+		if len(row) > 0 {
+			out = append(out, slices.Clone(row))
+		}
+	}
+	return out
+}
+
+// session returns the browser's chat id from its cookie, issuing a new
+// cookie when it has none or a malformed one. refresh re-issues a valid
+// cookie to extend its life.
+func (c *Chat) session(w http.ResponseWriter, r *http.Request, refresh bool) string {
+	id := ""
+	if ck, err := r.Cookie(cookieName); err == nil && validID(ck.Value) {
+		id = ck.Value
+	}
+	if id != "" && !refresh {
+		return id
+	}
+	if id == "" {
+		b := make([]byte, 16)
+		rand.Read(b) // never fails (crypto/rand since Go 1.24)
+		id = hex.EncodeToString(b)
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name:     cookieName,
+		Value:    id,
+		Path:     "/",
+		MaxAge:   cookieMaxAge,
+		HttpOnly: true,
+		Secure:   r.TLS != nil,
+		SameSite: http.SameSiteLaxMode,
+	})
+	return id
+}
+
+// validID reports whether s looks like an id this package issued.
+func validID(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := range len(s) {
+		if !('0' <= s[i] && s[i] <= '9' || 'a' <= s[i] && s[i] <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// defaultLang returns the first two letters of an Accept-Language header,
+// lower-cased, or "".
+func defaultLang(h string) string {
+	h = strings.ToLower(strings.TrimSpace(h))
+	if len(h) < 2 || h[0] < 'a' || h[0] > 'z' || h[1] < 'a' || h[1] > 'z' {
+		return ""
+	}
+	return h[:2]
+}
+
+func (c *Chat) lang(r *http.Request) string { return c.opt.Lang(r.Header.Get("Accept-Language")) }
+
+// servePage renders the chat page in the browser's language.
+func (c *Chat) servePage(w http.ResponseWriter, r *http.Request) {
+	c.session(w, r, true)
+	lang := c.lang(r)
+	t := func(key string) string { return c.opt.Text(lang, key) }
+	var buf bytes.Buffer
+	err := c.page.Execute(&buf, map[string]any{
+		"Lang":        lang,
+		"Title":       t("web.title"),
+		"Placeholder": t("web.placeholder"),
+		"Send":        t("web.send"),
+		"Error":       t("web.error"),
+		"Location":    t("web.location"),
+		"MaxText":     c.opt.MaxText,
+	})
+	if err != nil {
+		c.log.Error("webchat: render page", slog.Any("err", err))
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: http:; base-uri 'none'; form-action 'none'")
+	w.Write(buf.Bytes())
+}
+
+// serveStatic serves chat.js and chat.css from the embedded files.
+func (c *Chat) serveStatic(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	a, ok := c.static[name]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	h := w.Header()
+	h.Set("ETag", a.etag)
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Content-Type", mime.TypeByExtension(path.Ext(name)))
+	h.Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(a.data))
+}
+
+// serveMedia serves a product photo from Options.Images.
+func (c *Chat) serveMedia(w http.ResponseWriter, r *http.Request) {
+	p := r.PathValue("path")
+	if c.opt.Images == nil || !fs.ValidPath(p) || path.Clean(p) != p || strings.Contains(p, "..") ||
+		!imageTypes[strings.ToLower(path.Ext(p))] {
+		http.NotFound(w, r)
+		return
+	}
+	f, err := c.opt.Images.Open(p)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		http.NotFound(w, r)
+		return
+	}
+	rs, ok := f.(io.ReadSeeker)
+	if !ok {
+		data, err := io.ReadAll(f)
+		if err != nil {
+			c.log.Warn("webchat: read photo", slog.String("path", p), slog.Any("err", err))
+			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			return
+		}
+		rs = bytes.NewReader(data)
+	}
+	h := w.Header()
+	h.Set("Cache-Control", "public, max-age=86400")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	http.ServeContent(w, r, path.Base(p), st.ModTime(), rs)
+}
+
+// sendRequest is the body of POST /api/send: exactly one field is set.
+type sendRequest struct {
+	Text     string        `json:"text"`
+	Button   string        `json:"button"`
+	Location *bot.Location `json:"location"`
+}
+
+// serveSend hands the shopper's message to the handler, waits until it is
+// handled and answers with the replies queued meanwhile.
+func (c *Chat) serveSend(w http.ResponseWriter, r *http.Request) {
+	id := c.session(w, r, false)
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		writeError(w, http.StatusUnsupportedMediaType, "body must be application/json")
+		return
+	}
+	var req sendRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&req); err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			writeError(w, http.StatusRequestEntityTooLarge, "body too large")
+			return
+		}
+		writeError(w, http.StatusBadRequest, "body is not valid JSON")
+		return
+	}
+	addr := bot.Address{Channel: bot.Web, Chat: id}
+	m := bot.Message{From: addr, Lang: c.lang(r)}
+	req.Text = strings.TrimSpace(req.Text)
+	n := 0
+	if req.Text != "" {
+		n++
+		if utf8.RuneCountInString(req.Text) > c.opt.MaxText {
+			writeError(w, http.StatusRequestEntityTooLarge, "text too long")
+			return
+		}
+		m.Command, m.Payload, m.Text = bot.ParseText(req.Text)
+	}
+	if req.Button != "" {
+		n++
+		if len(req.Button) > bot.MaxChoiceData {
+			writeError(w, http.StatusBadRequest, "button data too long")
+			return
+		}
+		m.Button = req.Button
+	}
+	if l := req.Location; l != nil {
+		n++
+		if math.Abs(l.Lat) > 90 || math.Abs(l.Lon) > 180 {
+			writeError(w, http.StatusBadRequest, "location out of range")
+			return
+		}
+		m.Location = &bot.Location{Lat: l.Lat, Lon: l.Lon}
+	}
+	if n != 1 {
+		writeError(w, http.StatusBadRequest, "send exactly one of text, button, location")
+		return
+	}
+
+	c.mu.Lock()
+	s := c.state(id)
+	ok, start := s.allow(c.now()), s.seq
+	c.mu.Unlock()
+	if !ok {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusTooManyRequests, "too many messages")
+		return
+	}
+
+	done := make(chan struct{})
+	var once sync.Once
+	m.Done = func() { once.Do(func() { close(done) }) }
+	// The engine may handle the message after this request ends.
+	c.h.Handle(context.WithoutCancel(r.Context()), m)
+	timer := time.NewTimer(c.opt.Wait)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		c.log.Warn("webchat: message not handled in time", slog.Duration("wait", c.opt.Wait))
+	case <-r.Context().Done():
+		return
+	}
+	c.mu.Lock()
+	s = c.state(id)
+	b := batch{Messages: s.since(start), Last: s.seq}
+	c.mu.Unlock()
+	writeJSON(w, http.StatusOK, b)
+}
+
+// serveMessages answers with the messages after ?after=<seq>, waiting up to
+// 25s for one to arrive. Without ?after it answers at once with the whole
+// history.
+func (c *Chat) serveMessages(w http.ResponseWriter, r *http.Request) {
+	id := c.session(w, r, false)
+	q := r.URL.Query().Get("after")
+	var after int64
+	if q != "" {
+		var err error
+		if after, err = strconv.ParseInt(q, 10, 64); err != nil || after < 0 {
+			writeError(w, http.StatusBadRequest, "after must be a sequence number")
+			return
+		}
+	}
+	timer := time.NewTimer(c.poll)
+	defer timer.Stop()
+	for {
+		c.mu.Lock()
+		s := c.state(id)
+		b := batch{Messages: s.since(after), Last: s.seq}
+		changed := s.notify
+		c.mu.Unlock()
+		if len(b.Messages) > 0 || q == "" {
+			writeJSON(w, http.StatusOK, b)
+			return
+		}
+		select {
+		case <-changed:
+		case <-timer.C:
+			writeJSON(w, http.StatusOK, b)
+			return
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	if b, ok := v.(batch); ok && b.Messages == nil {
+		b.Messages = []message{}
+		v = b
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v) // escapes <, > and &
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}

@@ -1,0 +1,420 @@
+package webchat
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"omnicart/bot"
+)
+
+// echo is a fake engine: it answers each message from another goroutine
+// through the chat's Send, then calls Done.
+type echo struct {
+	chat *Chat
+	mu   sync.Mutex
+	got  []bot.Message
+}
+
+func (e *echo) Handle(ctx context.Context, m bot.Message) {
+	e.mu.Lock()
+	e.got = append(e.got, m)
+	e.mu.Unlock()
+	go func() {
+		var r bot.Reply
+		switch {
+		case m.Command != "":
+			r.Text = "command " + m.Command + " " + m.Payload
+		case m.Button != "":
+			r.Text = "pressed " + m.Button
+		case m.Location != nil:
+			r.Text = "location"
+		default:
+			r = bot.Reply{Text: m.Text, Choices: [][]bot.Choice{{{Label: "Again", Data: "again"}}}}
+		}
+		e.chat.Send(ctx, m.From, []bot.Reply{r})
+		if m.Done != nil {
+			m.Done()
+		}
+	}()
+}
+
+func (e *echo) last() bot.Message {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.got[len(e.got)-1]
+}
+
+func newChat(t *testing.T, opt Options) (*Chat, *echo) {
+	t.Helper()
+	h := &echo{}
+	h.chat = New(h, opt)
+	return h.chat, h
+}
+
+// do serves one request; cookie is the session id to send ("" for none).
+func do(t *testing.T, c *Chat, method, target, cookie, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept-Language", "ru-RU,ru;q=0.9,en;q=0.8")
+	if cookie != "" {
+		req.AddCookie(&http.Cookie{Name: cookieName, Value: cookie})
+	}
+	w := httptest.NewRecorder()
+	c.ServeHTTP(w, req)
+	return w
+}
+
+func decode(t *testing.T, w *httptest.ResponseRecorder) batch {
+	t.Helper()
+	var b batch
+	if err := json.Unmarshal(w.Body.Bytes(), &b); err != nil {
+		t.Fatalf("decode %q: %v", w.Body.String(), err)
+	}
+	return b
+}
+
+func issued(w *httptest.ResponseRecorder) *http.Cookie {
+	for _, c := range w.Result().Cookies() {
+		if c.Name == cookieName {
+			return c
+		}
+	}
+	return nil
+}
+
+const id = "0123456789abcdef0123456789abcdef"
+
+func TestCookie(t *testing.T) {
+	c, _ := newChat(t, Options{})
+	w := do(t, c, "GET", "/", "", "")
+	ck := issued(w)
+	if ck == nil {
+		t.Fatal("no cookie issued")
+	}
+	if !validID(ck.Value) || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.MaxAge != cookieMaxAge {
+		t.Errorf("cookie = %+v", ck)
+	}
+	if w := do(t, c, "GET", "/api/messages", ck.Value, ""); issued(w) != nil {
+		t.Errorf("valid cookie replaced on API call")
+	}
+	if w := do(t, c, "GET", "/", ck.Value, ""); issued(w) == nil || issued(w).Value != ck.Value {
+		t.Errorf("page did not refresh the same cookie")
+	}
+	for _, forged := range []string{"abc", "../../etc", strings.Repeat("g", 32), strings.ToUpper(id), id + "0"} {
+		w := do(t, c, "GET", "/api/messages", forged, "")
+		if got := issued(w); got == nil || got.Value == forged || !validID(got.Value) {
+			t.Errorf("forged cookie %q: issued %+v", forged, got)
+		}
+	}
+}
+
+func TestSend(t *testing.T) {
+	tests := []struct {
+		name, body string
+		status     int
+		reply      string
+		check      func(m bot.Message) bool
+	}{
+		{"text", `{"text":"hello"}`, 200, "hello", func(m bot.Message) bool {
+			return m.Text == "hello" && m.Lang == "ru" && m.From == bot.Address{Channel: bot.Web, Chat: id}
+		}},
+		{"command", `{"text":" /start summer "}`, 200, "command start summer", func(m bot.Message) bool { return m.Command == "start" && m.Payload == "summer" }},
+		{"button", `{"button":"again"}`, 200, "pressed again", func(m bot.Message) bool { return m.Button == "again" }},
+		{"location", `{"location":{"lat":55.75,"lon":37.62}}`, 200, "location", func(m bot.Message) bool { return *m.Location == bot.Location{Lat: 55.75, Lon: 37.62} }},
+		{"empty", `{"text":"  "}`, 400, "", nil},
+		{"nothing", `{}`, 400, "", nil},
+		{"two", `{"text":"a","button":"b"}`, 400, "", nil},
+		{"long text", `{"text":"` + strings.Repeat("я", 17) + `"}`, 413, "", nil},
+		{"max text", `{"text":"` + strings.Repeat("я", 16) + `"}`, 200, strings.Repeat("я", 16), nil},
+		{"long body", `{"text":"a","x":"` + strings.Repeat("a", maxBody) + `"}`, 413, "", nil},
+		{"long button", `{"button":"` + strings.Repeat("b", bot.MaxChoiceData+1) + `"}`, 400, "", nil},
+		{"bad json", `{"text":`, 400, "", nil},
+		{"bad location", `{"location":{"lat":91,"lon":0}}`, 400, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, h := newChat(t, Options{MaxText: 16})
+			w := do(t, c, "POST", "/api/send", id, tt.body)
+			if w.Code != tt.status {
+				t.Fatalf("status = %d, want %d: %s", w.Code, tt.status, w.Body)
+			}
+			if tt.status != 200 {
+				var e struct{ Error string }
+				if json.Unmarshal(w.Body.Bytes(), &e) != nil || e.Error == "" {
+					t.Errorf("error body = %s", w.Body)
+				}
+				return
+			}
+			b := decode(t, w)
+			if len(b.Messages) != 1 || b.Messages[0].Text != tt.reply || b.Messages[0].Seq != 1 || b.Last != 1 {
+				t.Fatalf("answer = %+v, want one message %q", b, tt.reply)
+			}
+			if tt.check != nil && !tt.check(h.last()) {
+				t.Errorf("message = %+v", h.last())
+			}
+		})
+	}
+}
+
+func TestSendRejects(t *testing.T) {
+	c, _ := newChat(t, Options{})
+	if w := do(t, c, "GET", "/api/send", id, ""); w.Code != http.StatusMethodNotAllowed {
+		t.Errorf("GET /api/send = %d", w.Code)
+	}
+	req := httptest.NewRequest("POST", "/api/send", strings.NewReader("text=hi"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w := httptest.NewRecorder()
+	c.ServeHTTP(w, req)
+	if w.Code != http.StatusUnsupportedMediaType {
+		t.Errorf("form post = %d", w.Code)
+	}
+}
+
+func TestSendReturnsReplies(t *testing.T) {
+	c, _ := newChat(t, Options{})
+	do(t, c, "POST", "/api/send", id, `{"text":"one"}`)
+	b := decode(t, do(t, c, "POST", "/api/send", id, `{"button":"again"}`))
+	if len(b.Messages) != 1 || b.Messages[0].Text != "pressed again" || b.Messages[0].Seq != 2 || b.Last != 2 {
+		t.Errorf("second answer = %+v, want only seq 2", b)
+	}
+	// The history holds both, with the first one's button.
+	b = decode(t, do(t, c, "GET", "/api/messages", id, ""))
+	if len(b.Messages) != 2 || b.Messages[0].Choices[0][0] != (bot.Choice{Label: "Again", Data: "again"}) {
+		t.Errorf("history = %+v", b)
+	}
+}
+
+func TestWaitTimeout(t *testing.T) {
+	c := New(bot.HandlerFunc(func(context.Context, bot.Message) {}), Options{Wait: time.Millisecond})
+	w := do(t, c, "POST", "/api/send", id, `{"text":"hi"}`)
+	if w.Code != 200 || strings.TrimSpace(w.Body.String()) != `{"messages":[],"last":0}` {
+		t.Errorf("answer = %d %s", w.Code, w.Body)
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	c, _ := newChat(t, Options{})
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	c.now = func() time.Time { return now }
+	for i := range int(rateBurst) {
+		if w := do(t, c, "POST", "/api/send", id, `{"text":"hi"}`); w.Code != 200 {
+			t.Fatalf("message %d: status %d", i, w.Code)
+		}
+	}
+	if w := do(t, c, "POST", "/api/send", id, `{"text":"hi"}`); w.Code != http.StatusTooManyRequests {
+		t.Fatalf("over the burst: status %d", w.Code)
+	}
+	if w := do(t, c, "POST", "/api/send", strings.Repeat("1", 32), `{"text":"hi"}`); w.Code != 200 {
+		t.Errorf("another chat: status %d", w.Code)
+	}
+	now = now.Add(time.Second / ratePerSec)
+	if w := do(t, c, "POST", "/api/send", id, `{"text":"hi"}`); w.Code != 200 {
+		t.Errorf("after refill: status %d", w.Code)
+	}
+}
+
+func TestLongPoll(t *testing.T) {
+	c, _ := newChat(t, Options{})
+	addr := bot.Address{Channel: bot.Web, Chat: id}
+	if err := c.Send(context.Background(), addr, []bot.Reply{{Text: "first"}}); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan *httptest.ResponseRecorder)
+	go func() { got <- do(t, c, "GET", "/api/messages?after=1", id, "") }()
+	time.Sleep(20 * time.Millisecond) // let the poll start waiting; it works either way
+	c.Send(context.Background(), addr, []bot.Reply{{Text: "campaign", Photo: "https://example.com/a.jpg"}, {Notice: "toast only"}})
+	b := decode(t, <-got)
+	if len(b.Messages) != 1 || b.Messages[0].Text != "campaign" || b.Messages[0].Seq != 2 || b.Last != 2 ||
+		b.Messages[0].Photo != "https://example.com/a.jpg" {
+		t.Errorf("poll = %+v", b)
+	}
+
+	c.poll = time.Millisecond
+	if b := decode(t, do(t, c, "GET", "/api/messages?after=2", id, "")); len(b.Messages) != 0 || b.Last != 2 {
+		t.Errorf("empty poll = %+v", b)
+	}
+	// A seq from before a restart counts as 0.
+	if b := decode(t, do(t, c, "GET", "/api/messages?after=99", id, "")); len(b.Messages) != 2 || b.Last != 2 {
+		t.Errorf("stale poll = %+v", b)
+	}
+	if w := do(t, c, "GET", "/api/messages?after=x", id, ""); w.Code != 400 {
+		t.Errorf("bad after: %d", w.Code)
+	}
+}
+
+func TestHistoryLimits(t *testing.T) {
+	c, _ := newChat(t, Options{})
+	c.maxChats = 2
+	ctx := context.Background()
+	for range 150 {
+		c.Send(ctx, bot.Address{Channel: bot.Web, Chat: "a"}, []bot.Reply{{Text: "m"}})
+	}
+	c.mu.Lock()
+	s := c.state("a")
+	msgs := s.since(0)
+	c.mu.Unlock()
+	if len(msgs) != keepMessages || msgs[0].Seq != 51 || msgs[99].Seq != 150 {
+		t.Errorf("kept %d messages, %d..%d", len(msgs), msgs[0].Seq, msgs[len(msgs)-1].Seq)
+	}
+	c.Send(ctx, bot.Address{Channel: bot.Web, Chat: "b"}, []bot.Reply{{Text: "m"}})
+	c.Send(ctx, bot.Address{Channel: bot.Web, Chat: "c"}, []bot.Reply{{Text: "m"}})
+	c.mu.Lock()
+	_, hasA := c.chats["a"]
+	n := len(c.chats)
+	c.mu.Unlock()
+	if hasA || n != 2 {
+		t.Errorf("after eviction: has a = %v, %d chats", hasA, n)
+	}
+	if err := c.Send(ctx, bot.Address{Channel: bot.Telegram, Chat: "1"}, []bot.Reply{{Text: "m"}}); err == nil {
+		t.Error("Send to a telegram address: no error")
+	}
+}
+
+func TestMedia(t *testing.T) {
+	images := fstest.MapFS{
+		"images/eth-250.jpg": {Data: []byte("JPEGDATA"), ModTime: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)},
+		"images/notes.html":  {Data: []byte("<script>")},
+		"secret.jpg":         {Data: []byte("SECRET")},
+	}
+	c, _ := newChat(t, Options{Images: images})
+	w := do(t, c, "GET", "/media/images/eth-250.jpg", "", "")
+	if w.Code != 200 || w.Body.String() != "JPEGDATA" || w.Header().Get("Content-Type") != "image/jpeg" ||
+		!strings.Contains(w.Header().Get("Cache-Control"), "max-age") || w.Header().Get("Last-Modified") == "" {
+		t.Errorf("photo: %d %q %v", w.Code, w.Body, w.Header())
+	}
+	if issued(w) != nil {
+		t.Error("photo issued a cookie")
+	}
+	for _, p := range []string{
+		"/media/images/../secret.jpg",
+		"/media/images/..%2fsecret.jpg",
+		"/media/images%2f..%2f..%2fsecret.jpg",
+		"/media/..%2f..%2fetc%2fpasswd.jpg",
+		"/media/%2e%2e/secret.jpg",
+		"/media//secret.jpg",
+		"/media/images/notes.html",
+		"/media/images",
+		"/media/images/missing.jpg",
+	} {
+		w := do(t, c, "GET", p, "", "")
+		if w.Code == 200 || strings.Contains(w.Body.String(), "SECRET") {
+			t.Errorf("%s: %d %q", p, w.Code, w.Body)
+		}
+	}
+
+	c.Send(context.Background(), bot.Address{Channel: bot.Web, Chat: id}, []bot.Reply{{Text: "card", Photo: "images/eth 250.jpg"}})
+	if b := decode(t, do(t, c, "GET", "/api/messages", id, "")); b.Messages[0].Photo != "/media/images/eth%20250.jpg" {
+		t.Errorf("photo url = %q", b.Messages[0].Photo)
+	}
+
+	noImages, _ := newChat(t, Options{})
+	if w := do(t, noImages, "GET", "/media/images/eth-250.jpg", "", ""); w.Code != 404 {
+		t.Errorf("no Images: %d", w.Code)
+	}
+	noImages.Send(context.Background(), bot.Address{Channel: bot.Web, Chat: id}, []bot.Reply{{Text: "card", Photo: "images/eth-250.jpg"}})
+	if b := decode(t, do(t, noImages, "GET", "/api/messages", id, "")); b.Messages[0].Photo != "" {
+		t.Errorf("photo url without Images = %q", b.Messages[0].Photo)
+	}
+}
+
+func TestHostileText(t *testing.T) {
+	c, _ := newChat(t, Options{})
+	hostile := `<img src=x onerror=alert(1)></script>&"`
+	w := do(t, c, "POST", "/api/send", id, `{"text":`+mustJSON(t, hostile)+`}`)
+	if strings.ContainsAny(w.Body.String(), "<>") {
+		t.Errorf("raw markup in JSON: %s", w.Body)
+	}
+	if b := decode(t, w); b.Messages[0].Text != hostile {
+		t.Errorf("text = %q, want %q", b.Messages[0].Text, hostile)
+	}
+
+	js, err := os.ReadFile("static/chat.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := regexp.MustCompile(`innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function`).Find(js); m != nil {
+		t.Errorf("chat.js uses %s", m)
+	}
+	if !strings.Contains(string(js), "p.textContent = m.text") {
+		t.Error("chat.js does not set message text with textContent")
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestPage(t *testing.T) {
+	text := func(lang, key string) string { return lang + ":" + key + "<b>" }
+	c, _ := newChat(t, Options{Text: text, MaxText: 500})
+	w := do(t, c, "GET", "/", "", "")
+	body := w.Body.String()
+	if w.Code != 200 || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/html") {
+		t.Fatalf("page: %d %v", w.Code, w.Header())
+	}
+	for _, want := range []string{
+		`<html lang="ru">`,
+		`<title>ru:web.title&lt;b&gt;</title>`,
+		`placeholder="ru:web.placeholder&lt;b&gt;"`,
+		`>ru:web.send&lt;b&gt;</button>`,
+		`>ru:web.error&lt;b&gt;</div>`,
+		`data-location="ru:web.location&lt;b&gt;"`,
+		`maxlength="500"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %s:\n%s", want, body)
+		}
+	}
+	if w := do(t, c, "GET", "/elsewhere", "", ""); w.Code != 404 {
+		t.Errorf("/elsewhere = %d", w.Code)
+	}
+
+	// Static files, revalidated by ETag.
+	for _, f := range []struct{ path, ctype string }{{"/static/chat.js", "javascript"}, {"/static/chat.css", "text/css"}} {
+		w := do(t, c, "GET", f.path, "", "")
+		etag := w.Header().Get("ETag")
+		if w.Code != 200 || !strings.Contains(w.Header().Get("Content-Type"), f.ctype) || etag == "" || w.Body.Len() == 0 {
+			t.Errorf("%s: %d %v", f.path, w.Code, w.Header())
+		}
+		req := httptest.NewRequest("GET", f.path, nil)
+		req.Header.Set("If-None-Match", etag)
+		w = httptest.NewRecorder()
+		c.ServeHTTP(w, req)
+		if w.Code != http.StatusNotModified {
+			t.Errorf("%s revalidation: %d", f.path, w.Code)
+		}
+	}
+	if w := do(t, c, "GET", "/static/index.html", "", ""); w.Code != 404 {
+		t.Errorf("/static/index.html = %d", w.Code)
+	}
+}
+
+func TestDefaultLang(t *testing.T) {
+	for in, want := range map[string]string{"ru-RU,ru;q=0.9": "ru", "EN": "en", "": "", "*": "", "e": ""} {
+		if got := defaultLang(in); got != want {
+			t.Errorf("defaultLang(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+var (
+	_ bot.Sender   = (*Chat)(nil)
+	_ http.Handler = (*Chat)(nil)
+)

@@ -1,0 +1,337 @@
+package catalog
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+
+	"omnicart/shop"
+)
+
+// Files of a shop directory that Load reads.
+const (
+	catalogFile  = "catalog.yaml"
+	catalogGlob  = "catalog/*.yaml"
+	productsFile = "products.csv"
+	deliveryFile = "delivery.yaml"
+)
+
+// maxIDLen is the longest SKU or id: SKUs travel in Telegram callback data,
+// which holds 64 bytes.
+const maxIDLen = 32
+
+// Load reads and validates the shop directory fsys: catalog.yaml and any
+// catalog/*.yaml (categories and products), the optional products.csv
+// (more products, one per row) and delivery.yaml (courier and pickup
+// points), and checks that every product photo exists in fsys. name is how
+// the directory is shown in errors ("demo", "/home/o/myshop").
+//
+// When anything is wrong, Load returns an *Errors holding every problem it
+// found, each at its file and line.
+func Load(fsys fs.FS, name string) (*Catalog, error) {
+	l := &loader{
+		fsys:       fsys,
+		name:       name,
+		cat:        &Catalog{categories: map[string]int{}, products: map[string]int{}},
+		categoryAt: map[string]at{},
+		skuAt:      map[string]at{},
+	}
+	l.load()
+	if len(l.errs) > 0 {
+		l.errs.sort()
+		return nil, &l.errs
+	}
+	for _, p := range l.cat.Products {
+		l.cat.words = append(l.cat.words, searchWords(p))
+	}
+	return l.cat, nil
+}
+
+// at is a position in the shop directory.
+type at struct {
+	file string
+	line int
+}
+
+// productAt remembers where a product's references were written, to check
+// them once every file is read.
+type productAt struct {
+	category at
+	related  []at // parallel to Product.Related
+}
+
+// loader holds the state of one Load.
+type loader struct {
+	fsys fs.FS
+	name string
+	errs Errors
+	cat  *Catalog
+
+	currency   at // where the currency was set
+	categoryAt map[string]at
+	skuAt      map[string]at
+	productAt  []productAt // parallel to cat.Products
+	broken     bool        // a catalog file could not be parsed: references may be unknown
+}
+
+func (l *loader) errorf(file string, line int, format string, args ...any) {
+	l.errs = append(l.errs, Error{File: path.Join(l.name, file), Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (l *loader) where(a at) string { return fmt.Sprintf("%s:%d", path.Join(l.name, a.file), a.line) }
+
+func (l *loader) load() {
+	docs := l.catalogDocs()
+	if len(docs) == 0 {
+		return
+	}
+	l.findCurrency(docs)
+	for _, d := range docs {
+		d.catalog()
+	}
+	if data, ok := l.read(productsFile, false); ok {
+		l.loadCSV(productsFile, data)
+	}
+	if !l.broken {
+		l.checkReferences()
+	}
+	if data, ok := l.read(deliveryFile, true); ok {
+		if root := l.parseYAML(deliveryFile, data); root != nil {
+			l.cat.Delivery = yfile{loader: l, file: deliveryFile}.delivery(root)
+		}
+	}
+}
+
+// read returns the content of file; a missing file is reported only when required.
+func (l *loader) read(file string, required bool) ([]byte, bool) {
+	data, err := fs.ReadFile(l.fsys, file)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if required {
+			l.errorf(file, 0, "file not found")
+		}
+		return nil, false
+	case err != nil:
+		l.errorf(file, 0, "%v", err)
+		return nil, false
+	}
+	return data, true
+}
+
+// catalogDocs parses catalog.yaml and catalog/*.yaml.
+func (l *loader) catalogDocs() []yfile {
+	files, err := fs.Glob(l.fsys, catalogGlob)
+	if err != nil {
+		l.errorf("catalog", 0, "%v", err)
+	}
+	if _, err := fs.Stat(l.fsys, catalogFile); err == nil || len(files) == 0 {
+		files = append([]string{catalogFile}, files...)
+	}
+	var docs []yfile
+	for _, file := range files {
+		data, ok := l.read(file, true)
+		if !ok {
+			continue
+		}
+		f := yfile{loader: l, file: file}
+		n := len(l.errs)
+		f.root = l.parseYAML(file, data)
+		l.broken = l.broken || len(l.errs) > n
+		docs = append(docs, f)
+	}
+	return docs
+}
+
+// findCurrency sets the catalog currency from the first file that names it
+// and checks that the others agree.
+func (l *loader) findCurrency(docs []yfile) {
+	for _, d := range docs {
+		n := lookup(d.root, "currency")
+		if n == nil {
+			continue
+		}
+		c := strings.ToUpper(scalar(n))
+		if len(c) != 3 || strings.Trim(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+			d.errorf(n, "currency %q: write a three-letter code like RUB, EUR or USD", n.Value)
+			continue
+		}
+		if l.cat.Currency == "" {
+			l.cat.Currency, l.currency = c, at{d.file, n.Line}
+		} else if c != l.cat.Currency {
+			d.errorf(n, "currency %s differs from %s set at %s", c, l.cat.Currency, l.where(l.currency))
+		}
+	}
+	if l.cat.Currency == "" && len(l.errs) == 0 {
+		l.errorf(docs[0].file, 0, "missing currency, like currency: RUB")
+	}
+}
+
+// rawProduct is a product as written, before its values are checked.
+type rawProduct struct {
+	at
+	sku, category, price, stock, photo, warranty, reorder value
+	name, description                                     Text
+	related                                               []value
+	tags                                                  []string
+	variants                                              []Variant
+}
+
+// value is one written value and its line; line 0 means it was not written.
+type value struct {
+	s    string
+	line int
+}
+
+// addProduct checks r and adds it to the catalog; ctx starts its messages.
+func (l *loader) addProduct(r rawProduct, ctx string) {
+	errf := func(line int, format string, args ...any) {
+		l.errorf(r.file, line, ctx+format, args...)
+	}
+	p := Product{SKU: r.sku.s, Category: r.category.s, Name: r.name, Description: r.description,
+		Tags: r.tags, Variants: r.variants}
+	if p.SKU == "" {
+		errf(r.line, "missing sku")
+	} else if err := checkID("SKU", p.SKU); err != nil {
+		l.errorf(r.file, r.sku.line, "%v", err)
+	}
+	if p.Category == "" {
+		errf(r.line, "missing category")
+	}
+	if p.Name.In("") == "" {
+		errf(r.line, "missing name")
+	}
+	if r.price.s == "" {
+		errf(r.line, "missing price")
+	} else if m, err := parsePrice(r.price.s, l.cat.Currency); err != nil {
+		errf(r.price.line, "%v", err)
+	} else {
+		p.Price = m
+	}
+	if r.stock.s != "" {
+		n, err := parseStock(r.stock.s)
+		if err != nil {
+			errf(r.stock.line, "%v", err)
+		}
+		p.Stock = n
+	}
+	if r.photo.s != "" {
+		if err := l.checkPhoto(r.photo.s); err != nil {
+			errf(r.photo.line, "%v", err)
+		}
+		p.Photo = r.photo.s
+	}
+	if r.warranty.s != "" {
+		pd, err := parsePeriod(r.warranty.s)
+		if err != nil {
+			errf(r.warranty.line, "warranty %v", err)
+		} else if m, ok := pd.months(); !ok {
+			errf(r.warranty.line, "warranty %q: give it in months or years, like 12mo or 2y", r.warranty.s)
+		} else {
+			p.WarrantyMonths = m
+		}
+	}
+	if r.reorder.s != "" {
+		pd, err := parsePeriod(r.reorder.s)
+		if err != nil {
+			errf(r.reorder.line, "reorder_after %v", err)
+		}
+		p.ReorderAfterDays = pd.days()
+	}
+	pa := productAt{category: at{r.file, r.category.line}}
+	for _, v := range r.related {
+		p.Related = append(p.Related, v.s)
+		pa.related = append(pa.related, at{r.file, v.line})
+	}
+	if p.SKU == "" {
+		return
+	}
+	if first, dup := l.skuAt[p.SKU]; dup {
+		l.errorf(r.file, r.sku.line, "duplicate SKU %q (first defined at %s)", p.SKU, l.where(first))
+		return
+	}
+	l.skuAt[p.SKU] = at{r.file, r.sku.line}
+	l.cat.products[p.SKU] = len(l.cat.Products)
+	l.cat.Products = append(l.cat.Products, p)
+	l.productAt = append(l.productAt, pa)
+}
+
+// checkReferences checks the categories and related SKUs of every product.
+func (l *loader) checkReferences() {
+	var ids []string
+	for _, c := range l.cat.Categories {
+		ids = append(ids, c.ID)
+	}
+	for i, p := range l.cat.Products {
+		pa := l.productAt[i]
+		if _, ok := l.cat.categories[p.Category]; !ok && p.Category != "" {
+			l.errorf(pa.category.file, pa.category.line, "product %q: unknown category %q%s",
+				p.SKU, p.Category, didYouMean(p.Category, ids, "categories"))
+		}
+		for j, r := range p.Related {
+			switch _, ok := l.cat.products[r]; {
+			case r == p.SKU:
+				l.errorf(pa.related[j].file, pa.related[j].line, "product %q: related to itself", p.SKU)
+			case !ok:
+				l.errorf(pa.related[j].file, pa.related[j].line, "product %q: related SKU %q does not exist", p.SKU, r)
+			}
+		}
+	}
+}
+
+// checkPhoto checks that the photo file exists in the shop directory.
+func (l *loader) checkPhoto(name string) error {
+	if !fs.ValidPath(name) {
+		return fmt.Errorf("photo %q: write a path inside the shop directory, like images/photo.jpg", name)
+	}
+	st, err := fs.Stat(l.fsys, name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("photo %q not found", name)
+	case err != nil:
+		return fmt.Errorf("photo %q: %w", name, err)
+	case st.IsDir():
+		return fmt.Errorf("photo %q is a directory", name)
+	}
+	return nil
+}
+
+// checkID checks an SKU or id: it must fit in button data and be safe to
+// put there.
+func checkID(kind, id string) error {
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return fmt.Errorf("%s %q: use only letters A-Z a-z, digits and . _ -", kind, id)
+		}
+	}
+	if len(id) > maxIDLen {
+		return fmt.Errorf("%s %q is %d bytes long; at most %d fit in Telegram button data", kind, id, len(id), maxIDLen)
+	}
+	return nil
+}
+
+// parsePrice reads a non-negative price such as "890", "890.50" or "890,50".
+func parsePrice(s, currency string) (shop.Money, error) {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "-") {
+		return shop.Money{}, fmt.Errorf("price must not be negative")
+	}
+	if !strings.Contains(s, ".") {
+		s = strings.Replace(s, ",", ".", 1) // "890,50" from a Russian spreadsheet
+	}
+	return shop.ParseMoney(s, currency)
+}
+
+// parseStock reads a non-negative whole number of items.
+func parseStock(s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("stock %q is not a whole number", s)
+	case n < 0:
+		return 0, fmt.Errorf("stock must not be negative")
+	}
+	return n, nil
+}

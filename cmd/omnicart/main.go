@@ -1,0 +1,129 @@
+// Command omnicart runs the shop: `omnicart run` serves the bot (web chat,
+// and Telegram/WhatsApp when configured), `omnicart chat` talks to the shop
+// in the terminal, `omnicart check` validates the config and the shop files.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+)
+
+const usage = `usage: omnicart [command] [flags]
+
+commands:
+  run     serve the shop (default)
+          --config FILE --data DIR --http ADDR
+  chat    talk to the shop in the terminal; type n to press button [n]
+          --config FILE --data DIR --user ID --lang en|ru
+  check   validate the config and the shop directory
+          --config FILE
+`
+
+func main() {
+	os.Exit(cli(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// cli runs one subcommand and returns the exit code.
+func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd := "run"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("omnicart "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	configPath := fs.String("config", "", "config file (default config.toml if present, else config.example.toml)")
+	var dataDir, httpAddr, user, lang *string
+	switch cmd {
+	case "run":
+		dataDir = fs.String("data", "", "data directory (default from the config, else ./data)")
+		httpAddr = fs.String("http", "", "HTTP listen address (default from the config, else 127.0.0.1:8080)")
+	case "chat":
+		dataDir = fs.String("data", "", "data directory (default from the config, else ./data)")
+		user = fs.String("user", "owner", "chat as this user id")
+		lang = fs.String("lang", "", "language: en or ru")
+	case "check":
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "omnicart: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	path := *configPath
+	if path == "" {
+		path = "config.example.toml"
+		if _, err := os.Stat("config.toml"); err == nil {
+			path = "config.toml"
+		}
+	}
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if dataDir != nil && *dataDir != "" {
+		cfg.Data.Dir = *dataDir
+	}
+	if httpAddr != nil && *httpAddr != "" {
+		cfg.HTTP.Addr = *httpAddr
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(96 << 20) // a soft target: Badger and the GC stay small
+	}
+	switch cmd {
+	case "check":
+		return check(cfg, path, stdout, stderr)
+	case "chat":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return report(chat(ctx, cfg, *user, *lang, stdin, stdout, stderr), stderr)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := newLogger(cfg, stderr)
+	return report(run(ctx, cfg, log, stdout), stderr)
+}
+
+func report(err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return 0
+	}
+	fmt.Fprintln(stderr, "omnicart:", err)
+	return 1
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.Log.Level)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// check validates the config and the shop and prints every problem.
+func check(cfg Config, path string, stdout, stderr io.Writer) int {
+	sh, err := loadShop(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: ok: %d categories, %d products, %d pickup points, flows %v, languages %v\n",
+		path, len(sh.Catalog.Categories), len(sh.Catalog.Products), len(sh.Catalog.Delivery.Pickup), sh.Flows.Flows(), sh.Texts.Langs())
+	return 0
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"omnicart/bot"
+	"omnicart/bot/webchat"
+	"omnicart/flows"
+	"omnicart/locales"
+	"omnicart/store"
+)
+
+// openStore opens the data directory, creating it if needed.
+func openStore(cfg Config, log *slog.Logger) (*store.DB, error) {
+	if err := os.MkdirAll(cfg.Data.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	db, err := store.Open(cfg.Data.Dir, store.Options{Logger: log})
+	if err != nil {
+		var locked *store.LockedError
+		if errors.As(err, &locked) {
+			return nil, locked
+		}
+		return nil, fmt.Errorf("open data directory %s: %w", cfg.Data.Dir, err)
+	}
+	return db, nil
+}
+
+// run serves the shop until ctx ends, then finishes in-flight messages.
+func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) error {
+	sh, err := loadShop(cfg)
+	if err != nil {
+		return fmt.Errorf("the shop has errors:\n%w", err)
+	}
+	db, err := openStore(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.SyncStock(ctx, sh.Catalog.StockSeed()); err != nil {
+		return fmt.Errorf("sync stock: %w", err)
+	}
+	senders := bot.Senders{}
+	eng := flows.NewEngine(db, senders, flows.Builtin(), sh, flows.Options{
+		Workers: cfg.Engine.Workers, QueueSize: cfg.Engine.QueueSize, Logger: log,
+	})
+	web := webchat.New(eng, webchat.Options{
+		Images: sh.Images,
+		Text:   func(lang, key string) string { return eng.Shop().Texts.Printer(lang).T(key) },
+		Lang: func(accept string) string {
+			if l := locales.Match(accept); l != "" {
+				return l
+			}
+			return cfg.Shop.Lang
+		},
+		Logger: log,
+	})
+	senders[bot.Web] = web
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if !db.Healthy() {
+			http.Error(w, "store closed", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("GET /metrics", metricsHandler(eng, db))
+	mux.Handle("/", web)
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+
+	base := "http://" + ln.Addr().String() + "/"
+	fmt.Fprintf(stdout, "Omnicart is running: %s, %d products.\n  Web chat:      %s\n  Terminal chat: omnicart chat --data <another dir> (this one is in use)\n  Health:        %shealthz  Metrics: %smetrics\nPress Ctrl+C to stop.\n",
+		sh.Name, len(sh.Catalog.Products), base, base, base)
+	if cfg.Telegram.Token != "" {
+		log.Warn("a Telegram token is set but the Telegram channel is not built yet; serving the web chat only")
+	}
+
+	engCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopEngine()
+	var wg sync.WaitGroup
+	errc := make(chan error, 4)
+	wg.Go(func() { errc <- eng.Run(engCtx) })
+	wg.Go(func() { errc <- db.Run(engCtx) })
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	wg.Go(func() {
+		errc <- watchShop(engCtx, cfg, log, hup, func(sh *flows.Shop) {
+			if err := db.SyncStock(engCtx, sh.Catalog.StockSeed()); err != nil {
+				log.Error("sync stock", slog.Any("err", err))
+			}
+			eng.SetShop(sh)
+		})
+	})
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("http: %w", err)
+		}
+	}()
+	log.Info("started", slog.String("http", ln.Addr().String()), slog.String("data", cfg.Data.Dir))
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	log.Info("stopping: finishing messages in flight")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv.Shutdown(shutdown) // stop taking requests; waiting web chat requests finish
+	stopEngine()           // the engine finishes what is queued, then returns
+	wg.Wait()
+	log.Info("stopped")
+	return runErr
+}

@@ -1,0 +1,363 @@
+package flows
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// A flow file names its states; each state may say a text, run an action on
+// entry (do), read free input (input), offer buttons, and move on events:
+//
+//	flow: cart
+//	start: view
+//	commands: [cart]
+//	states:
+//	  view:
+//	    do: show_cart
+//	    on: {inc: view, dec: view, empty: empty}
+//	    buttons:
+//	      - {text: cart.checkout, to: checkout}
+//
+// Targets are "state" (same flow), "flow:state" or "flow" (its start state).
+
+// Flow is one conversation graph loaded from a file.
+type Flow struct {
+	Name  string
+	Start string
+	// Commands maps a slash command to the state it opens ("cart": "view").
+	Commands map[string]string
+	States   map[string]*State
+	File     string
+	Line     int
+	cmdLine  int
+}
+
+// State is one node of a flow.
+type State struct {
+	Name    string // qualified: "flow:state"
+	Say     string // locale key shown on entry
+	Do      string // action run on entry
+	Input   string // action run on free text, contact or location
+	Buttons []Button
+	On      map[string]string // event -> qualified target
+	Line    int
+	onLine  map[string]int
+	order   []string // events in file order
+}
+
+// Button is a static button of a state.
+type Button struct {
+	Text string // locale key
+	To   string // qualified target
+	Line int
+}
+
+// Error is one problem in an owner file, printed as "file:line: message".
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return e.File + ": " + e.Msg
+}
+
+// Errors is every problem found in a set of flow files.
+type Errors []Error
+
+func (es Errors) Error() string {
+	s := make([]string, len(es))
+	for i, e := range es {
+		s[i] = e.Error()
+	}
+	return strings.Join(s, "\n")
+}
+
+// parseFlows reads every *.yaml file of fsys; a flow in a later set replaces
+// one of the same name.
+func parseFlows(fsys fs.FS, name string, into map[string]*Flow, errs *Errors) {
+	files, err := fs.Glob(fsys, "*.yaml")
+	if err != nil {
+		*errs = append(*errs, Error{File: name, Msg: err.Error()})
+		return
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		data, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			*errs = append(*errs, Error{File: path.Join(name, f), Msg: err.Error()})
+			continue
+		}
+		fl := parseFlow(data, path.Join(name, f), errs)
+		if fl != nil {
+			into[fl.Name] = fl
+		}
+	}
+}
+
+func parseFlow(data []byte, file string, errs *Errors) *Flow {
+	bad := func(line int, format string, a ...any) {
+		*errs = append(*errs, Error{File: file, Line: line, Msg: fmt.Sprintf(format, a...)})
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		line := 0
+		msg := err.Error()
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			// "yaml: line 3: mapping values are not allowed in this context"
+			if _, rest, ok := strings.Cut(msg, "line "); ok {
+				fmt.Sscanf(rest, "%d", &line)
+				if _, m, ok := strings.Cut(rest, ": "); ok {
+					msg = m
+				}
+			}
+		}
+		bad(line, "%s", msg)
+		return nil
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		bad(1, "a flow file is a mapping with flow, start and states")
+		return nil
+	}
+	top := doc.Content[0]
+	fl := &Flow{File: file, Line: top.Line, States: map[string]*State{}}
+	var states *yaml.Node
+	cmdLine := 0
+	eachPair(top, func(k, v *yaml.Node) {
+		switch k.Value {
+		case "flow":
+			fl.Name = scalar(v, bad)
+		case "start":
+			fl.Start = scalar(v, bad)
+		case "commands":
+			fl.Commands = map[string]string{}
+			switch v.Kind {
+			case yaml.MappingNode:
+				eachPair(v, func(ck, cv *yaml.Node) { fl.Commands[ck.Value] = scalar(cv, bad) })
+			default:
+				for _, c := range scalars(v, bad) {
+					fl.Commands[c] = ""
+				}
+			}
+			cmdLine = v.Line
+		case "states":
+			states = v
+		default:
+			bad(k.Line, "unknown key %q (want flow, start, commands, states)", k.Value)
+		}
+	})
+	if fl.Name == "" {
+		bad(top.Line, "missing flow name (flow: ...)")
+		return nil
+	}
+	if !isIdent(fl.Name) {
+		bad(top.Line, "flow name %q: use lowercase letters, digits and _", fl.Name)
+		return nil
+	}
+	if states == nil || states.Kind != yaml.MappingNode || len(states.Content) == 0 {
+		bad(top.Line, "flow %q has no states", fl.Name)
+		return nil
+	}
+	if fl.Start == "" {
+		fl.Start = states.Content[0].Value
+	}
+	for c, st := range fl.Commands {
+		if st == "" {
+			fl.Commands[c] = fl.Start
+		}
+		if !isIdent(c) {
+			bad(cmdLine, "command %q: use lowercase letters, digits and _", c)
+		}
+	}
+	fl.cmdLine = cmdLine
+	eachPair(states, func(k, v *yaml.Node) {
+		if !isIdent(k.Value) {
+			bad(k.Line, "state name %q: use lowercase letters, digits and _", k.Value)
+			return
+		}
+		if _, dup := fl.States[k.Value]; dup {
+			bad(k.Line, "state %q defined twice", k.Value)
+			return
+		}
+		st := &State{Name: fl.Name + ":" + k.Value, Line: k.Line, On: map[string]string{}, onLine: map[string]int{}}
+		fl.States[k.Value] = st
+		if v.Kind != yaml.MappingNode {
+			bad(v.Line, "state %q: want a mapping (say, do, input, buttons, on, next)", k.Value)
+			return
+		}
+		eachPair(v, func(sk, sv *yaml.Node) {
+			switch sk.Value {
+			case "say":
+				st.Say = scalar(sv, bad)
+			case "do":
+				st.Do = scalar(sv, bad)
+			case "input":
+				st.Input = scalar(sv, bad)
+			case "next":
+				st.addOn("next", scalar(sv, bad), sv.Line, bad, k.Value)
+			case "on":
+				if sv.Kind != yaml.MappingNode {
+					bad(sv.Line, "state %q: on: want a mapping of event: target", k.Value)
+					return
+				}
+				eachPair(sv, func(ek, ev *yaml.Node) {
+					st.addOn(ek.Value, scalar(ev, bad), ek.Line, bad, k.Value)
+				})
+			case "buttons":
+				if sv.Kind != yaml.SequenceNode {
+					bad(sv.Line, "state %q: buttons: want a list of {text, to}", k.Value)
+					return
+				}
+				for _, b := range sv.Content {
+					if b.Kind != yaml.MappingNode {
+						bad(b.Line, "state %q: a button is {text: key, to: target}", k.Value)
+						continue
+					}
+					btn := Button{Line: b.Line}
+					eachPair(b, func(bk, bv *yaml.Node) {
+						switch bk.Value {
+						case "text":
+							btn.Text = scalar(bv, bad)
+						case "to":
+							btn.To = scalar(bv, bad)
+						default:
+							bad(bk.Line, "state %q: button: unknown key %q (want text, to)", k.Value, bk.Value)
+						}
+					})
+					if btn.Text == "" || btn.To == "" {
+						bad(b.Line, "state %q: a button needs text and to", k.Value)
+						continue
+					}
+					st.Buttons = append(st.Buttons, btn)
+				}
+			default:
+				bad(sk.Line, "state %q: unknown key %q (want say, do, input, buttons, on, next)", k.Value, sk.Value)
+			}
+		})
+	})
+	return fl
+}
+
+func (st *State) addOn(event, target string, line int, bad func(int, string, ...any), state string) {
+	if !isIdent(event) {
+		bad(line, "state %q: event name %q: use lowercase letters, digits and _", state, event)
+		return
+	}
+	if _, dup := st.On[event]; dup {
+		bad(line, "state %q: event %q defined twice", state, event)
+		return
+	}
+	st.On[event] = target
+	st.onLine[event] = line
+	st.order = append(st.order, event)
+}
+
+func eachPair(n *yaml.Node, fn func(k, v *yaml.Node)) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		fn(n.Content[i], n.Content[i+1])
+	}
+}
+
+func scalar(n *yaml.Node, bad func(int, string, ...any)) string {
+	if n.Kind != yaml.ScalarNode {
+		bad(n.Line, "want a single value")
+		return ""
+	}
+	return strings.TrimSpace(n.Value)
+}
+
+// scalars reads a single value or a list of values.
+func scalars(n *yaml.Node, bad func(int, string, ...any)) []string {
+	if n.Kind == yaml.ScalarNode {
+		return []string{strings.TrimSpace(n.Value)}
+	}
+	if n.Kind != yaml.SequenceNode {
+		bad(n.Line, "want a list")
+		return nil
+	}
+	var out []string
+	for _, c := range n.Content {
+		out = append(out, scalar(c, bad))
+	}
+	return out
+}
+
+func isIdent(s string) bool {
+	if s == "" || len(s) > 40 {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// resolve turns a target as written in flow fl into "flow:state".
+func resolve(target string, fl *Flow, flows map[string]*Flow) (string, bool) {
+	f, s, cross := strings.Cut(target, ":")
+	if !cross {
+		if _, ok := fl.States[target]; ok {
+			return fl.Name + ":" + target, true
+		}
+		if other, ok := flows[target]; ok {
+			return other.Name + ":" + other.Start, true
+		}
+		return "", false
+	}
+	other, ok := flows[f]
+	if !ok {
+		return "", false
+	}
+	if _, ok := other.States[s]; !ok {
+		return "", false
+	}
+	return f + ":" + s, true
+}
+
+// suggest returns ` (did you mean "x"?)` for the closest of names, or "".
+func suggest(word string, names []string) string {
+	best, bestD := "", 4
+	for _, n := range names {
+		if d := distance(word, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// distance is the Levenshtein distance between a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

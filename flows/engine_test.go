@@ -1,0 +1,119 @@
+package flows_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"omnicart/bot"
+	"omnicart/flows"
+)
+
+// echoFlow answers each text with its position in the customer's stream.
+const echoFlow = `flow: main
+start: menu
+commands: {start: menu, help: menu, lang: menu, menu: menu}
+states:
+  menu:
+    input: echo
+    buttons:
+      - {text: menu.catalog, to: browse}
+      - {text: menu.cart, to: cart}
+      - {text: menu.orders, to: orders}
+      - {text: menu.search, to: search}
+`
+
+func TestOrderPerCustomerUnderConcurrency(t *testing.T) {
+	actions := flows.Builtin()
+	actions["echo"] = flows.Action{Run: func(c *flows.Ctx) (string, error) {
+		c.SayText(c.Msg.Text)
+		return "", nil
+	}}
+	h := newHarness(t, actions, map[string]string{"main.yaml": echoFlow})
+	const customers, perCustomer = 40, 25
+	var wg sync.WaitGroup
+	var handled sync.WaitGroup
+	handled.Add(customers * perCustomer)
+	for c := range customers {
+		wg.Go(func() {
+			addr := bot.Address{Channel: bot.Web, Chat: fmt.Sprintf("c%d", c)}
+			for i := range perCustomer {
+				h.eng.Handle(context.Background(), bot.Message{From: addr, Text: fmt.Sprint(i), Done: handled.Done})
+			}
+		})
+	}
+	wg.Wait()
+	handled.Wait()
+	for c := range customers {
+		addr := bot.Address{Channel: bot.Web, Chat: fmt.Sprintf("c%d", c)}
+		var got []string
+		for _, r := range h.rec.Take(addr) {
+			got = append(got, r.Text)
+		}
+		if len(got) != perCustomer {
+			t.Fatalf("customer %d got %d replies, want %d", c, len(got), perCustomer)
+		}
+		for i, s := range got {
+			if s != fmt.Sprint(i) {
+				t.Fatalf("customer %d: reply %d is %q: out of order: %v", c, i, s, got)
+			}
+		}
+	}
+}
+
+func TestDuplicateUpdateHandledOnce(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	chat := h.chat("dup", "en")
+	first, err := chat.Send(bot.Message{ID: "42", Command: "start"})
+	if err != nil || len(first) == 0 {
+		t.Fatalf("first delivery: %v %v", first, err)
+	}
+	again, err := chat.Send(bot.Message{ID: "42", Command: "start"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again) != 0 {
+		t.Fatalf("duplicate update answered again: %+v", again)
+	}
+}
+
+func TestStaleAndForgedButtons(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	chat := h.chat("stale", "en")
+	menu, _ := chat.Line("/start")
+	catalogBtn := menu[0].Choices[0][0].Data
+	chat.Line("[🛍 Catalog]")
+	chat.Line("[1]") // a category: the "Catalog" button of the menu is still valid (a flow start)
+	for _, data := range []string{"pay|o123", "bogus data with spaces!", strings.Repeat("x", 80), "|"} {
+		replies, err := chat.Send(bot.Message{Button: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(replies) == 0 || !strings.Contains(replies[0].Text, "earlier screen") {
+			t.Fatalf("button %q: want the out-of-date notice, got %+v", data, replies)
+		}
+	}
+	replies, _ := chat.Send(bot.Message{Button: catalogBtn})
+	if len(replies) != 1 || !strings.HasPrefix(replies[0].Text, "Our catalog") {
+		t.Fatalf("menu button from an old message: %+v", replies)
+	}
+}
+
+func TestHostileTextIsKeptAsText(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	chat := h.chat("hostile", "en")
+	chat.Line("/start")
+	evil := "<b>bold</b> *x* _y_ [z](http://e) " + strings.Repeat("я", 5000)
+	replies, err := chat.Line(evil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(replies) == 0 || !strings.Contains(replies[0].Text, "<b>bold</b>") {
+		t.Fatalf("search echo: %+v", replies)
+	}
+	if n := len([]rune(replies[0].Text)); n > 1000 {
+		t.Fatalf("reply of %d runes: the query was not cut", n)
+	}
+}

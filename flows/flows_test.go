@@ -1,0 +1,148 @@
+package flows_test
+
+import (
+	"context"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"omnicart/bot"
+	"omnicart/bot/bottest"
+	"omnicart/catalog"
+	"omnicart/demo"
+	"omnicart/flows"
+	"omnicart/locales"
+	"omnicart/store"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata")
+
+// clock is a fixed, advancing test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Second)
+	return c.t
+}
+
+type harness struct {
+	eng  *flows.Engine
+	db   *store.DB
+	rec  *bottest.Recorder
+	stop func()
+}
+
+// newHarness runs an engine over in-memory Badger and the demo shop.
+func newHarness(t testing.TB, actions flows.Actions, owner map[string]string) *harness {
+	t.Helper()
+	clk := &clock{t: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
+	db, err := store.Open("", store.Options{InMemory: true, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := catalog.Load(demo.FS, "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SyncStock(context.Background(), cat.StockSeed()); err != nil {
+		t.Fatal(err)
+	}
+	texts := locales.Default()
+	if actions == nil {
+		actions = flows.Builtin()
+	}
+	set, err := flows.Load(ownerFS(owner), "shop/flows", actions, texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := bottest.NewRecorder()
+	sh := &flows.Shop{Name: "Demo Coffee", Catalog: cat, Flows: set, Texts: texts, Images: demo.FS, Lang: "en"}
+	eng := flows.NewEngine(db, rec, actions, sh, flows.Options{Workers: 4, Now: clk.Now})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { eng.Run(ctx); close(done) }()
+	h := &harness{eng: eng, db: db, rec: rec, stop: func() { cancel(); <-done; db.Close() }}
+	t.Cleanup(h.stop)
+	return h
+}
+
+func ownerFS(files map[string]string) fs.FS {
+	if files == nil {
+		return nil
+	}
+	m := fstest.MapFS{}
+	for name, data := range files {
+		m[name] = &fstest.MapFile{Data: []byte(data)}
+	}
+	return m
+}
+
+func (h *harness) chat(id, lang string) *bottest.Chat {
+	return &bottest.Chat{H: h.eng, R: h.rec, Addr: bot.Address{Channel: bot.Console, Chat: id}, Lang: lang}
+}
+
+// TestTranscripts replays every testdata/*.txt conversation against the demo
+// shop and compares the whole exchange; -update rewrites them.
+func TestTranscripts(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.txt")
+	if len(files) == 0 {
+		t.Fatal("no transcripts in testdata")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			script, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lang := "en"
+			if strings.Contains(f, "_ru") {
+				lang = "ru"
+			}
+			h := newHarness(t, nil, nil)
+			got, err := h.chat("shopper", lang).Transcript(string(script))
+			if err != nil {
+				t.Fatalf("%v\nso far:\n%s", err, got)
+			}
+			if *update {
+				if err := os.WriteFile(f, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if got != string(script) {
+				t.Errorf("transcript differs (run go test ./flows -update and review the diff):\n%s", diff(string(script), got))
+			}
+		})
+	}
+}
+
+// diff shows the first differing lines of want and got.
+func diff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < max(len(w), len(g)); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return "line " + strconv.Itoa(i+1) + ":\n  want: " + wl + "\n  got:  " + gl
+		}
+	}
+	return "(same lines, different endings)"
+}
+

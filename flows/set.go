@@ -1,0 +1,203 @@
+package flows
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"maps"
+	"slices"
+	"sort"
+
+	"github.com/looplab/fsm"
+
+	"omnicart/locales"
+)
+
+//go:embed defaults/*.yaml
+var defaultFiles embed.FS
+
+// Set is a validated set of flows, ready to run.
+type Set struct {
+	flows    map[string]*Flow
+	states   map[string]*State          // by qualified name
+	events   map[string][]fsm.EventDesc // transitions leaving each state
+	commands map[string]string          // command -> qualified state
+	starts   map[string]bool            // qualified start states of every flow
+}
+
+// goEvent is the event of a static button leading to target.
+func goEvent(target string) string { return "go:" + target }
+
+// Load reads the built-in flows and then the owner's flow files from owner
+// (nil for none; name is its display path), where a flow of the same name
+// replaces the built-in one. Every problem is reported, each as
+// "file:line: message": unknown actions, targets and locale keys, events no
+// action emits, unreachable states.
+func Load(owner fs.FS, name string, actions Actions, texts *locales.Bundle) (*Set, error) {
+	all := map[string]*Flow{}
+	var errs Errors
+	sub, err := fs.Sub(defaultFiles, "defaults")
+	if err != nil {
+		return nil, err
+	}
+	parseFlows(sub, "flows(built-in)", all, &errs)
+	if owner != nil {
+		parseFlows(owner, name, all, &errs)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	s := &Set{flows: all, states: map[string]*State{}, events: map[string][]fsm.EventDesc{},
+		commands: map[string]string{}, starts: map[string]bool{}}
+	s.validate(actions, texts, &errs)
+	if len(errs) > 0 {
+		sort.SliceStable(errs, func(i, j int) bool {
+			if errs[i].File != errs[j].File {
+				return errs[i].File < errs[j].File
+			}
+			return errs[i].Line < errs[j].Line
+		})
+		return nil, errs
+	}
+	return s, nil
+}
+
+func (s *Set) validate(actions Actions, texts *locales.Bundle, errs *Errors) {
+	actionNames := slices.Sorted(maps.Keys(actions))
+	keyNames := texts.Keys()
+	for _, fl := range s.flows {
+		bad := func(line int, format string, a ...any) {
+			*errs = append(*errs, Error{File: fl.File, Line: line, Msg: fmt.Sprintf(format, a...)})
+		}
+		if _, ok := fl.States[fl.Start]; !ok {
+			bad(fl.Line, "flow %q: start state %q does not exist", fl.Name, fl.Start)
+			continue
+		}
+		s.starts[fl.Name+":"+fl.Start] = true
+		for c, st := range fl.Commands {
+			if _, ok := fl.States[st]; !ok {
+				bad(fl.cmdLine, "command /%s: state %q does not exist", c, st)
+				continue
+			}
+			if prev, dup := s.commands[c]; dup {
+				bad(fl.cmdLine, "command /%s is already taken by %s", c, prev)
+				continue
+			}
+			s.commands[c] = fl.Name + ":" + st
+		}
+		for _, sn := range slices.Sorted(maps.Keys(fl.States)) {
+			st := fl.States[sn]
+			s.states[st.Name] = st
+			checkKey := func(line int, key string) {
+				if key != "" && !texts.Has(key) {
+					bad(line, "state %q: unknown text %q%s", sn, key, suggest(key, keyNames))
+				}
+			}
+			checkKey(st.Line, st.Say)
+			emits := map[string]bool{}
+			for _, an := range []string{st.Do, st.Input} {
+				if an == "" {
+					continue
+				}
+				a, ok := actions[an]
+				if !ok {
+					bad(st.Line, "state %q: unknown action %q%s", sn, an, suggest(an, actionNames))
+					continue
+				}
+				for _, e := range a.Emits {
+					emits[e] = true
+					if _, ok := st.On[e]; !ok {
+						bad(st.Line, "state %q: action %q emits %q but the state has no transition for it (add on: {%s: <state>})", sn, an, e, e)
+					}
+				}
+			}
+			auto := st.Do == "" && st.Input == ""
+			for _, e := range st.order {
+				target, ok := resolve(st.On[e], fl, s.flows)
+				if !ok {
+					bad(st.onLine[e], "state %q: event %q: unknown target state %q%s", sn, e, st.On[e], suggest(st.On[e], s.stateNames(fl)))
+					continue
+				}
+				st.On[e] = target
+				if !emits[e] && !(e == "next" && (auto || st.Do != "")) {
+					bad(st.onLine[e], "state %q: no action emits event %q", sn, e)
+				}
+				s.events[st.Name] = append(s.events[st.Name], fsm.EventDesc{Name: e, Src: []string{st.Name}, Dst: target})
+			}
+			for i, b := range st.Buttons {
+				checkKey(b.Line, b.Text)
+				target, ok := resolve(b.To, fl, s.flows)
+				if !ok {
+					bad(b.Line, "state %q: button %q: unknown target state %q%s", sn, b.Text, b.To, suggest(b.To, s.stateNames(fl)))
+					continue
+				}
+				st.Buttons[i].To = target
+				s.events[st.Name] = append(s.events[st.Name], fsm.EventDesc{Name: goEvent(target), Src: []string{st.Name}, Dst: target})
+			}
+		}
+	}
+	if len(*errs) > 0 {
+		return
+	}
+	if _, ok := s.commands["start"]; !ok {
+		*errs = append(*errs, Error{File: "flows", Msg: "no flow handles /start (add commands: {start: <state>} to a flow)"})
+	}
+	// Every state must be reachable from some flow's start or a command.
+	seen := map[string]bool{}
+	var queue []string
+	for st := range s.starts {
+		queue = append(queue, st)
+	}
+	for _, st := range s.commands {
+		queue = append(queue, st)
+	}
+	for len(queue) > 0 {
+		st := queue[0]
+		queue = queue[1:]
+		if seen[st] {
+			continue
+		}
+		seen[st] = true
+		for _, e := range s.events[st] {
+			queue = append(queue, e.Dst)
+		}
+	}
+	for _, fl := range s.flows {
+		for sn, st := range fl.States {
+			if !seen[st.Name] {
+				*errs = append(*errs, Error{File: fl.File, Line: st.Line, Msg: fmt.Sprintf("state %q is unreachable: no event, button or command leads to it", sn)})
+			}
+		}
+	}
+}
+
+func (s *Set) stateNames(fl *Flow) []string {
+	names := slices.Collect(maps.Keys(fl.States))
+	for n := range s.flows {
+		names = append(names, n)
+	}
+	return names
+}
+
+// Flows returns the flow names, sorted.
+func (s *Set) Flows() []string { return slices.Sorted(maps.Keys(s.flows)) }
+
+// Command returns the state a slash command opens.
+func (s *Set) Command(name string) (string, bool) {
+	st, ok := s.commands[name]
+	return st, ok
+}
+
+// Commands returns the slash commands, sorted.
+func (s *Set) Commands() []string { return slices.Sorted(maps.Keys(s.commands)) }
+
+// machine rebuilds the state machine of state at its current position.
+func (s *Set) machine(state string) *fsm.FSM {
+	return fsm.NewFSM(state, s.events[state], nil)
+}
+
+// DefaultFiles returns the built-in flow files, for owners to copy.
+func DefaultFiles() fs.FS {
+	sub, _ := fs.Sub(defaultFiles, "defaults")
+	return sub
+}

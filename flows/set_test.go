@@ -1,0 +1,137 @@
+package flows_test
+
+import (
+	"strings"
+	"testing"
+
+	"omnicart/flows"
+	"omnicart/locales"
+)
+
+func TestLoadDefaults(t *testing.T) {
+	set, err := flows.Load(nil, "", flows.Builtin(), locales.Default())
+	if err != nil {
+		t.Fatalf("built-in flows do not load:\n%v", err)
+	}
+	want := []string{"cart", "catalog", "help", "lang", "menu", "orders", "search", "start"}
+	if got := set.Commands(); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("commands = %v, want %v", got, want)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		file string
+		want []string
+	}{
+		{"unknown action", `flow: promo
+start: a
+commands: [promo]
+states:
+  a:
+    do: list_pikup_points
+`, []string{`shop/flows/x.yaml:5: state "a": unknown action "list_pikup_points" (did you mean "list_pickup_points"?)`}},
+		{"unknown target", `flow: promo
+commands: [promo]
+states:
+  a:
+    say: menu.text
+    buttons:
+      - {text: common.menu, to: mian}
+`, []string{`shop/flows/x.yaml:7: state "a": button "common.menu": unknown target state "mian" (did you mean "main"?)`}},
+		{"unknown text", `flow: promo
+commands: [promo]
+states:
+  a:
+    say: menu.txet
+    buttons:
+      - {text: common.menu, to: main}
+`, []string{`shop/flows/x.yaml:4: state "a": unknown text "menu.txet" (did you mean "menu.text"?)`}},
+		{"unreachable", `flow: promo
+commands: [promo]
+states:
+  a:
+    say: menu.text
+    buttons:
+      - {text: common.menu, to: main}
+  orphan:
+    say: menu.text
+    buttons:
+      - {text: common.menu, to: main}
+`, []string{`shop/flows/x.yaml:8: state "orphan" is unreachable: no event, button or command leads to it`}},
+		{"unhandled event", `flow: promo
+commands: [promo]
+states:
+  a:
+    do: list_categories
+`, []string{`shop/flows/x.yaml:4: state "a": action "list_categories" emits "pick" but the state has no transition for it (add on: {pick: <state>})`}},
+		{"event nobody emits", `flow: promo
+commands: [promo]
+states:
+  a:
+    do: list_categories
+    on: {pick: a, pikc: a}
+`, []string{`shop/flows/x.yaml:6: state "a": no action emits event "pikc"`}},
+		{"unknown key", `flow: promo
+commands: [promo]
+states:
+  a:
+    sya: menu.text
+`, []string{`shop/flows/x.yaml:5: state "a": unknown key "sya" (want say, do, input, buttons, on, next)`}},
+		{"yaml syntax", "flow: promo\nstates:\n  a: [\n", []string{`shop/flows/x.yaml:3: did not find expected node content`}},
+		{"several at once", `flow: promo
+commands: [promo]
+states:
+  a:
+    do: nope
+    say: no.such.key
+`, []string{`shop/flows/x.yaml:4: state "a": unknown action "nope"`, `shop/flows/x.yaml:4: state "a": unknown text "no.such.key"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := flows.Load(ownerFS(map[string]string{"x.yaml": tt.file}), "shop/flows", flows.Builtin(), locales.Default())
+			if err == nil {
+				t.Fatal("loaded a broken flow")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not contain\n  %s\ngot:\n  %v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestOwnerFlowReplacesDefault(t *testing.T) {
+	owner := map[string]string{"main.yaml": `flow: main
+start: menu
+commands: {start: menu, help: menu, lang: menu, menu: menu}
+states:
+  menu:
+    say: help.text
+    buttons:
+      - {text: menu.catalog, to: browse}
+      - {text: menu.cart, to: cart}
+      - {text: menu.orders, to: orders}
+      - {text: menu.search, to: search}
+`}
+	h := newHarness(t, nil, owner)
+	replies, err := h.chat("o1", "en").Line("/start")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(replies) != 1 || !strings.HasPrefix(replies[0].Text, "This is a shop in a chat") || len(replies[0].Choices) != 4 {
+		t.Fatalf("owner's main flow not used: %+v", replies)
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	f.Add("flow: a\nstates:\n  s:\n    say: menu.text\n    buttons: [{text: common.menu, to: main}]\n")
+	f.Add("flow: a\nstart: x\nstates: {x: {do: list_categories, on: {pick: x}}}\n")
+	f.Add("[]")
+	texts := locales.Default()
+	f.Fuzz(func(t *testing.T, file string) {
+		flows.Load(ownerFS(map[string]string{"f.yaml": file}), "f", flows.Builtin(), texts)
+	})
+}

@@ -1,0 +1,32 @@
+package shop
+
+import "time"
+
+// CustomerID identifies one shopper across all channels.
+type CustomerID string
+
+// Customer is one shopper. Channels lists the addresses ("telegram:123",
+// "web:abc") the customer has written from.
+type Customer struct {
+	ID        CustomerID `json:"id"`
+	Name      string     `json:"name,omitempty"`
+	Phone     string     `json:"phone,omitempty"`
+	Lang      string     `json:"lang,omitempty"`
+	Source    string     `json:"source,omitempty"` // first deep-link payload seen
+	Channels  []string   `json:"channels,omitempty"`
+	Address   string     `json:"address,omitempty"` // last courier address
+	CreatedAt time.Time  `json:"created_at"`
+	SeenAt    time.Time  `json:"seen_at"`
+}
+
+// Event is one line of the analytics log: a shopper viewed, carted, checked
+// out, paid...
+type Event struct {
+	Time     time.Time  `json:"time"`
+	Customer CustomerID `json:"customer"`
+	Type     string     `json:"type"` // "start", "view", "cart", "checkout", "order", "paid"
+	Channel  string     `json:"channel,omitempty"`
+	Source   string     `json:"source,omitempty"`
+	SKU      string     `json:"sku,omitempty"`
+	OrderID  string     `json:"order_id,omitempty"`
+}

@@ -1,0 +1,182 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"omnicart/shop"
+)
+
+// CustomerFor returns the customer who writes from addr ("telegram:123"),
+// creating one on first contact. Concurrent calls for the same new address
+// end with one customer.
+func (db *DB) CustomerFor(ctx context.Context, addr string) (shop.Customer, error) {
+	if addr == "" {
+		return shop.Customer{}, errors.New("customer for empty address")
+	}
+	var c shop.Customer
+	err := db.update(ctx, func(txn *badger.Txn) error {
+		c = shop.Customer{}
+		item, err := txn.Get(addrKey(addr))
+		if err == nil {
+			id, err := item.ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			ok, err := getJSON(txn, customerKey(shop.CustomerID(id)), &c)
+			if err == nil && !ok {
+				err = fmt.Errorf("customer %s: %w", id, shop.ErrNotFound)
+			}
+			return err
+		}
+		if !errors.Is(err, badger.ErrKeyNotFound) {
+			return err
+		}
+		id, err := freshID(txn, "c", 6, func(id string) []byte { return customerKey(shop.CustomerID(id)) })
+		if err != nil {
+			return err
+		}
+		now := db.now()
+		c = shop.Customer{ID: shop.CustomerID(id), Channels: []string{addr}, CreatedAt: now, SeenAt: now}
+		if err := setJSON(txn, customerKey(c.ID), c); err != nil {
+			return err
+		}
+		return txn.Set(addrKey(addr), []byte(c.ID))
+	})
+	if err != nil {
+		return shop.Customer{}, fmt.Errorf("customer for %s: %w", addr, err)
+	}
+	return c, nil
+}
+
+// freshID returns a random ID (prefix + n bytes in hex) whose key is unused.
+func freshID(txn *badger.Txn, prefix string, n int, key func(string) []byte) (string, error) {
+	for {
+		id := newID(prefix, n)
+		taken, err := exists(txn, key(id))
+		if err != nil || !taken {
+			return id, err
+		}
+	}
+}
+
+// Customer returns the customer with id, or an error wrapping
+// shop.ErrNotFound.
+func (db *DB) Customer(ctx context.Context, id shop.CustomerID) (shop.Customer, error) {
+	var c shop.Customer
+	err := db.view(ctx, func(txn *badger.Txn) error {
+		ok, err := getJSON(txn, customerKey(id), &c)
+		if err == nil && !ok {
+			err = shop.ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return shop.Customer{}, fmt.Errorf("customer %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// SaveCustomer stores c and points every address in c.Channels at it.
+func (db *DB) SaveCustomer(ctx context.Context, c shop.Customer) error {
+	if c.ID == "" {
+		return errors.New("save customer: empty id")
+	}
+	err := db.update(ctx, func(txn *badger.Txn) error {
+		if err := setJSON(txn, customerKey(c.ID), c); err != nil {
+			return err
+		}
+		for _, addr := range c.Channels {
+			if err := txn.Set(addrKey(addr), []byte(c.ID)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("save customer %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+// Session returns the customer's session bytes, or nil when there are none.
+func (db *DB) Session(ctx context.Context, id shop.CustomerID) ([]byte, error) {
+	var data []byte
+	err := db.view(ctx, func(txn *badger.Txn) error {
+		item, err := txn.Get(sessionKey(id))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		data, err = item.ValueCopy(nil)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("session %s: %w", id, err)
+	}
+	return data, nil
+}
+
+// SaveSession stores the customer's session bytes; empty data deletes them.
+func (db *DB) SaveSession(ctx context.Context, id shop.CustomerID, data []byte) error {
+	err := db.update(ctx, func(txn *badger.Txn) error { return putSession(txn, id, data) })
+	if err != nil {
+		return fmt.Errorf("save session %s: %w", id, err)
+	}
+	return nil
+}
+
+// Cart returns the customer's cart, empty when there is none.
+func (db *DB) Cart(ctx context.Context, id shop.CustomerID) (shop.Cart, error) {
+	var c shop.Cart
+	err := db.view(ctx, func(txn *badger.Txn) error {
+		_, err := getJSON(txn, cartKey(id), &c)
+		return err
+	})
+	if err != nil {
+		return shop.Cart{}, fmt.Errorf("cart %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// SaveCart stores the customer's cart; an empty cart deletes it.
+func (db *DB) SaveCart(ctx context.Context, id shop.CustomerID, c shop.Cart) error {
+	err := db.update(ctx, func(txn *badger.Txn) error { return putCart(txn, id, c) })
+	if err != nil {
+		return fmt.Errorf("save cart %s: %w", id, err)
+	}
+	return nil
+}
+
+// SaveState stores the session bytes and the cart in one transaction.
+func (db *DB) SaveState(ctx context.Context, id shop.CustomerID, session []byte, c shop.Cart) error {
+	err := db.update(ctx, func(txn *badger.Txn) error {
+		if err := putSession(txn, id, session); err != nil {
+			return err
+		}
+		return putCart(txn, id, c)
+	})
+	if err != nil {
+		return fmt.Errorf("save state %s: %w", id, err)
+	}
+	return nil
+}
+
+func putSession(txn *badger.Txn, id shop.CustomerID, data []byte) error {
+	if len(data) == 0 {
+		return txn.Delete(sessionKey(id))
+	}
+	return txn.Set(sessionKey(id), data)
+}
+
+func putCart(txn *badger.Txn, id shop.CustomerID, c shop.Cart) error {
+	if len(c.Lines) == 0 {
+		return txn.Delete(cartKey(id))
+	}
+	return setJSON(txn, cartKey(id), c)
+}

@@ -1,0 +1,101 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	mrand "math/rand/v2"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"omnicart/shop"
+)
+
+// seenTTL is how long FirstSeen remembers a key.
+const seenTTL = 48 * time.Hour
+
+// LogEvent appends e to the analytics log; a zero e.Time becomes now. Events
+// are not synced: a power cut may lose the last few.
+func (db *DB) LogEvent(ctx context.Context, e shop.Event) error {
+	if e.Time.IsZero() {
+		e.Time = db.now()
+	}
+	err := db.update(ctx, func(txn *badger.Txn) error {
+		return setJSON(txn, eventKey(e.Time, mrand.Uint64()), e)
+	})
+	if err != nil {
+		return fmt.Errorf("log event %s: %w", e.Type, err)
+	}
+	return nil
+}
+
+// Events calls fn for every event at or after since, in time order, until fn
+// returns false.
+func (db *DB) Events(ctx context.Context, since time.Time, fn func(shop.Event) bool) error {
+	err := db.view(ctx, func(txn *badger.Txn) error {
+		prefix := []byte(prefixEvent)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 100})
+		defer it.Close()
+		for it.Seek(eventSeek(since)); it.ValidForPrefix(prefix); it.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var e shop.Event
+			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &e) }); err != nil {
+				return err
+			}
+			if !fn(e) {
+				return nil
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("events: %w", err)
+	}
+	return nil
+}
+
+// FirstSeen marks key (such as "telegram:update:12345") as seen for 48 hours
+// and reports whether this is the first time. Of concurrent calls with the
+// same key exactly one gets true.
+func (db *DB) FirstSeen(ctx context.Context, key string) (bool, error) {
+	var first bool
+	err := db.update(ctx, func(txn *badger.Txn) error {
+		seen, err := exists(txn, seenKey(key))
+		first = err == nil && !seen
+		if !first {
+			return err
+		}
+		return txn.SetEntry(badger.NewEntry(seenKey(key), nil).WithTTL(seenTTL))
+	})
+	if err != nil {
+		return false, fmt.Errorf("first seen %s: %w", key, err)
+	}
+	return first, nil
+}
+
+// Counts returns how many customers and orders are stored.
+func (db *DB) Counts(ctx context.Context) (customers, orders int, err error) {
+	err = db.view(ctx, func(txn *badger.Txn) error {
+		customers = countPrefix(txn, prefixCustomer)
+		orders = countPrefix(txn, prefixOrder)
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("counts: %w", err)
+	}
+	return customers, orders, nil
+}
+
+func countPrefix(txn *badger.Txn, prefix string) int {
+	p := []byte(prefix)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: p})
+	defer it.Close()
+	n := 0
+	for it.Seek(p); it.ValidForPrefix(p); it.Next() {
+		n++
+	}
+	return n
+}

@@ -1,0 +1,86 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"omnicart/shop"
+)
+
+// Key schema. Every record lives under a short prefix; values are JSON
+// unless noted.
+//
+//	c/<customerID>                 customer (shop.Customer)
+//	a/<channel:chat>               customer ID as raw bytes ("telegram:123" → "c0123456789ab")
+//	s/<customerID>                 session: opaque bytes owned by the flow engine; absent when empty
+//	k/<customerID>                 cart (shop.Cart); absent when empty
+//	o/<orderID>                    order (shop.Order)
+//	oc/<customerID>/<n>/<orderID>  per-customer order index, empty value; <n> is the order
+//	                               number as 16 hex digits, so the index sorts oldest first
+//	n/order                        last order number (int64); absent until the first order, 1001
+//	st/<item>                      live stock (int); <item> is shop.Item.Key(): "SKU" or "SKU/variant"
+//	ss/<item>                      stock seed (int): the catalog value last synced
+//	e/<nanos>/<rand>               event (shop.Event); <nanos> is the Unix time in nanoseconds and
+//	                               <rand> a random number, both 8 bytes big-endian: time order
+//	u/<key>                        seen-update marker ("telegram:update:12345"), empty value, 48 h TTL
+//
+// The prefixes never prefix one another ("o/" vs "oc/", "s/" vs "ss/" and
+// "st/"), so a prefix scan of one record type sees only that type.
+const (
+	prefixCustomer      = "c/"
+	prefixAddr          = "a/"
+	prefixSession       = "s/"
+	prefixCart          = "k/"
+	prefixOrder         = "o/"
+	prefixCustomerOrder = "oc/"
+	prefixStock         = "st/"
+	prefixSeed          = "ss/"
+	prefixEvent         = "e/"
+	prefixSeen          = "u/"
+
+	keyOrderSeq = "n/order"
+)
+
+func customerKey(id shop.CustomerID) []byte { return []byte(prefixCustomer + string(id)) }
+func addrKey(addr string) []byte            { return []byte(prefixAddr + addr) }
+func sessionKey(id shop.CustomerID) []byte  { return []byte(prefixSession + string(id)) }
+func cartKey(id shop.CustomerID) []byte     { return []byte(prefixCart + string(id)) }
+func orderKey(id string) []byte             { return []byte(prefixOrder + id) }
+func stockKey(item string) []byte           { return []byte(prefixStock + item) }
+func seedKey(item string) []byte            { return []byte(prefixSeed + item) }
+func seenKey(key string) []byte             { return []byte(prefixSeen + key) }
+func orderSeqKey() []byte                   { return []byte(keyOrderSeq) }
+
+// customerOrdersPrefix is the prefix of every index key of one customer.
+func customerOrdersPrefix(id shop.CustomerID) []byte {
+	return []byte(prefixCustomerOrder + string(id) + "/")
+}
+
+// customerOrderKey is the index key of one order of a customer.
+func customerOrderKey(o shop.Order) []byte {
+	return fmt.Appendf(customerOrdersPrefix(o.CustomerID), "%016x/%s", uint64(o.Number), o.ID)
+}
+
+// orderIDFromIndex returns the order ID at the end of an index key.
+func orderIDFromIndex(key []byte, prefixLen int) string {
+	// <number:16 hex>/<orderID>
+	return string(key[prefixLen+17:])
+}
+
+// eventSeek is the first possible event key at or after t. Times before the
+// Unix epoch (including the zero time) seek to the first event.
+func eventSeek(t time.Time) []byte {
+	var n uint64
+	if t.After(time.Unix(0, 0)) {
+		n = uint64(t.UnixNano())
+	}
+	return binary.BigEndian.AppendUint64([]byte(prefixEvent), n)
+}
+
+// eventKey is the key of an event at t with a random suffix r that keeps
+// events of the same nanosecond apart.
+func eventKey(t time.Time, r uint64) []byte {
+	k := append(eventSeek(t), '/')
+	return binary.BigEndian.AppendUint64(k, r)
+}

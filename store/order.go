@@ -1,0 +1,245 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"omnicart/shop"
+)
+
+// firstOrderNumber is the number of a shop's first order.
+const firstOrderNumber = 1001
+
+// syncChunk is how many catalog items SyncStock handles per transaction,
+// well under Badger's per-transaction entry limit.
+const syncChunk = 500
+
+// SyncStock brings live stock in line with the catalog. stock is keyed by
+// shop.Item.Key(). An item whose catalog value differs from the value last
+// synced (or was never synced) gets live stock = value; otherwise its live
+// stock, which orders have consumed, is kept. Items not in stock are left
+// alone.
+func (db *DB) SyncStock(ctx context.Context, stock map[string]int) error {
+	keys := slices.Sorted(maps.Keys(stock))
+	for chunk := range slices.Chunk(keys, syncChunk) {
+		err := db.update(ctx, func(txn *badger.Txn) error {
+			for _, k := range chunk {
+				var seed int
+				ok, err := getJSON(txn, seedKey(k), &seed)
+				if err != nil {
+					return err
+				}
+				if ok && seed == stock[k] {
+					continue
+				}
+				if err := setJSON(txn, stockKey(k), stock[k]); err != nil {
+					return err
+				}
+				if err := setJSON(txn, seedKey(k), stock[k]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("sync stock: %w", err)
+		}
+	}
+	return nil
+}
+
+// Stock returns the live stock of item and whether it is known; items with
+// unknown stock are unlimited.
+func (db *DB) Stock(ctx context.Context, item shop.Item) (int, bool, error) {
+	var n int
+	var ok bool
+	err := db.view(ctx, func(txn *badger.Txn) (err error) {
+		ok, err = getJSON(txn, stockKey(item.Key()), &n)
+		return err
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("stock %s: %w", item.Key(), err)
+	}
+	return n, ok, nil
+}
+
+// SetStock overrides the live stock of item (an admin command). The synced
+// catalog value is kept, so a reload of an unchanged catalog keeps n.
+func (db *DB) SetStock(ctx context.Context, item shop.Item, n int) error {
+	if n < 0 {
+		return fmt.Errorf("set stock %s: negative %d", item.Key(), n)
+	}
+	err := db.update(ctx, func(txn *badger.Txn) error { return setJSON(txn, stockKey(item.Key()), n) })
+	if err != nil {
+		return fmt.Errorf("set stock %s: %w", item.Key(), err)
+	}
+	return nil
+}
+
+// PlaceOrder stores o in one transaction: it takes stock for every line,
+// assigns an ID (when empty) and the next order number, stamps the times and
+// status, indexes the order under its customer and clears the customer's
+// cart. When an item with known stock runs short it returns a
+// *shop.OutOfStockError and changes nothing. The order is synced to disk
+// before PlaceOrder returns.
+func (db *DB) PlaceOrder(ctx context.Context, o shop.Order) (shop.Order, error) {
+	if len(o.Lines) == 0 {
+		return shop.Order{}, fmt.Errorf("place order: %w", shop.ErrEmptyCart)
+	}
+	if o.CustomerID == "" {
+		return shop.Order{}, errors.New("place order: no customer")
+	}
+	// Take stock once per item, even when it sits on several lines.
+	type take struct {
+		item shop.Item
+		qty  int
+	}
+	var takes []take
+	for _, l := range o.Lines {
+		if l.Qty <= 0 {
+			return shop.Order{}, fmt.Errorf("place order: %s: quantity %d", l.Key(), l.Qty)
+		}
+		i := slices.IndexFunc(takes, func(t take) bool { return t.item == l.Item })
+		if i < 0 {
+			takes = append(takes, take{item: l.Item})
+			i = len(takes) - 1
+		}
+		takes[i].qty += l.Qty
+	}
+
+	in := o
+	db.orderMu.Lock()
+	err := db.update(ctx, func(txn *badger.Txn) error {
+		o = in
+		for _, t := range takes {
+			var left int
+			known, err := getJSON(txn, stockKey(t.item.Key()), &left)
+			if err != nil {
+				return err
+			}
+			if !known {
+				continue
+			}
+			if left < t.qty {
+				return &shop.OutOfStockError{Item: t.item, Left: left}
+			}
+			if err := setJSON(txn, stockKey(t.item.Key()), left-t.qty); err != nil {
+				return err
+			}
+		}
+
+		if o.ID == "" {
+			id, err := freshID(txn, "o", 5, orderKey)
+			if err != nil {
+				return err
+			}
+			o.ID = id
+		} else if taken, err := exists(txn, orderKey(o.ID)); err != nil || taken {
+			if err == nil {
+				err = fmt.Errorf("order %s already exists", o.ID)
+			}
+			return err
+		}
+		last := int64(firstOrderNumber - 1)
+		if _, err := getJSON(txn, orderSeqKey(), &last); err != nil {
+			return err
+		}
+		o.Number = last + 1
+		if err := setJSON(txn, orderSeqKey(), o.Number); err != nil {
+			return err
+		}
+		now := db.now()
+		o.CreatedAt, o.UpdatedAt = now, now
+		if o.Status == "" {
+			o.Status = shop.StatusNew
+		}
+		if err := setJSON(txn, orderKey(o.ID), o); err != nil {
+			return err
+		}
+		if err := txn.Set(customerOrderKey(o), nil); err != nil {
+			return err
+		}
+		return txn.Delete(cartKey(o.CustomerID))
+	})
+	db.orderMu.Unlock()
+	if err != nil {
+		return shop.Order{}, fmt.Errorf("place order: %w", err)
+	}
+	if err := db.bdb.Sync(); err != nil {
+		return shop.Order{}, fmt.Errorf("place order %s: sync: %w", o.ID, err)
+	}
+	return o, nil
+}
+
+// Order returns the order with id, or an error wrapping shop.ErrNotFound.
+func (db *DB) Order(ctx context.Context, id string) (shop.Order, error) {
+	var o shop.Order
+	err := db.view(ctx, func(txn *badger.Txn) error { return getOrder(txn, id, &o) })
+	if err != nil {
+		return shop.Order{}, fmt.Errorf("order %s: %w", id, err)
+	}
+	return o, nil
+}
+
+func getOrder(txn *badger.Txn, id string, o *shop.Order) error {
+	ok, err := getJSON(txn, orderKey(id), o)
+	if err == nil && !ok {
+		err = shop.ErrNotFound
+	}
+	return err
+}
+
+// Orders returns the customer's orders, newest first.
+func (db *DB) Orders(ctx context.Context, id shop.CustomerID) ([]shop.Order, error) {
+	var orders []shop.Order
+	err := db.view(ctx, func(txn *badger.Txn) error {
+		prefix := customerOrdersPrefix(id)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: true})
+		defer it.Close()
+		for it.Seek(append(slices.Clip(prefix), 0xff)); it.ValidForPrefix(prefix); it.Next() {
+			var o shop.Order
+			if err := getOrder(txn, orderIDFromIndex(it.Item().Key(), len(prefix)), &o); err != nil {
+				return err
+			}
+			orders = append(orders, o)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("orders of %s: %w", id, err)
+	}
+	return orders, nil
+}
+
+// UpdateOrder changes an order with fn and stores it, synced. fn may run
+// more than once (on conflicts); when it fails nothing is written. The
+// order's ID, number, customer and creation time are kept whatever fn does;
+// UpdatedAt is set to now.
+func (db *DB) UpdateOrder(ctx context.Context, id string, fn func(*shop.Order) error) (shop.Order, error) {
+	var o shop.Order
+	err := db.update(ctx, func(txn *badger.Txn) error {
+		o = shop.Order{}
+		if err := getOrder(txn, id, &o); err != nil {
+			return err
+		}
+		old := o
+		if err := fn(&o); err != nil {
+			return err
+		}
+		o.ID, o.Number, o.CustomerID, o.CreatedAt = old.ID, old.Number, old.CustomerID, old.CreatedAt
+		o.UpdatedAt = db.now()
+		return setJSON(txn, orderKey(id), o)
+	})
+	if err != nil {
+		return shop.Order{}, fmt.Errorf("update order %s: %w", id, err)
+	}
+	if err := db.bdb.Sync(); err != nil {
+		return shop.Order{}, fmt.Errorf("update order %s: sync: %w", id, err)
+	}
+	return o, nil
+}
