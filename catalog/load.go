@@ -85,10 +85,9 @@ func (l *loader) where(a at) string { return fmt.Sprintf("%s:%d", path.Join(l.na
 
 func (l *loader) load() {
 	docs := l.catalogDocs()
-	if len(docs) == 0 {
-		return
+	if len(docs) > 0 {
+		l.findCurrency(docs)
 	}
-	l.findCurrency(docs)
 	for _, d := range docs {
 		d.catalog()
 	}
@@ -99,7 +98,7 @@ func (l *loader) load() {
 		l.checkReferences()
 	}
 	if data, ok := l.read(deliveryFile, true); ok {
-		if root := l.parseYAML(deliveryFile, data); root != nil {
+		if root, ok := l.parseYAML(deliveryFile, data); ok {
 			l.cat.Delivery = yfile{loader: l, file: deliveryFile}.delivery(root)
 		}
 	}
@@ -137,9 +136,9 @@ func (l *loader) catalogDocs() []yfile {
 			continue
 		}
 		f := yfile{loader: l, file: file}
-		n := len(l.errs)
-		f.root = l.parseYAML(file, data)
-		l.broken = l.broken || len(l.errs) > n
+		root, ok := l.parseYAML(file, data)
+		f.root = root
+		l.broken = l.broken || !ok
 		docs = append(docs, f)
 	}
 	return docs

@@ -27,9 +27,9 @@ func (f yfile) errorf(n *yaml.Node, format string, args ...any) {
 	f.loader.errorf(f.file, n.Line, format, args...)
 }
 
-// parseYAML parses one YAML document and returns its top node, reporting
-// syntax errors; nil for an empty or broken file.
-func (l *loader) parseYAML(file string, data []byte) *yaml.Node {
+// parseYAML parses one YAML document and returns its top node, nil for an
+// empty file; ok is false, and the mistake reported, when it does not parse.
+func (l *loader) parseYAML(file string, data []byte) (root *yaml.Node, ok bool) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	err := dec.Decode(&doc)
@@ -37,7 +37,7 @@ func (l *loader) parseYAML(file string, data []byte) *yaml.Node {
 		var next yaml.Node
 		if err = dec.Decode(&next); err == nil {
 			l.errorf(file, next.Line, "a second YAML document (---): keep one per file")
-			return nil
+			return nil, false
 		}
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -46,12 +46,12 @@ func (l *loader) parseYAML(file string, data []byte) *yaml.Node {
 			line = n
 		}
 		l.errorf(file, line, "%s", msg)
-		return nil
+		return nil, false
 	}
 	if len(doc.Content) == 0 {
-		return nil
+		return nil, true
 	}
-	return doc.Content[0]
+	return doc.Content[0], true
 }
 
 // firstBadLine returns the first line at which the YAML in data stops
@@ -381,11 +381,11 @@ func (f yfile) variant(n *yaml.Node, ctx string, seen []Variant) (Variant, bool)
 func (f yfile) delivery(root *yaml.Node) Delivery {
 	var d Delivery
 	m, ok := f.fields(root, "", "courier and pickup", "courier", "pickup")
-	if !ok {
+	if !ok && root != nil {
 		return d
 	}
 	if cn := m["courier"]; absent(cn) {
-		f.errorf(root, "missing courier, like courier: {price: 300, free_from: 3000}")
+		f.loader.errorf(f.file, 1, "missing courier, like courier: {price: 300, free_from: 3000}")
 	} else {
 		d.Courier = f.courier(cn)
 	}

@@ -3,6 +3,7 @@ package flows
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -373,19 +374,28 @@ func showCart(c *Ctx) (string, error) {
 		fmt.Fprintf(&b, "%d. %s\n", i+1, c.P.T("cart.line", "name", itemName(c, l.Item), "qty", l.Qty,
 			"price", c.Money(l.Price), "total", c.Money(l.Total())))
 		n := strconv.Itoa(i + 1)
-		c.Row(c.Button(n+" −", "dec", l.Key()), c.Button(n+" +", "inc", l.Key()), c.Button(n+" ✕", "remove", l.Key()))
+		ref := lineRef(l.Item)
+		c.Row(c.Button(n+" −", "dec", ref), c.Button(n+" +", "inc", ref), c.Button(n+" ✕", "remove", ref))
 	}
 	c.Args("lines", strings.TrimRight(b.String(), "\n"), "total", c.Money(c.Cart.Total()), "count", c.P.N("cart.items", c.Cart.Count()))
 	return "", nil
 }
 
-func parseItem(key string) shop.Item {
-	sku, variant, _ := strings.Cut(key, "/")
-	return shop.Item{SKU: sku, Variant: variant}
+// lineRef is a short, stable name of a cart line for button data: an
+// "SKU/variant" key may be longer than callback data allows.
+func lineRef(item shop.Item) string {
+	h := fnv.New64a()
+	h.Write([]byte(item.Key()))
+	return strconv.FormatUint(h.Sum64(), 36)
 }
 
 func changeLine(c *Ctx) (string, error) {
-	item := parseItem(c.Arg)
+	var item shop.Item
+	for _, l := range c.Cart.Lines {
+		if lineRef(l.Item) == c.Arg {
+			item = l.Item
+		}
+	}
 	qty := c.Cart.Qty(item)
 	if qty == 0 {
 		c.Say("error.stale")

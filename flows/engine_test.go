@@ -117,3 +117,49 @@ func TestHostileTextIsKeptAsText(t *testing.T) {
 		t.Fatalf("reply of %d runes: the query was not cut", n)
 	}
 }
+
+// BenchmarkMessage is one message through the engine: queue, load customer,
+// session and cart from Badger (in memory), rebuild the state machine, run
+// the action, render, save, send.
+func BenchmarkMessage(b *testing.B) {
+	h := newHarness(b, nil, nil)
+	chat := h.chat("bench", "en")
+	chat.Line("/start")
+	lines := []string{"/catalog", "[1]", "[1]", "/cart"}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := chat.Line(lines[i%len(lines)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMessageParallel spreads messages over many customers at once.
+func BenchmarkMessageParallel(b *testing.B) {
+	h := newHarness(b, nil, nil)
+	var n atomicCounter
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		chat := h.chat(fmt.Sprintf("p%d", n.next()), "en")
+		for pb.Next() {
+			if _, err := chat.Line("/catalog"); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+type atomicCounter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *atomicCounter) next() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	return c.n
+}

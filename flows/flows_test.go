@@ -37,6 +37,8 @@ func (c *clock) Now() time.Time {
 	return c.t
 }
 
+type chatT = bottest.Chat
+
 type harness struct {
 	eng  *flows.Engine
 	db   *store.DB
@@ -145,4 +147,3 @@ func diff(want, got string) string {
 	}
 	return "(same lines, different endings)"
 }
-

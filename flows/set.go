@@ -10,6 +10,7 @@ import (
 
 	"github.com/looplab/fsm"
 
+	"omnicart/bot"
 	"omnicart/locales"
 )
 
@@ -132,6 +133,9 @@ func (s *Set) validate(actions Actions, texts *locales.Bundle, errs *Errors) {
 					continue
 				}
 				st.Buttons[i].To = target
+				if len(goEvent(target)) > bot.MaxChoiceData {
+					bad(b.Line, "state %q: button %q: target %q is too long for button data (shorten the flow or state name)", sn, b.Text, target)
+				}
 				s.events[st.Name] = append(s.events[st.Name], fsm.EventDesc{Name: goEvent(target), Src: []string{st.Name}, Dst: target})
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -135,17 +136,17 @@ func parse(file string, data []byte) (map[string]entry, Errors) {
 // parseLine reads one line: key and val for "key: value", an empty key for a
 // blank or comment line, or an error message.
 func parseLine(line string) (key, val, msg string) {
-	trimmed := strings.TrimLeft(line, " \t")
-	if trimmed == "" || trimmed[0] == '#' {
-		return "", "", ""
-	}
 	if !utf8.ValidString(line) {
 		return "", "", "invalid UTF-8"
 	}
 	for _, r := range line {
-		if r < ' ' && r != '\t' || r == 0x7f {
+		if unicode.IsControl(r) && r != '\t' {
 			return "", "", fmt.Sprintf("invalid control character %U", r)
 		}
+	}
+	trimmed := strings.TrimLeft(line, " \t")
+	if trimmed == "" || trimmed[0] == '#' {
+		return "", "", ""
 	}
 	if len(trimmed) < len(line) {
 		return "", "", `unexpected indentation: keys are flat, write "section.key: text" on one line`
@@ -155,6 +156,9 @@ func parseLine(line string) (key, val, msg string) {
 		return "", "", `expected "key: text"`
 	}
 	key = strings.TrimRight(line[:colon], " \t")
+	if len(key) > maxKey {
+		return "", "", fmt.Sprintf("key longer than %d characters", maxKey)
+	}
 	if !validKey(key) {
 		return "", "", fmt.Sprintf("invalid key %q: use lowercase letters, digits, _ and dots, like menu.title", key)
 	}
@@ -179,6 +183,9 @@ func parseLine(line string) (key, val, msg string) {
 	}
 	return key, val, ""
 }
+
+// maxKey is the longest key, well below YAML's limit of 1024.
+const maxKey = 128
 
 const unterminated = `unterminated quoted text (the closing quote must be on the same line; write \n for a line break)`
 
@@ -253,6 +260,8 @@ func parsePlain(s string) (string, string) {
 	case strings.IndexByte("{}[],&*!%@`", c) >= 0,
 		strings.IndexByte("-?:", c) >= 0 && (len(s) == 1 || s[1] == ' ' || s[1] == '\t'):
 		return "", fmt.Sprintf("text starting with %q must be in double quotes: %s", s[:1], quote(s))
+	case s == "~" || s == "null" || s == "Null" || s == "NULL":
+		return "", fmt.Sprintf("text %s must be in double quotes (YAML reads it as nothing)", quote(s))
 	case strings.Contains(s, ": ") || strings.Contains(s, ":\t") || strings.HasSuffix(s, ":"):
 		return "", fmt.Sprintf(`text containing ":" followed by a space must be in double quotes: %s`, quote(s))
 	}

@@ -95,6 +95,12 @@ func TestParseErrors(t *testing.T) {
 			`t.yaml:1: multi-line blocks (| and >) are not supported: write one line in double quotes with \n for line breaks`,
 			`t.yaml:2: unexpected indentation: keys are flat, write "section.key: text" on one line`,
 		}},
+		{"long key", "a" + strings.Repeat(".b", 64) + ": x", []string{`t.yaml:1: key longer than 128 characters`}},
+		{"null", "a: ~\nb: null", []string{
+			`t.yaml:1: text "~" must be in double quotes (YAML reads it as nothing)`,
+			`t.yaml:2: text "null" must be in double quotes (YAML reads it as nothing)`,
+		}},
+		{"control in comment", "# \x00", []string{`t.yaml:1: invalid control character U+0000`}},
 		{"control", "a: x\x01y", []string{`t.yaml:1: invalid control character U+0001`}},
 		{"invalid utf8", "a: \xff", []string{`t.yaml:1: invalid UTF-8`}},
 		{"text and plural", "a.b.one: x\na.b: y\na.b.other: z", []string{`t.yaml:2: "a.b" is both a text and a plural key (see line 1)`}},

@@ -63,7 +63,7 @@ func (m Money) Decimal() string {
 	return fmt.Sprintf("%d.%02d", m.Minor/100, m.Minor%100)
 }
 
-// String formats the amount for people in the given language ("en" or "ru"):
+// Format formats the amount for people in the given language ("en" or "ru"):
 // "₽890" / "890 ₽", with thousands grouped and kopecks shown only when present.
 func (m Money) Format(lang string) string {
 	whole := m.Minor / 100

@@ -1,0 +1,60 @@
+package flows_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"omnicart/bot"
+	"omnicart/shop"
+)
+
+// TestLastUnitGoesToOneShopper: two shoppers place an order for the last
+// unit of DECAF-250 at the same moment; exactly one gets it, the other is
+// told it has sold out.
+func TestLastUnitGoesToOneShopper(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	ready := func(id string) *chatT {
+		c := h.chat(id, "en")
+		for _, line := range []string{"/start", "decaf", "[1]", "[🛒 Add to cart]", "[4]", "[✅ Check out]",
+			"Buyer " + id, "+79990000000", "[🏬 Pickup point]", "[1]"} {
+			if _, err := c.Line(line); err != nil {
+				t.Fatalf("%s: %s: %v", id, line, err)
+			}
+		}
+		return c
+	}
+	a, b := ready("a"), ready("b")
+	var wg sync.WaitGroup
+	results := make([][]bot.Reply, 2)
+	for i, c := range []*chatT{a, b} {
+		wg.Go(func() {
+			r, err := c.Line("[✅ Place the order]")
+			if err != nil {
+				t.Error(err)
+			}
+			results[i] = r
+		})
+	}
+	wg.Wait()
+	placed, soldOut := 0, 0
+	for _, r := range results {
+		text := r[0].Text
+		switch {
+		case strings.HasPrefix(text, "Order #"):
+			placed++
+		case strings.Contains(text, "has just sold out"):
+			soldOut++
+		default:
+			t.Errorf("unexpected reply: %q", text)
+		}
+	}
+	if placed != 1 || soldOut != 1 {
+		t.Fatalf("placed %d, sold out %d; want exactly one of each", placed, soldOut)
+	}
+	n, known, err := h.db.Stock(context.Background(), shop.Item{SKU: "DECAF-250"})
+	if err != nil || !known || n != 0 {
+		t.Fatalf("stock after = %d (known %v, err %v), want 0", n, known, err)
+	}
+}
