@@ -119,6 +119,9 @@ type Reply struct {
 	// "share my phone" / "share my location" buttons, when it has them.
 	AskContact  bool `json:"ask_contact,omitempty"`
 	AskLocation bool `json:"ask_location,omitempty"`
+	// Lang is the language of Text; channels use it for labels of their
+	// own, such as a "share my phone" button.
+	Lang string `json:"lang,omitempty"`
 	// Notice is a short acknowledgement of a button press (Telegram shows it
 	// as a toast); channels without toasts may ignore it.
 	Notice string `json:"notice,omitempty"`

@@ -245,7 +245,7 @@ func (e *Engine) handle(ctx context.Context, id shop.CustomerID, m bot.Message) 
 		e.stats.Errors.Add(1)
 		e.log.Error("handle message", slog.String("customer", string(id)), slog.Any("err", err))
 		sh := e.shop.Load()
-		replies = append(replies, bot.Reply{Text: sh.Texts.Printer(sh.Lang).T("error.internal")})
+		replies = append(replies, bot.Reply{Text: sh.Texts.Printer(sh.Lang).T("error.internal"), Lang: sh.Lang})
 	}
 	if len(replies) == 0 {
 		return
@@ -294,6 +294,9 @@ func (e *Engine) step(ctx context.Context, id shop.CustomerID, m bot.Message) ([
 		cust.Name = m.Name
 		dirty = true
 	}
+	if cust.SetReachable(m.From.Channel, true) {
+		dirty = true
+	}
 	if now.Sub(cust.SeenAt) > time.Minute {
 		cust.SeenAt = now
 		dirty = true
@@ -325,6 +328,9 @@ func (e *Engine) step(ctx context.Context, id shop.CustomerID, m bot.Message) ([
 	}
 	if err := e.store.SaveState(ctx, id, data, cart); err != nil {
 		return c.out, fmt.Errorf("save state: %w", err)
+	}
+	for i := range c.out {
+		c.out[i].Lang = c.Lang()
 	}
 	return c.out, nil
 }

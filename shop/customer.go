@@ -8,15 +8,18 @@ type CustomerID string
 // Customer is one shopper. Channels lists the addresses ("telegram:123",
 // "web:abc") the customer has written from.
 type Customer struct {
-	ID        CustomerID `json:"id"`
-	Name      string     `json:"name,omitempty"`
-	Phone     string     `json:"phone,omitempty"`
-	Lang      string     `json:"lang,omitempty"`
-	Source    string     `json:"source,omitempty"` // first deep-link payload seen
-	Channels  []string   `json:"channels,omitempty"`
-	Address   string     `json:"address,omitempty"` // last courier address
-	CreatedAt time.Time  `json:"created_at"`
-	SeenAt    time.Time  `json:"seen_at"`
+	ID       CustomerID `json:"id"`
+	Name     string     `json:"name,omitempty"`
+	Phone    string     `json:"phone,omitempty"`
+	Lang     string     `json:"lang,omitempty"`
+	Source   string     `json:"source,omitempty"` // first deep-link payload seen
+	Channels []string   `json:"channels,omitempty"`
+	Address  string     `json:"address,omitempty"` // last courier address
+	// Unreachable lists channels where the customer blocked the shop; they
+	// are not written to there until they write again.
+	Unreachable []string  `json:"unreachable,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	SeenAt      time.Time `json:"seen_at"`
 }
 
 // Event is one line of the analytics log: a shopper viewed, carted, checked
@@ -29,4 +32,23 @@ type Event struct {
 	Source   string     `json:"source,omitempty"`
 	SKU      string     `json:"sku,omitempty"`
 	OrderID  string     `json:"order_id,omitempty"`
+}
+
+// SetReachable marks channel reachable or not; it reports whether anything
+// changed.
+func (c *Customer) SetReachable(channel string, ok bool) bool {
+	for i, u := range c.Unreachable {
+		if u == channel {
+			if ok {
+				c.Unreachable = append(c.Unreachable[:i], c.Unreachable[i+1:]...)
+				return true
+			}
+			return false
+		}
+	}
+	if ok {
+		return false
+	}
+	c.Unreachable = append(c.Unreachable, channel)
+	return true
 }

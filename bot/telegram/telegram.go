@@ -1,0 +1,335 @@
+// Package telegram is the Telegram channel: it turns updates from
+// github.com/go-telegram/bot into bot.Messages for the engine, and bot.Replies
+// into Bot API calls, within Telegram's rate limits. It is the only package
+// that imports the Telegram library.
+package telegram
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"omnicart/bot"
+)
+
+// Options configure the Telegram channel; zero values pick Telegram's own
+// limits.
+type Options struct {
+	Token  string
+	APIURL string // default https://api.telegram.org
+	// Mode is "polling" (default) or "webhook".
+	Mode          string
+	WebhookURL    string // public URL Telegram posts updates to
+	WebhookSecret string // checked on every webhook request
+
+	PerChatRate    float64 // messages per second to one chat; default 1
+	PerChatBurst   int     // messages one chat may get at once; default 3
+	GroupPerMinute int     // messages per minute to one group; default 20
+	GlobalRate     int     // messages per second in all; default 30
+
+	// Images holds the photos Reply.Photo names.
+	Images fs.FS
+	// Text returns a text of the shop's locale files.
+	Text func(lang, key string) string
+	// Commands are the slash commands registered in the menu, in every
+	// language of Langs, with the description Text(lang, "command."+name).
+	Commands []string
+	Langs    []string
+	// Unreachable is told when a customer blocked the bot.
+	Unreachable func(ctx context.Context, addr bot.Address)
+	Logger      *slog.Logger
+	PollTimeout time.Duration // long polling timeout; default 50s
+}
+
+// Telegram is the channel.
+type Telegram struct {
+	tg   *tgbot.Bot
+	h    bot.Handler
+	opt  Options
+	log  *slog.Logger
+	out  *outbox
+	acks chan struct{} // bounds concurrent answerCallbackQuery calls
+
+	mu      sync.Mutex
+	pressed map[int64]int // chat -> the message whose button was pressed last
+	photos  map[int64]map[int]bool
+	fileIDs map[string]string // image path -> Telegram file_id
+}
+
+// New returns the Telegram channel handing messages to h.
+func New(h bot.Handler, opt Options) (*Telegram, error) {
+	if opt.APIURL == "" {
+		opt.APIURL = "https://api.telegram.org"
+	}
+	if opt.Mode == "" {
+		opt.Mode = "polling"
+	}
+	if opt.PerChatRate <= 0 {
+		opt.PerChatRate = 1
+	}
+	if opt.PerChatBurst <= 0 {
+		opt.PerChatBurst = 3
+	}
+	if opt.GroupPerMinute <= 0 {
+		opt.GroupPerMinute = 20
+	}
+	if opt.GlobalRate <= 0 {
+		opt.GlobalRate = 30
+	}
+	if opt.PollTimeout <= 0 {
+		opt.PollTimeout = 50 * time.Second
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Text == nil {
+		opt.Text = func(_, key string) string { return key }
+	}
+	if opt.Mode == "webhook" && (opt.WebhookURL == "" || opt.WebhookSecret == "") {
+		return nil, errors.New("telegram: webhook mode needs webhook_url and webhook_secret")
+	}
+	t := &Telegram{h: h, opt: opt, log: opt.Logger, acks: make(chan struct{}, 16),
+		pressed: map[int64]int{}, photos: map[int64]map[int]bool{}, fileIDs: map[string]string{}}
+	client := &http.Client{
+		Timeout: opt.PollTimeout + 15*time.Second,
+		Transport: &http.Transport{
+			Proxy:               http.ProxyFromEnvironment,
+			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConns:        128,
+			MaxIdleConnsPerHost: 64, // at least the number of concurrent sends
+			IdleConnTimeout:     90 * time.Second,
+			TLSHandshakeTimeout: 10 * time.Second,
+			ForceAttemptHTTP2:   true,
+		},
+	}
+	tg, err := tgbot.New(opt.Token,
+		tgbot.WithServerURL(opt.APIURL),
+		tgbot.WithSkipGetMe(),
+		tgbot.WithNotAsyncHandlers(),
+		tgbot.WithDefaultHandler(t.onUpdate),
+		tgbot.WithHTTPClient(opt.PollTimeout, client),
+		tgbot.WithAllowedUpdates(tgbot.AllowedUpdates{"message", "callback_query"}),
+		tgbot.WithErrorsHandler(func(err error) {
+			if !errors.Is(err, context.Canceled) {
+				t.log.Warn("telegram", slog.Any("err", err))
+			}
+		}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("telegram: %w", err)
+	}
+	t.tg = tg
+	t.out = newOutbox(t, opt)
+	return t, nil
+}
+
+// Run checks the token, registers the command menu, sets up polling or the
+// webhook, and serves until ctx ends; then it delivers what is still queued
+// (for up to 10 s) and returns.
+func (t *Telegram) Run(ctx context.Context) error {
+	me, err := t.tg.GetMe(ctx)
+	if err != nil {
+		return fmt.Errorf("telegram: the bot token was not accepted: %w", err)
+	}
+	t.log.Info("telegram connected", slog.String("bot", me.Username), slog.String("mode", t.opt.Mode))
+	t.setCommands(ctx)
+	outCtx, stopOut := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopOut()
+	outDone := make(chan struct{})
+	go func() { t.out.run(outCtx); close(outDone) }()
+
+	if t.opt.Mode == "webhook" {
+		_, err := t.tg.SetWebhook(ctx, &tgbot.SetWebhookParams{URL: t.opt.WebhookURL, SecretToken: t.opt.WebhookSecret,
+			AllowedUpdates: []string{"message", "callback_query"}})
+		if err != nil {
+			return fmt.Errorf("telegram: setWebhook: %w", err)
+		}
+		<-ctx.Done()
+	} else {
+		if _, err := t.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil {
+			return fmt.Errorf("telegram: deleteWebhook: %w", err)
+		}
+		t.tg.Start(ctx) // returns when ctx ends
+	}
+	t.out.close(10 * time.Second)
+	<-outDone
+	return nil
+}
+
+func (t *Telegram) setCommands(ctx context.Context) {
+	for _, lang := range append([]string{""}, t.opt.Langs...) {
+		textLang := lang
+		if textLang == "" && len(t.opt.Langs) > 0 {
+			textLang = t.opt.Langs[0]
+		}
+		var cmds []models.BotCommand
+		for _, c := range t.opt.Commands {
+			key := "command." + c
+			if d := t.opt.Text(textLang, key); d != "" && d != key {
+				cmds = append(cmds, models.BotCommand{Command: c, Description: d})
+			}
+		}
+		if len(cmds) == 0 {
+			continue
+		}
+		if _, err := t.tg.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: cmds, LanguageCode: lang}); err != nil {
+			t.log.Warn("telegram setMyCommands", slog.String("lang", lang), slog.Any("err", err))
+		}
+	}
+}
+
+// maxWebhookBody bounds one webhook request.
+const maxWebhookBody = 1 << 20
+
+// WebhookHandler receives updates in webhook mode. A request without the
+// configured secret token is refused with 401.
+func (t *Telegram) WebhookHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
+		if subtle.ConstantTimeCompare([]byte(got), []byte(t.opt.WebhookSecret)) != 1 || t.opt.WebhookSecret == "" {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxWebhookBody+1))
+		if err != nil || len(body) > maxWebhookBody {
+			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		var upd models.Update
+		if err := json.Unmarshal(body, &upd); err != nil {
+			http.Error(w, "bad update", http.StatusBadRequest)
+			return
+		}
+		t.onUpdate(context.WithoutCancel(r.Context()), t.tg, &upd)
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// onUpdate runs on the library's single update loop: it only converts and
+// queues, so one slow customer never holds up another.
+func (t *Telegram) onUpdate(ctx context.Context, _ *tgbot.Bot, upd *models.Update) {
+	if cq := upd.CallbackQuery; cq != nil {
+		t.ack(cq.ID)
+		m, ok := t.fromCallback(upd.ID, cq)
+		if ok {
+			t.h.Handle(ctx, m)
+		}
+		return
+	}
+	if m, ok := fromMessage(upd.ID, upd.Message); ok {
+		t.h.Handle(ctx, m)
+	}
+}
+
+// ack answers a button press at once, so the client stops its spinner.
+func (t *Telegram) ack(id string) {
+	select {
+	case t.acks <- struct{}{}:
+	default:
+		// Too many in flight: answer inline rather than drop it.
+		t.acks <- struct{}{}
+	}
+	go func() {
+		defer func() { <-t.acks }()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := t.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: id}); err != nil {
+			t.log.Debug("answerCallbackQuery", slog.Any("err", err))
+		}
+	}()
+}
+
+func (t *Telegram) fromCallback(updateID int64, cq *models.CallbackQuery) (bot.Message, bool) {
+	var chat int64
+	var msgID int
+	switch {
+	case cq.Message.Message != nil:
+		chat, msgID = cq.Message.Message.Chat.ID, cq.Message.Message.ID
+	case cq.Message.InaccessibleMessage != nil:
+		chat, msgID = cq.Message.InaccessibleMessage.Chat.ID, cq.Message.InaccessibleMessage.MessageID
+	default:
+		chat = cq.From.ID
+	}
+	if chat <= 0 || cq.Data == "" {
+		return bot.Message{}, false
+	}
+	if msgID != 0 {
+		t.mu.Lock()
+		t.pressed[chat] = msgID
+		t.mu.Unlock()
+	}
+	return bot.Message{
+		From: address(chat), ID: strconv.FormatInt(updateID, 10),
+		Name: cq.From.FirstName, Lang: cq.From.LanguageCode, Button: cq.Data,
+	}, true
+}
+
+// fromMessage converts a message from a private chat; other chats are not
+// shoppers and are ignored.
+func fromMessage(updateID int64, msg *models.Message) (bot.Message, bool) {
+	if msg == nil || msg.Chat.Type != models.ChatTypePrivate {
+		return bot.Message{}, false
+	}
+	m := bot.Message{From: address(msg.Chat.ID), ID: strconv.FormatInt(updateID, 10)}
+	if msg.From != nil {
+		m.Name, m.Lang = msg.From.FirstName, msg.From.LanguageCode
+	}
+	switch {
+	case msg.Contact != nil:
+		own := msg.From != nil && msg.Contact.UserID == msg.From.ID
+		m.Contact = &bot.Contact{Phone: msg.Contact.PhoneNumber, Name: msg.Contact.FirstName, Own: own}
+	case msg.Location != nil:
+		m.Location = &bot.Location{Lat: msg.Location.Latitude, Lon: msg.Location.Longitude}
+	case len(msg.Photo) > 0:
+		m.Photo = msg.Photo[len(msg.Photo)-1].FileID
+		m.Text = msg.Caption
+	case msg.Text != "":
+		m.Command, m.Payload, m.Text = bot.ParseText(msg.Text)
+	default:
+		return bot.Message{}, false
+	}
+	return m, true
+}
+
+func address(chat int64) bot.Address {
+	return bot.Address{Channel: bot.Telegram, Chat: strconv.FormatInt(chat, 10)}
+}
+
+// Send queues replies for delivery and returns at once; the outbox keeps
+// each chat's order and Telegram's limits.
+func (t *Telegram) Send(_ context.Context, to bot.Address, replies []bot.Reply) error {
+	chat, err := strconv.ParseInt(to.Chat, 10, 64)
+	if err != nil || to.Channel != bot.Telegram {
+		return fmt.Errorf("telegram: bad address %s", to)
+	}
+	t.mu.Lock()
+	pressed := t.pressed[chat]
+	delete(t.pressed, chat)
+	t.mu.Unlock()
+	var ops []op
+	for i, r := range replies {
+		edit := 0
+		if i == 0 && r.Replace && r.Photo == "" {
+			edit = pressed
+		}
+		ops = append(ops, t.render(r, edit)...)
+	}
+	return t.out.push(chat, ops)
+}

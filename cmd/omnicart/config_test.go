@@ -1,0 +1,260 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// writeConfig writes body as config.toml in a new folder and returns its path.
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoadExampleConfig(t *testing.T) {
+	const path = "../../config.example.toml"
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join("..", "..", "demo"); cfg.Shop.Dir != want {
+		t.Errorf("shop.dir = %q, want %q", cfg.Shop.Dir, want)
+	}
+	if st, err := os.Stat(filepath.Join(cfg.Shop.Dir, "catalog.yaml")); err != nil || st.IsDir() {
+		t.Errorf("the example's shop.dir has no catalog.yaml: %v", err)
+	}
+	if cfg.Telegram.Token != "" {
+		t.Error("the example config must leave telegram.token empty")
+	}
+	// Every value written in the example is the default (shop.dir aside).
+	want := defaultConfig()
+	want.Shop.Dir = "demo"
+	want.Admin.Admins = []string{}
+	want.resolve(filepath.Dir(path))
+	if !reflect.DeepEqual(cfg, want) {
+		t.Errorf("example config:\n%+v\nwant the defaults:\n%+v", cfg, want)
+	}
+	// Every key is written out, so every key is documented.
+	var c Config
+	md, err := toml.DecodeFile(path, &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range configKeys(reflect.TypeOf(c), nil) {
+		if !md.IsDefined(key...) {
+			t.Errorf("config.example.toml lacks %s", strings.Join(key, "."))
+		}
+	}
+}
+
+// configKeys returns the TOML keys of every value in a config struct.
+func configKeys(typ reflect.Type, prefix []string) [][]string {
+	var keys [][]string
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		key := append(append([]string(nil), prefix...), f.Tag.Get("toml"))
+		if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(Duration{}) {
+			keys = append(keys, configKeys(f.Type, key)...)
+		} else {
+			keys = append(keys, key)
+		}
+	}
+	return keys
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	path := writeConfig(t, "# nothing\n")
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(path)
+	want := defaultConfig()
+	want.Data.Dir = filepath.Join(dir, "data")
+	want.WhatsApp.DB = filepath.Join(dir, "data", "whatsapp.db")
+	if !reflect.DeepEqual(cfg, want) {
+		t.Errorf("LoadConfig = %+v\nwant %+v", cfg, want)
+	}
+	if cfg.Shop.Dir != "" || cfg.Engine.Workers != 8 || cfg.Engine.QueueSize != 64 || cfg.Engine.SessionTTL.Duration != 720*time.Hour ||
+		cfg.HTTP.Addr != "127.0.0.1:8080" || cfg.Telegram.Mode != "polling" || cfg.Telegram.APIURL != "https://api.telegram.org" ||
+		cfg.Telegram.PerChatRate != 1 || cfg.Telegram.PerGroupPerMinute != 20 || cfg.Telegram.GlobalRate != 30 ||
+		cfg.WhatsApp.MinGap.Duration != 3*time.Second || cfg.Shop.Lang != "en" || cfg.Log.Level != "info" || cfg.Log.Format != "text" {
+		t.Errorf("defaults: %+v", cfg)
+	}
+}
+
+func TestLoadConfigPaths(t *testing.T) {
+	abs := filepath.Join(t.TempDir(), "shop")
+	tests := []struct {
+		name, body           string
+		shop, data, whatsapp string // relative to the config's folder unless absolute
+	}{
+		{"relative", "[shop]\ndir = \"myshop\"\n[data]\ndir = \"var/data\"\n", "myshop", "var/data", "var/data/whatsapp.db"},
+		{"dot dot", "[shop]\ndir = \"../shop\"\n[whatsapp]\ndb = \"wa/device.db\"\n", "../shop", "data", "wa/device.db"},
+		{"absolute", "[shop]\ndir = " + strconvQuote(abs) + "\n", abs, "data", "data/whatsapp.db"},
+		{"embedded demo", "[shop]\nname = \"x\"\n", "", "data", "data/whatsapp.db"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeConfig(t, tt.body)
+			dir := filepath.Dir(path)
+			in := func(p string) string {
+				if p == "" || filepath.IsAbs(p) {
+					return p
+				}
+				return filepath.Join(dir, p)
+			}
+			cfg, err := LoadConfig(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Shop.Dir != in(tt.shop) || cfg.Data.Dir != in(tt.data) || cfg.WhatsApp.DB != in(tt.whatsapp) {
+				t.Errorf("shop %q data %q whatsapp %q; want %q %q %q",
+					cfg.Shop.Dir, cfg.Data.Dir, cfg.WhatsApp.DB, in(tt.shop), in(tt.data), in(tt.whatsapp))
+			}
+		})
+	}
+}
+
+func strconvQuote(s string) string { return "'" + s + "'" } // a TOML literal string
+
+func TestDurationUnmarshalText(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"30s", 30 * time.Second, true},
+		{"720h", 720 * time.Hour, true},
+		{"1h30m", 90 * time.Minute, true},
+		{"30d", 30 * 24 * time.Hour, true},
+		{"0d", 0, true},
+		{"0", 0, true},
+		{"-1s", -time.Second, true},
+		{"1.5d", 0, false},
+		{"d", 0, false},
+		{"30", 0, false},
+		{"soon", 0, false},
+		{"", 0, false},
+	}
+	for _, tt := range tests {
+		var d Duration
+		err := d.UnmarshalText([]byte(tt.in))
+		if (err == nil) != tt.ok || tt.ok && d.Duration != tt.want {
+			t.Errorf("UnmarshalText(%q) = %v, %v; want %v, ok %v", tt.in, d.Duration, err, tt.want, tt.ok)
+		}
+	}
+	cfg, err := LoadConfig(writeConfig(t, "[engine]\nsession_ttl = \"7d\"\n[whatsapp]\nmin_gap = \"1m30s\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Engine.SessionTTL.Duration != 7*24*time.Hour || cfg.WhatsApp.MinGap.Duration != 90*time.Second {
+		t.Errorf("session_ttl %v, min_gap %v", cfg.Engine.SessionTTL, cfg.WhatsApp.MinGap)
+	}
+}
+
+// TestLoadConfigErrors checks the messages after the config file's path.
+func TestLoadConfigErrors(t *testing.T) {
+	tests := []struct {
+		name, body string
+		want       []string
+	}{
+		{"unknown key", "# c\n[shop]\nname = \"x\"\n\n[telegram]\ntoken = \"1\"\n  tokn = \"2\"\n", []string{
+			`:7: unknown key "telegram.tokn"`,
+		}},
+		{"unknown keys everywhere", "verbose = true\n[http]\naddr = \"127.0.0.1:1\"\nengine.workerz = 3\n[telegramm]\ntoken = \"x\"\nmode = \"polling\"\n[log]\nlevel = \"info\"\nextra = { a = 1 }\n", []string{
+			`:1: unknown key "verbose"`,
+			`:4: unknown key "http.engine.workerz"`,
+			`:5: unknown key "telegramm"`,
+			`:10: unknown key "log.extra"`,
+		}},
+		{"dotted and quoted", "[ whatsapp ]\n\"min-gap\" = \"1s\"\nwhatsapp.x = 1\n", []string{
+			`:2: unknown key "whatsapp.min-gap"`,
+			`:3: unknown key "whatsapp.whatsapp.x"`,
+		}},
+		{"syntax", "[shop]\nname = \"x\"\ndir = \n", []string{`:3: shop.dir: expected value but found '\n' instead`}},
+		{"unclosed table", "[shop\nname = 1\n", []string{`:2: expected '.' or ']' to end table name, but got '\n' instead`}},
+		{"duplicate", "[engine]\nworkers = 1\nworkers = 2\n", []string{`:3: Key 'engine.workers' has already been defined.`}},
+		{"type", "[engine]\n\nworkers = \"eight\"\n", []string{`:3: engine.workers: incompatible types: TOML value has type string; destination has type integer`}},
+		{"duration", "[engine]\nsession_ttl = \"a month\"\n", []string{`:2: engine.session_ttl: invalid duration "a month" (write 3s, 15m, 2h30m or 30d)`}},
+		{"bad mode", "[telegram]\nmode = \"push\"\n", []string{`: telegram.mode "push" must be "polling" or "webhook"`}},
+		{"webhook without url and secret", "[telegram]\ntoken = \"1:x\"\nmode = \"webhook\"\n", []string{
+			`: telegram.webhook_url is needed in webhook mode`,
+			`: telegram.webhook_secret is needed in webhook mode: 1-256 letters, digits, _ or -`,
+		}},
+		{"webhook bad values", "[telegram]\nmode = \"webhook\"\nwebhook_url = \"shop.example.com/tg\"\nwebhook_secret = \"has space\"\n", []string{
+			`: telegram.webhook_url "shop.example.com/tg" is not an http(s) URL`,
+			`: telegram.webhook_secret is needed in webhook mode: 1-256 letters, digits, _ or -`,
+		}},
+		{"numbers", "[engine]\nworkers = -1\nqueue_size = 0\nsession_ttl = \"0s\"\n[telegram]\nper_chat_rate = 0.0\nper_group_per_minute = 0\nglobal_rate = -1.0\n[whatsapp]\nmin_gap = \"-1s\"\n", []string{
+			`: engine.workers must be at least 1`,
+			`: engine.queue_size must be at least 1`,
+			`: engine.session_ttl must be positive`,
+			`: telegram.per_chat_rate must be positive`,
+			`: telegram.per_group_per_minute must be at least 1`,
+			`: telegram.global_rate must be positive`,
+			`: whatsapp.min_gap must not be negative`,
+		}},
+		{"strings", "[shop]\nlang = \"English\"\n[data]\ndir = \"\"\n[http]\naddr = \"8080\"\npublic_url = \"ftp://x\"\n[telegram]\napi_url = \"\"\n[admin]\nadmins = [\"telegram:1\", \"whatsapp:7916\", \"tg:1\", \"42\"]\n[log]\nlevel = \"loud\"\nformat = \"xml\"\n", []string{
+			`: shop.lang "English" is not a language code like "en"`,
+			`: data.dir is empty`,
+			`: http.addr "8080" is not host:port, like "127.0.0.1:8080"`,
+			`: http.public_url "ftp://x" is not an http(s) URL`,
+			`: telegram.api_url "" is not an http(s) URL`,
+			`: admin.admins: "tg:1" is not a chat address like "telegram:123"`,
+			`: admin.admins: "42" is not a chat address like "telegram:123"`,
+			`: log.level "loud" must be debug, info, warn or error`,
+			`: log.format "xml" must be "text" or "json"`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeConfig(t, tt.body)
+			_, err := LoadConfig(path)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			want := make([]string, len(tt.want))
+			for i, w := range tt.want {
+				want[i] = path + w
+			}
+			if got := err.Error(); got != strings.Join(want, "\n") {
+				t.Errorf("error:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+			}
+		})
+	}
+}
+
+func TestLoadConfigMissingFile(t *testing.T) {
+	_, err := LoadConfig(filepath.Join(t.TempDir(), "nope.toml"))
+	if err == nil || !strings.Contains(err.Error(), "nope.toml") {
+		t.Errorf("LoadConfig = %v", err)
+	}
+}
+
+func TestKeyLine(t *testing.T) {
+	src := "a = 1\n[b]\nc = 2\n[[d.e]]\n'f.g' = 3\nh.i = {j = 1}\n[\"k.l\" . m] # c\nn = 1\n"
+	tests := []struct {
+		key  toml.Key
+		want int
+	}{
+		{toml.Key{"a"}, 1}, {toml.Key{"b"}, 2}, {toml.Key{"b", "c"}, 3}, {toml.Key{"d", "e"}, 4},
+		{toml.Key{"d", "e", "f.g"}, 5}, {toml.Key{"d", "e", "h", "i"}, 6}, {toml.Key{"d", "e", "h", "i", "j"}, 6},
+		{toml.Key{"k.l", "m", "n"}, 8}, {toml.Key{"zz"}, 0},
+	}
+	for _, tt := range tests {
+		if got := keyLine(src, tt.key); got != tt.want {
+			t.Errorf("keyLine(%v) = %d, want %d", tt.key, got, tt.want)
+		}
+	}
+}
