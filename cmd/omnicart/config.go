@@ -303,8 +303,10 @@ func (c *Config) validate() []string {
 		} else if !isURL(t.WebhookURL) {
 			bad("telegram.webhook_url %q is not an http(s) URL", t.WebhookURL)
 		}
-		if !webhookSecret.MatchString(t.WebhookSecret) {
-			bad("telegram.webhook_secret is needed in webhook mode: 1-256 letters, digits, _ or -")
+		if t.WebhookSecret == "" {
+			bad("telegram.webhook_secret is needed in webhook mode")
+		} else if !webhookSecret.MatchString(t.WebhookSecret) {
+			bad("telegram.webhook_secret must be 1-256 letters, digits, _ or -")
 		}
 	default:
 		bad("telegram.mode %q must be \"polling\" or \"webhook\"", t.Mode)
