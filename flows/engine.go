@@ -59,6 +59,9 @@ type Options struct {
 	Now       func() time.Time
 	Logger    *slog.Logger
 	Payments  payments.Provider
+	// SessionTTL is how long an idle conversation keeps its place; after
+	// it the shopper starts at the main menu (the cart is kept). 0: forever.
+	SessionTTL time.Duration
 }
 
 // Engine runs conversations.
@@ -216,8 +219,9 @@ func (e *Engine) drain(ctx context.Context, q *queue) {
 
 // session is the stored position of a customer in the flows.
 type session struct {
-	State string            `json:"state"`
-	Vars  map[string]string `json:"vars,omitempty"`
+	State   string            `json:"state"`
+	Vars    map[string]string `json:"vars,omitempty"`
+	Updated time.Time         `json:"updated"`
 }
 
 // maxSteps bounds how many states one message may pass through.
@@ -305,9 +309,11 @@ func (e *Engine) step(ctx context.Context, id shop.CustomerID, m bot.Message) ([
 		P: sh.Texts.Printer(cust.Lang), Shop: sh, Now: now, eng: e,
 		Log: e.log.With(slog.String("customer", string(id)))}
 	set := sh.Flows
-	if _, ok := set.states[sess.State]; !ok {
+	if _, ok := set.states[sess.State]; !ok || e.opt.SessionTTL > 0 && now.Sub(sess.Updated) > e.opt.SessionTTL {
 		sess.State = set.commands["start"]
+		clear(sess.Vars)
 	}
+	sess.Updated = now
 	next, ev, arg := e.route(c, set, sess.State)
 	state := sess.State
 	if next != "" {

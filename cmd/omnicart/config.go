@@ -46,6 +46,7 @@ type Config struct {
 		WebhookURL        string  `toml:"webhook_url"`
 		WebhookSecret     string  `toml:"webhook_secret"`
 		PerChatRate       float64 `toml:"per_chat_rate"`        // messages per second to one chat
+		PerChatBurst      int     `toml:"per_chat_burst"`       // messages one chat may get at once
 		PerGroupPerMinute int     `toml:"per_group_per_minute"` // messages per minute to one group
 		GlobalRate        float64 `toml:"global_rate"`          // messages per second in all
 	} `toml:"telegram"`
@@ -96,6 +97,7 @@ func defaultConfig() Config {
 	c.Telegram.APIURL = "https://api.telegram.org"
 	c.Telegram.Mode = "polling"
 	c.Telegram.PerChatRate = 1
+	c.Telegram.PerChatBurst = 3
 	c.Telegram.PerGroupPerMinute = 20
 	c.Telegram.GlobalRate = 30
 	c.WhatsApp.MinGap.Duration = 3 * time.Second
@@ -310,6 +312,9 @@ func (c *Config) validate() []string {
 		}
 	default:
 		bad("telegram.mode %q must be \"polling\" or \"webhook\"", t.Mode)
+	}
+	if t.PerChatBurst < 1 {
+		bad("telegram.per_chat_burst must be at least 1")
 	}
 	if t.PerChatRate <= 0 {
 		bad("telegram.per_chat_rate must be positive")

@@ -313,6 +313,29 @@ func TestImportDirection(t *testing.T) {
 		"flows":    {"omnicart/store", "badger", "go-telegram", "whatsmeow", "robfig/cron", "BurntSushi"},
 		"store":    {"omnicart/flows", "omnicart/bot", "omnicart/catalog", "go-telegram", "whatsmeow"},
 	}
+	// Each SDK is imported directly by exactly one package.
+	owners := map[string]string{
+		"github.com/go-telegram/bot":     "omnicart/bot/telegram",
+		"github.com/dgraph-io/badger/v4": "omnicart/store",
+		"go.mau.fi/whatsmeow":            "omnicart/bot/whatsapp",
+		"github.com/looplab/fsm":         "omnicart/flows",
+		"github.com/BurntSushi/toml":     "omnicart/cmd/omnicart",
+		"github.com/robfig/cron/v3":      "omnicart/cmd/omnicart",
+	}
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "omnicart/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		for _, imp := range f[1:] {
+			for sdk, owner := range owners {
+				if (imp == sdk || strings.HasPrefix(imp, sdk+"/")) && f[0] != owner {
+					t.Errorf("%s imports %s; only %s may", f[0], imp, owner)
+				}
+			}
+		}
+	}
 	for pkg, bad := range forbidden {
 		for _, d := range deps(pkg) {
 			for _, b := range bad {

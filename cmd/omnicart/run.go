@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"omnicart/bot"
+	"omnicart/bot/telegram"
 	"omnicart/bot/webchat"
 	"omnicart/flows"
 	"omnicart/locales"
@@ -53,7 +55,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 	}
 	senders := bot.Senders{}
 	eng := flows.NewEngine(db, senders, flows.Builtin(), sh, flows.Options{
-		Workers: cfg.Engine.Workers, QueueSize: cfg.Engine.QueueSize, Logger: log,
+		Workers: cfg.Engine.Workers, QueueSize: cfg.Engine.QueueSize, Logger: log, SessionTTL: cfg.Engine.SessionTTL.Duration,
 	})
 	web := webchat.New(eng, webchat.Options{
 		Images: sh.Images,
@@ -78,6 +80,17 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 	})
 	mux.Handle("GET /metrics", metricsHandler(eng, db))
 	mux.Handle("/", web)
+	tg, err := newTelegram(cfg, eng, db, log)
+	if err != nil {
+		return err
+	}
+	if tg != nil {
+		senders[bot.Telegram] = tg
+		if cfg.Telegram.Mode == "webhook" {
+			u, _ := url.Parse(cfg.Telegram.WebhookURL)
+			mux.Handle("POST "+u.Path, tg.WebhookHandler())
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
@@ -87,9 +100,6 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 	base := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "Omnicart is running: %s, %d products.\n  Web chat:      %s\n  Terminal chat: omnicart chat --data <another dir> (this one is in use)\n  Health:        %shealthz  Metrics: %smetrics\nPress Ctrl+C to stop.\n",
 		sh.Name, len(sh.Catalog.Products), base, base, base)
-	if cfg.Telegram.Token != "" {
-		log.Warn("a Telegram token is set but the Telegram channel is not built yet; serving the web chat only")
-	}
 
 	engCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopEngine()
@@ -97,6 +107,16 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 	errc := make(chan error, 4)
 	wg.Go(func() { errc <- eng.Run(engCtx) })
 	wg.Go(func() { errc <- db.Run(engCtx) })
+	tgCtx, stopTelegram := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopTelegram()
+	var tgDone sync.WaitGroup
+	if tg != nil {
+		tgDone.Go(func() {
+			if err := tg.Run(tgCtx); err != nil {
+				errc <- err
+			}
+		})
+	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -124,8 +144,37 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	srv.Shutdown(shutdown) // stop taking requests; waiting web chat requests finish
-	stopEngine()           // the engine finishes what is queued, then returns
+	stopTelegram()         // stop taking updates
+	tgDone.Wait()
+	stopEngine() // the engine finishes what is queued, then returns
 	wg.Wait()
 	log.Info("stopped")
 	return runErr
+}
+
+// newTelegram returns the Telegram channel when a token is configured.
+func newTelegram(cfg Config, eng *flows.Engine, db *store.DB, log *slog.Logger) (*telegram.Telegram, error) {
+	t := cfg.Telegram
+	if t.Token == "" {
+		return nil, nil
+	}
+	sh := eng.Shop()
+	return telegram.New(eng, telegram.Options{
+		Token: t.Token, APIURL: t.APIURL, Mode: t.Mode, WebhookURL: t.WebhookURL, WebhookSecret: t.WebhookSecret,
+		PerChatRate: t.PerChatRate, PerChatBurst: t.PerChatBurst, GroupPerMinute: t.PerGroupPerMinute, GlobalRate: int(t.GlobalRate),
+		Images:   sh.Images,
+		Text:     func(lang, key string) string { return eng.Shop().Texts.Printer(lang).T(key) },
+		Commands: sh.Flows.Commands(),
+		Langs:    sh.Texts.Langs(),
+		Unreachable: func(ctx context.Context, addr bot.Address) {
+			c, err := db.CustomerFor(ctx, addr.String())
+			if err == nil && c.SetReachable(addr.Channel, false) {
+				err = db.SaveCustomer(ctx, c)
+			}
+			if err != nil {
+				log.Warn("mark customer unreachable", slog.Any("err", err))
+			}
+		},
+		Logger: log,
+	})
 }
