@@ -42,6 +42,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // Options configures a Server. The zero value is ready to use.
@@ -59,7 +60,8 @@ type Call struct {
 	Params map[string]string
 	Files  map[string][]byte
 	At     time.Time
-	// Status is the HTTP status of the answer (200 on success).
+	// Status is the HTTP status of the answer (200 on success), 0 while
+	// the call is in progress (a long poll).
 	Status int
 }
 
@@ -93,7 +95,8 @@ type Server struct {
 	now      func() time.Time
 	srv      *httptest.Server
 	client   *http.Client
-	done     chan struct{} // closed at cleanup: ends long polls and webhook delivery
+	ctx      context.Context // ends at cleanup: stops long polls and webhook delivery
+	stop     context.CancelFunc
 	loopDone chan struct{}
 
 	mu          sync.Mutex
@@ -180,17 +183,17 @@ func NewServer(t testing.TB, opt Options) *Server {
 	botID, _ := strconv.ParseInt(strings.SplitN(opt.Token, ":", 2)[0], 10, 64)
 	s := &Server{
 		t: t, spec: sp, token: opt.Token, botID: botID, now: opt.Now,
-		client:   &http.Client{},
-		done:     make(chan struct{}),
-		loopDone: make(chan struct{}),
-		changed:  make(chan struct{}),
-		chats:    map[int64]*chat{},
+		client:    &http.Client{},
+		loopDone:  make(chan struct{}),
+		changed:   make(chan struct{}),
+		chats:     map[int64]*chat{},
 		callbacks: map[string]bool{},
 	}
+	s.ctx, s.stop = context.WithCancel(context.Background())
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	go s.deliverLoop()
 	t.Cleanup(func() {
-		close(s.done)
+		s.stop()
 		<-s.loopDone
 		s.srv.Close()
 		if v := s.Violations(); len(v) > 0 {
@@ -206,7 +209,8 @@ func (s *Server) URL() string { return s.srv.URL }
 // Token returns the bot token the server accepts.
 func (s *Server) Token() string { return s.token }
 
-// Calls returns the requests made to method ("" for all), in order.
+// Calls returns the requests made to method ("" for all), in the order
+// they arrived.
 func (s *Server) Calls(method string) []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -372,8 +376,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rest, isBot := strings.CutPrefix(r.URL.Path, "/bot")
 	token, name, _ := strings.Cut(rest, "/")
 	params, files, perr := readParams(r)
-	call := Call{Method: name, Params: params, Files: files, At: s.now()}
 	req := &request{m: s.spec.methods[strings.ToLower(name)], params: params, files: files}
+	if req.m != nil {
+		name = req.m.Name
+	}
+	s.mu.Lock()
+	at := s.now()
+	idx := len(s.calls)
+	s.calls = append(s.calls, Call{Method: name, Params: params, Files: files, At: at})
+	s.notify()
+	s.mu.Unlock()
 
 	var res any
 	var aerr *apiError
@@ -404,16 +416,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Lock()
-	if req.m != nil {
-		call.Method = req.m.Name
-	}
-	call.Status = status
-	s.calls = append(s.calls, call)
+	s.calls[idx].Status = status
 	if aerr != nil && aerr.violation {
-		s.violations = append(s.violations, fmt.Sprintf("%s: %s", call.Method, aerr.desc))
+		s.violations = append(s.violations, fmt.Sprintf("%s: %s", name, aerr.desc))
 	}
-	if status == http.StatusOK && req.hasChat && isSend(call.Method) {
-		s.sends = append(s.sends, send{chat: req.chat, at: call.At})
+	if status == http.StatusOK && req.hasChat && isSend(name) {
+		s.sends = append(s.sends, send{chat: req.chat, at: at})
 	}
 	s.notify()
 	s.mu.Unlock()
@@ -528,6 +536,9 @@ func (s *Server) validate(req *request) *apiError {
 		f := m.byName[name]
 		if f == nil {
 			return badRequest("method %s has no parameter %q", m.Name, name)
+		}
+		if !utf8.ValidString(req.params[name]) {
+			return badRequest("strings must be encoded in UTF-8")
 		}
 		if err := s.spec.checkParam(f, req.params[name]); err != nil {
 			return badRequest("%v", err)

@@ -1,0 +1,177 @@
+package tgtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// botUsername is the username getMe reports.
+const botUsername = "omnicart_test_bot"
+
+// notModifiedDesc is Telegram's answer to an edit that changes nothing.
+const notModifiedDesc = "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"
+
+// newMessage stores a message the bot sends; s.mu is held.
+func (s *Server) newMessage(req *request) *message {
+	c := s.chat(req.chat)
+	c.lastMsg++
+	m := &message{id: c.lastMsg, date: s.now().Unix()}
+	if req.text != nil {
+		m.content = *req.text
+	}
+	if req.m.Name == "sendPhoto" {
+		m.photo = s.fileID(req.params["photo"])
+	}
+	if req.markup != nil {
+		m.markup = *req.markup
+	}
+	c.msgs = append(c.msgs, m)
+	return m
+}
+
+// fileID keeps a file_id the bot reused and invents one for an upload or a
+// URL; s.mu is held.
+func (s *Server) fileID(param string) string {
+	if param != "" && !strings.Contains(param, "://") {
+		return param
+	}
+	return fmt.Sprintf("tgtest-file-%d", s.newID())
+}
+
+// edit runs editMessageText, editMessageCaption and editMessageReplyMarkup;
+// s.mu is held.
+func (s *Server) edit(req *request) (any, *apiError) {
+	if _, ok := req.params["inline_message_id"]; ok {
+		return true, nil // inline messages are not tracked
+	}
+	id, err := strconv.Atoi(req.params["message_id"])
+	if !req.hasChat || err != nil {
+		return nil, badRequest("message identifier is not specified")
+	}
+	m := s.find(req.chat, id)
+	switch {
+	case m == nil:
+		return nil, badRequest("message to edit not found")
+	case m.user:
+		return nil, badRequest("message can't be edited")
+	}
+	next := *m
+	switch req.m.Name {
+	case "editMessageText":
+		if m.photo != "" {
+			return nil, badRequest("there is no text in the message to edit")
+		}
+		if req.text != nil {
+			next.content = *req.text
+		}
+	case "editMessageCaption":
+		if m.photo == "" {
+			return nil, badRequest("there is no caption in the message to edit")
+		}
+		next.content = content{}
+		if req.text != nil {
+			next.content = *req.text
+		}
+	}
+	switch {
+	case req.markup != nil:
+		next.markup = *req.markup
+	case m.markup.inline: // an edit without reply_markup removes the inline keyboard
+		next.markup = markup{}
+	}
+	if sameContent(next.content, m.content) && next.markup.canon == m.markup.canon {
+		s.notModified++
+		return nil, &apiError{code: http.StatusBadRequest, desc: notModifiedDesc}
+	}
+	next.editDate = s.now().Unix()
+	*m = next
+	return s.messageJSON(req.chat, m), nil
+}
+
+func sameContent(a, b content) bool {
+	return a.text == b.text && a.caption == b.caption && a.format == b.format
+}
+
+// copy runs copyMessage and forwardMessage; s.mu is held.
+func (s *Server) copy(req *request) (any, *apiError) {
+	var src *message
+	if from, err := strconv.ParseInt(req.params["from_chat_id"], 10, 64); err == nil {
+		id, _ := strconv.Atoi(req.params["message_id"])
+		src = s.find(from, id)
+	}
+	if src == nil {
+		return nil, badRequest("message to %s not found", strings.TrimSuffix(strings.ToLower(req.m.Name), "message"))
+	}
+	c := s.chat(req.chat)
+	c.lastMsg++
+	m := &message{id: c.lastMsg, date: s.now().Unix(), content: src.content, photo: src.photo}
+	if req.text != nil && src.photo != "" {
+		m.content = *req.text
+	}
+	if req.markup != nil {
+		m.markup = *req.markup
+	}
+	c.msgs = append(c.msgs, m)
+	if req.m.Name == "copyMessage" {
+		return map[string]any{"message_id": m.id}, nil
+	}
+	return s.messageJSON(req.chat, m), nil
+}
+
+// messageJSON renders a stored message as a Bot API Message; s.mu is held.
+func (s *Server) messageJSON(chatID int64, m *message) map[string]any {
+	out := map[string]any{"message_id": m.id, "date": m.date, "chat": chatJSON(chatID), "from": s.botUser()}
+	if m.user {
+		out["from"] = userJSON(chatID, "")
+	}
+	if m.editDate != 0 {
+		out["edit_date"] = m.editDate
+	}
+	if m.text != "" {
+		out["text"] = m.text
+	}
+	if m.caption != "" {
+		out["caption"] = m.caption
+	}
+	if m.photo != "" {
+		out["photo"] = []any{
+			map[string]any{"file_id": m.photo, "file_unique_id": "u-" + m.photo, "width": 90, "height": 90},
+			map[string]any{"file_id": m.photo, "file_unique_id": "u-" + m.photo, "width": 800, "height": 800},
+		}
+	}
+	if m.markup.inline && m.markup.canon != "" {
+		out["reply_markup"] = json.RawMessage(m.markup.canon)
+	}
+	return out
+}
+
+func (s *Server) botUser() map[string]any {
+	return map[string]any{
+		"id": s.botID, "is_bot": true, "first_name": "Omnicart Test", "username": botUsername,
+		"can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": false,
+	}
+}
+
+// userJSON is the user behind a private chat: its id is the chat's.
+func userJSON(id int64, lang string) map[string]any {
+	u := map[string]any{"id": id, "is_bot": false, "first_name": "Test", "last_name": "User"}
+	if lang != "" {
+		u["language_code"] = lang
+	}
+	return u
+}
+
+// chatJSON describes a chat: positive ids are private chats, as on Telegram.
+func chatJSON(id int64) map[string]any {
+	switch {
+	case id > 0:
+		return map[string]any{"id": id, "type": "private", "first_name": "Test", "last_name": "User"}
+	case id <= -1_000_000_000_000:
+		return map[string]any{"id": id, "type": "supergroup", "title": "Test group"}
+	default:
+		return map[string]any{"id": id, "type": "group", "title": "Test group"}
+	}
+}
