@@ -165,6 +165,7 @@ func (t *Telegram) Run(ctx context.Context) error {
 		t.tg.Start(ctx) // returns when ctx ends
 	}
 	t.out.close(10 * time.Second)
+	stopOut()
 	<-outDone
 	return nil
 }

@@ -102,11 +102,20 @@ func parseSpec(data []byte) (*apiSpec, error) {
 	return sp, nil
 }
 
-// checkParam reports whether a form value fits one of the field's types.
+// checkParam reports whether a form value fits one of the field's types:
+// scalars as text, the rest as JSON-serialized values.
 func (sp *apiSpec) checkParam(f *apiField, v string) error {
-	var first error
+	var scalars, structured []string
 	for _, t := range f.Types {
-		err := sp.checkString(t, f.Name, v)
+		if scalarTypes[t] {
+			scalars = append(scalars, t)
+		} else {
+			structured = append(structured, t)
+		}
+	}
+	var first error
+	for _, t := range scalars {
+		err := checkScalar(t, f.Name, v)
 		if err == nil {
 			return nil
 		}
@@ -114,45 +123,48 @@ func (sp *apiSpec) checkParam(f *apiField, v string) error {
 			first = err
 		}
 	}
-	if len(f.Types) > 1 {
-		return fmt.Errorf("field %q must be %s", f.Name, strings.Join(f.Types, " or "))
+	either := fmt.Errorf("field %q must be %s", f.Name, strings.Join(f.Types, " or "))
+	if len(structured) == 0 {
+		if len(scalars) > 1 {
+			return either
+		}
+		return first
 	}
-	return first
+	x, err := decodeJSON(v)
+	if err == nil {
+		err = sp.checkOneOf(structured, x, f.Name)
+	}
+	switch {
+	case err == nil:
+		return nil
+	case len(scalars) > 0:
+		return either
+	}
+	return fmt.Errorf("can't parse %s JSON object: %w", f.Name, err)
 }
 
-// checkString checks a form value against one type: scalars as text, the
-// rest as JSON-serialized values.
-func (sp *apiSpec) checkString(typ, name, v string) error {
+// scalarTypes are the api.json types sent as plain form values.
+var scalarTypes = map[string]bool{"String": true, "Integer": true, "Float": true, "Boolean": true, "InputFile": true}
+
+// checkScalar checks a form value against a scalar type.
+func checkScalar(typ, name, v string) error {
 	switch typ {
-	case "String":
-		return nil
 	case "Integer":
 		if _, err := strconv.ParseInt(v, 10, 64); err != nil {
 			return fmt.Errorf("field %q must be an Integer, got %q", name, v)
 		}
-		return nil
 	case "Float":
 		if _, err := strconv.ParseFloat(v, 64); err != nil {
 			return fmt.Errorf("field %q must be a Float, got %q", name, v)
 		}
-		return nil
 	case "Boolean":
 		if v != "true" && v != "false" {
 			return fmt.Errorf("field %q must be a Boolean (true or false), got %q", name, v)
 		}
-		return nil
 	case "InputFile":
 		if v == "" {
-			return fmt.Errorf("field %q must be a file", name)
+			return fmt.Errorf("field %q must be a file or a file_id or URL", name)
 		}
-		return nil
-	}
-	x, err := decodeJSON(v)
-	if err != nil {
-		return fmt.Errorf("can't parse %s JSON object: %v", name, err)
-	}
-	if err := sp.checkJSON(typ, x, name); err != nil {
-		return fmt.Errorf("can't parse %s JSON object: %w", name, err)
 	}
 	return nil
 }

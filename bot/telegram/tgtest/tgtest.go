@@ -147,9 +147,11 @@ type markup struct {
 }
 
 type update struct {
-	id   int
-	kind string
-	raw  json.RawMessage
+	id       int
+	kind     string
+	raw      json.RawMessage
+	force    bool // delivered with its own update_id: not dropped by an offset before it is returned once
+	returned bool // returned by getUpdates at least once
 }
 
 type fault struct {

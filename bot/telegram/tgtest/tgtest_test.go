@@ -82,7 +82,9 @@ func TestRequestValidation(t *testing.T) {
 	html := func(text string) map[string]string {
 		return map[string]string{"chat_id": "1", "text": text, "parse_mode": "HTML"}
 	}
-	markup := func(m string) map[string]string { return map[string]string{"chat_id": "1", "text": "x", "reply_markup": m} }
+	markup := func(m string) map[string]string {
+		return map[string]string{"chat_id": "1", "text": "x", "reply_markup": m}
+	}
 	commands := func(c string) map[string]string { return map[string]string{"commands": c} }
 	tests := []struct {
 		name   string
@@ -645,5 +647,80 @@ func TestCleanupReportsViolations(t *testing.T) {
 				t.Errorf("errors at cleanup = %q, want %d", errs, tt.errs)
 			}
 		})
+	}
+}
+
+// TestCommonCallsAreValid guards against false alarms: calls a shop bot
+// makes through go-telegram/bot pass the contract.
+func TestCommonCallsAreValid(t *testing.T) {
+	s := tgtest.NewServer(t, tgtest.Options{})
+	b := newBot(t, s)
+	ctx := context.Background()
+	const chat = int64(11)
+	s.UserText(chat, "hi", "en")
+	steps := []struct {
+		name string
+		do   func() error
+	}{
+		{"sendMessage with options", func() error {
+			_, err := b.SendMessage(ctx, &tgbot.SendMessageParams{
+				ChatID: chat, Text: "Hello", DisableNotification: true,
+				LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tgbot.True()},
+				ReplyParameters:    &models.ReplyParameters{MessageID: 1},
+				ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{
+					{{Text: "Site", URL: "https://shop.test"}, {Text: "Copy", CopyText: models.CopyTextButton{Text: "PROMO"}}},
+				}},
+			})
+			return err
+		}},
+		{"setMyCommands with scope", func() error {
+			_, err := b.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{
+				Commands: []models.BotCommand{{Command: "start", Description: "Start"}, {Command: "cart", Description: "Корзина"}},
+				Scope:    &models.BotCommandScopeAllPrivateChats{}, LanguageCode: "ru",
+			})
+			return err
+		}},
+		{"sendMediaGroup", func() error {
+			_, err := b.SendMediaGroup(ctx, &tgbot.SendMediaGroupParams{ChatID: chat, Media: []models.InputMedia{
+				&models.InputMediaPhoto{Media: "attach://a.jpg", MediaAttachment: strings.NewReader("A"), Caption: "A"},
+				&models.InputMediaPhoto{Media: "AgADfileid"},
+			}})
+			return err
+		}},
+		{"sendDocument", func() error {
+			_, err := b.SendDocument(ctx, &tgbot.SendDocumentParams{ChatID: chat, Document: &models.InputFileUpload{Filename: "r.pdf", Data: strings.NewReader("%PDF")}})
+			return err
+		}},
+		{"sendInvoice", func() error {
+			_, err := b.SendInvoice(ctx, &tgbot.SendInvoiceParams{
+				ChatID: chat, Title: "Order 1", Description: "Coffee", Payload: "order-1", Currency: "XTR",
+				Prices: []models.LabeledPrice{{Label: "Coffee", Amount: 890}},
+			})
+			return err
+		}},
+		{"sendLocation", func() error {
+			_, err := b.SendLocation(ctx, &tgbot.SendLocationParams{ChatID: chat, Latitude: 55.75, Longitude: 37.62})
+			return err
+		}},
+		{"copyMessage of the user's message", func() error {
+			_, err := b.CopyMessage(ctx, &tgbot.CopyMessageParams{ChatID: int64(-100500), FromChatID: chat, MessageID: 1})
+			return err
+		}},
+		{"forwardMessage", func() error {
+			_, err := b.ForwardMessage(ctx, &tgbot.ForwardMessageParams{ChatID: int64(-100500), FromChatID: chat, MessageID: 1})
+			return err
+		}},
+		{"setChatMenuButton", func() error {
+			_, err := b.SetChatMenuButton(ctx, &tgbot.SetChatMenuButtonParams{MenuButton: models.MenuButtonCommands{Type: models.MenuButtonTypeCommands}})
+			return err
+		}},
+	}
+	for _, st := range steps {
+		if err := st.do(); err != nil {
+			t.Errorf("%s: %v", st.name, err)
+		}
+	}
+	if got := s.Chat(-100500); len(got) != 2 || got[0].Text != "hi" {
+		t.Errorf("Chat(-100500) = %+v, want the copied and the forwarded message", got)
 	}
 }

@@ -96,8 +96,9 @@ func (s *Server) UserLocation(chatID int64, lat, lon float64) int {
 }
 
 // Deliver queues a raw update and returns its update_id: the one it carries
-// if any (to send duplicates), else a fresh one. A confirmed update delivered
-// again reaches the bot again, as when Telegram retries.
+// if any, else a fresh one. An update with its own update_id reaches the bot
+// at least once even if the bot already confirmed that id, so duplicates
+// can be sent.
 func (s *Server) Deliver(update map[string]any) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -114,8 +115,13 @@ func (s *Server) Deliver(update map[string]any) int {
 		n, _ := v.Int64()
 		id = int(n)
 	}
+	explicit := id >= 0
 	delete(u, "update_id")
-	return s.enqueue(id, u)
+	id = s.enqueue(id, u)
+	if len(s.queue) > 0 && explicit {
+		s.queue[len(s.queue)-1].force = true
+	}
+	return id
 }
 
 // userMessage stores a message from the user and returns its JSON without
@@ -217,6 +223,7 @@ func (s *Server) getUpdates(ctx context.Context, req *request) (any, *apiError) 
 	}
 	out := make([]json.RawMessage, 0, min(limit, len(s.queue)))
 	for _, u := range s.queue[:min(limit, len(s.queue))] {
+		u.returned = true
 		out = append(out, u.raw)
 	}
 	return out, nil
@@ -227,7 +234,7 @@ func (s *Server) getUpdates(ctx context.Context, req *request) (any, *apiError) 
 func (s *Server) confirm(offset int) {
 	switch {
 	case offset > 0:
-		s.queue = slices.DeleteFunc(s.queue, func(u *update) bool { return u.id < offset })
+		s.queue = slices.DeleteFunc(s.queue, func(u *update) bool { return u.id < offset && (u.returned || !u.force) })
 	case offset < 0 && -offset < len(s.queue):
 		s.queue = s.queue[len(s.queue)+offset:]
 	}
