@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -12,7 +13,7 @@ type window struct {
 	mu    sync.Mutex
 	n     int
 	span  time.Duration
-	times []time.Time // reserved send times, oldest first, at most n
+	times []time.Time // booked event times, oldest first, at most n
 }
 
 func newWindow(n int, span time.Duration) *window {
@@ -22,24 +23,60 @@ func newWindow(n int, span time.Duration) *window {
 	return &window{n: n, span: span, times: make([]time.Time, 0, n)}
 }
 
-// reserve books the earliest time at or after now when one more event fits,
-// and returns it. Reservations never go back in time.
-func (w *window) reserve(now time.Time) time.Time {
+// take waits until one more event fits and books it at that moment, or
+// returns false when ctx ends first.
+func (w *window) take(ctx context.Context) bool {
+	for {
+		w.mu.Lock()
+		now := time.Now()
+		at := now
+		if len(w.times) == w.n {
+			if free := w.times[0].Add(w.span); free.After(now) {
+				at = free
+			}
+		}
+		if !at.After(now) {
+			if len(w.times) == w.n {
+				copy(w.times, w.times[1:])
+				w.times = w.times[:w.n-1]
+			}
+			w.times = append(w.times, now)
+			w.mu.Unlock()
+			return true
+		}
+		w.mu.Unlock()
+		timer := time.NewTimer(at.Sub(now))
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return false
+		}
+	}
+}
+
+// next returns the earliest time at or after now when one more event fits,
+// without booking it.
+func (w *window) next(now time.Time) time.Time {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	at := now
-	if k := len(w.times); k > 0 && w.times[k-1].After(at) {
-		at = w.times[k-1]
-	}
 	if len(w.times) == w.n {
-		if free := w.times[0].Add(w.span); free.After(at) {
-			at = free
+		if free := w.times[0].Add(w.span); free.After(now) {
+			return free
 		}
+	}
+	return now
+}
+
+// record books an event that happened at t (t never goes back).
+func (w *window) record(t time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.times) == w.n {
 		copy(w.times, w.times[1:])
 		w.times = w.times[:w.n-1]
 	}
-	w.times = append(w.times, at)
-	return at
+	w.times = append(w.times, t)
 }
 
 // idle reports whether the window has no reservation within span of now.

@@ -297,12 +297,21 @@ func (o *outbox) sleepUntil(at time.Time) bool {
 // chat is unreachable.
 func (o *outbox) deliver(chat int64, q *chatQueue, x op) bool {
 	for attempt := 0; ; attempt++ {
-		if !o.sleepUntil(q.limit.reserve(time.Now())) || !o.sleepUntil(o.global.reserve(time.Now())) {
+		// One goroutine sends to a chat, so the chat's window can book the
+		// moment a call returned: Telegram saw it no later than that. The
+		// global window books the moment a call starts, once it holds a
+		// connection slot, so calls cannot bunch up behind the slots.
+		if !o.sleepUntil(q.limit.next(time.Now())) {
 			return true
 		}
 		o.slots <- struct{}{}
+		if !o.global.take(o.ctx) {
+			<-o.slots
+			return true
+		}
 		err := o.t.call(o.ctx, chat, x)
 		<-o.slots
+		q.limit.record(time.Now())
 		if err == nil {
 			o.Sent.Add(1)
 			return true
