@@ -37,7 +37,7 @@ func TestCheckExampleConfig(t *testing.T) {
 
 // copyDemo writes the demo shop into a temporary directory and a config
 // that points at it.
-func copyDemo(t *testing.T) (config, shopDir string) {
+func copyDemo(t testing.TB) (config, shopDir string) {
 	t.Helper()
 	dir := t.TempDir()
 	shopDir = filepath.Join(dir, "myshop")
@@ -107,7 +107,7 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func startServer(t *testing.T, cfg Config) *server {
+func startServer(t testing.TB, cfg Config) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &lockedBuffer{}
@@ -129,7 +129,7 @@ func startServer(t *testing.T, cfg Config) *server {
 	return nil
 }
 
-func (s *server) stop(t *testing.T) {
+func (s *server) stop(t testing.TB) {
 	s.cancel()
 	select {
 	case err := <-s.done:

@@ -13,7 +13,7 @@ import (
 
 // tgShop runs `omnicart run` on a copy of the demo shop with Telegram
 // pointed at the fake Bot API.
-func tgShop(t *testing.T, api *tgtest.Server, tweak func(*Config)) (*server, Config) {
+func tgShop(t testing.TB, api *tgtest.Server, tweak func(*Config)) (*server, Config) {
 	t.Helper()
 	config, _ := copyDemo(t)
 	cfg, err := LoadConfig(config)
