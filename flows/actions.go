@@ -49,6 +49,9 @@ func Builtin() Actions {
 		"take_payment":       {Emits: []string{"paid", "failed"}, Run: takePayment},
 		"order_done":         {Run: orderDone},
 
+		"show_links":     {Emits: []string{"unlink"}, Run: showLinks},
+		"unlink_channel": {Emits: []string{"next"}, Run: unlinkChannel},
+
 		"list_orders": {Emits: []string{"pick"}, Run: listOrders},
 		"show_order":  {Emits: []string{"pay"}, Run: showOrder},
 	}
@@ -483,9 +486,18 @@ func takePhone(c *Ctx) (string, error) {
 		c.Say("checkout.bad_phone")
 		return "", nil
 	}
+	if c.Customer.Phone != phone {
+		c.Customer.PhoneVerified = false
+	}
 	c.Customer.Phone = phone
+	if c.Msg.Contact != nil && c.Msg.Contact.Own {
+		c.Customer.PhoneVerified = true
+	}
 	c.Vars["contact_ok"] = "1"
 	c.CustomerChanged()
+	if err := linkByPhone(c); err != nil {
+		return "", err
+	}
 	return "ok", nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +40,12 @@ type Store interface {
 	UpdateOrder(ctx context.Context, id string, fn func(*shop.Order) error) (shop.Order, error)
 	LogEvent(ctx context.Context, e shop.Event) error
 	FirstSeen(ctx context.Context, key string) (bool, error)
+	SaveCart(ctx context.Context, id shop.CustomerID, c shop.Cart) error
+	ByPhone(ctx context.Context, phone string) (shop.CustomerID, bool, error)
+	NewLinkCode(ctx context.Context, id shop.CustomerID) (string, error)
+	TakeLinkCode(ctx context.Context, code string) (shop.CustomerID, bool, error)
+	Merge(ctx context.Context, from, into shop.CustomerID) (shop.Customer, error)
+	Unlink(ctx context.Context, id shop.CustomerID, addr string) (shop.Customer, error)
 }
 
 // Shop is what the owner edits, loaded and validated as one: it is swapped
@@ -301,6 +308,15 @@ func (e *Engine) step(ctx context.Context, id shop.CustomerID, m bot.Message) ([
 	if cust.SetReachable(m.From.Channel, true) {
 		dirty = true
 	}
+	if addr := m.From.String(); cust.LastAddress != addr {
+		cust.LastAddress = addr
+		dirty = true
+	}
+	verified := false
+	if phone, ok := phoneOfAddress(m.From); ok && !cust.PhoneVerified {
+		cust.Phone, cust.PhoneVerified = phone, true
+		dirty, verified = true, true
+	}
 	if now.Sub(cust.SeenAt) > time.Minute {
 		cust.SeenAt = now
 		dirty = true
@@ -308,6 +324,11 @@ func (e *Engine) step(ctx context.Context, id shop.CustomerID, m bot.Message) ([
 	c := &Ctx{Context: ctx, Msg: m, Customer: &cust, Cart: &cart, Vars: sess.Vars,
 		P: sh.Texts.Printer(cust.Lang), Shop: sh, Now: now, eng: e,
 		Log: e.log.With(slog.String("customer", string(id)))}
+	if verified {
+		if err := linkByPhone(c); err != nil {
+			return c.out, err
+		}
+	}
 	set := sh.Flows
 	if _, ok := set.states[sess.State]; !ok || e.opt.SessionTTL > 0 && now.Sub(sess.Updated) > e.opt.SessionTTL {
 		sess.State = set.commands["start"]
@@ -323,7 +344,7 @@ func (e *Engine) step(ctx context.Context, id shop.CustomerID, m bot.Message) ([
 	if err != nil {
 		return c.out, err
 	}
-	if c.dirty || dirty {
+	if c.dirty || dirty || verified {
 		if err := e.store.SaveCustomer(ctx, cust); err != nil {
 			return c.out, fmt.Errorf("save customer: %w", err)
 		}
@@ -460,8 +481,16 @@ func (e *Engine) render(c *Ctx, st *State) {
 	c.out = append(c.out, r)
 }
 
-// start records the deep-link source of a /start.
+// start records the deep-link source of a /start; "link_<code>" links
+// this chat to the customer who made the code.
 func (c *Ctx) start(payload string) {
+	if code, ok := strings.CutPrefix(payload, "link_"); ok {
+		if err := useLinkCode(c, code); err != nil {
+			c.Log.Error("link by deep link", slog.Any("err", err))
+			c.Say("error.internal")
+		}
+		return
+	}
 	src := cleanSource(payload)
 	if src != "" && c.Customer.Source == "" {
 		c.Customer.Source = src

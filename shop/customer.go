@@ -8,13 +8,19 @@ type CustomerID string
 // Customer is one shopper. Channels lists the addresses ("telegram:123",
 // "web:abc") the customer has written from.
 type Customer struct {
-	ID       CustomerID `json:"id"`
-	Name     string     `json:"name,omitempty"`
-	Phone    string     `json:"phone,omitempty"`
-	Lang     string     `json:"lang,omitempty"`
-	Source   string     `json:"source,omitempty"` // first deep-link payload seen
-	Channels []string   `json:"channels,omitempty"`
-	Address  string     `json:"address,omitempty"` // last courier address
+	ID    CustomerID `json:"id"`
+	Name  string     `json:"name,omitempty"`
+	Phone string     `json:"phone,omitempty"`
+	// PhoneVerified is true when a platform vouched that Phone is the
+	// customer's own (a Telegram contact of the sender, a WhatsApp number).
+	PhoneVerified bool     `json:"phone_verified,omitempty"`
+	Lang          string   `json:"lang,omitempty"`
+	Source        string   `json:"source,omitempty"` // first deep-link payload seen
+	Channels      []string `json:"channels,omitempty"`
+	Address       string   `json:"address,omitempty"` // last courier address
+	// LastAddress is the address the customer wrote from last; messages
+	// the shop starts (notifications, campaigns) go there.
+	LastAddress string `json:"last_address,omitempty"`
 	// Unreachable lists channels where the customer blocked the shop; they
 	// are not written to there until they write again.
 	Unreachable []string  `json:"unreachable,omitempty"`

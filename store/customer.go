@@ -89,12 +89,7 @@ func (db *DB) SaveCustomer(ctx context.Context, c shop.Customer) error {
 		if err := setJSON(txn, customerKey(c.ID), c); err != nil {
 			return err
 		}
-		for _, addr := range c.Channels {
-			if err := txn.Set(addrKey(addr), []byte(c.ID)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return putAddresses(txn, c)
 	})
 	if err != nil {
 		return fmt.Errorf("save customer %s: %w", c.ID, err)
@@ -179,4 +174,18 @@ func putCart(txn *badger.Txn, id shop.CustomerID, c shop.Cart) error {
 		return txn.Delete(cartKey(id))
 	}
 	return setJSON(txn, cartKey(id), c)
+}
+
+// putAddresses points c's channel addresses, and its phone when verified,
+// at c.
+func putAddresses(txn *badger.Txn, c shop.Customer) error {
+	for _, addr := range c.Channels {
+		if err := txn.Set(addrKey(addr), []byte(c.ID)); err != nil {
+			return err
+		}
+	}
+	if c.PhoneVerified && c.Phone != "" {
+		return txn.Set(phoneKey(c.Phone), []byte(c.ID))
+	}
+	return nil
 }

@@ -23,6 +23,8 @@ import (
 //	ss/<item>                      stock seed (int): the catalog value last synced
 //	e/<nanos>/<rand>               event (shop.Event); <nanos> is the Unix time in nanoseconds and
 //	                               <rand> a random number, both 8 bytes big-endian: time order
+//	ph/<phone>                     customer ID as raw bytes, for customers whose phone is verified
+//	lc/<code>                      customer ID as raw bytes: a one-time link code, 10 min TTL
 //	u/<key>                        seen-update marker ("telegram:update:12345"), empty value, 48 h TTL
 //
 // The prefixes never prefix one another ("o/" vs "oc/", "s/" vs "ss/" and
@@ -38,6 +40,8 @@ const (
 	prefixSeed          = "ss/"
 	prefixEvent         = "e/"
 	prefixSeen          = "u/"
+	prefixPhone         = "ph/"
+	prefixLinkCode      = "lc/"
 
 	keyOrderSeq = "n/order"
 )
@@ -51,6 +55,8 @@ func stockKey(item string) []byte           { return []byte(prefixStock + item) 
 func seedKey(item string) []byte            { return []byte(prefixSeed + item) }
 func seenKey(key string) []byte             { return []byte(prefixSeen + key) }
 func orderSeqKey() []byte                   { return []byte(keyOrderSeq) }
+func phoneKey(phone string) []byte          { return []byte(prefixPhone + phone) }
+func linkCodeKey(code string) []byte        { return []byte(prefixLinkCode + code) }
 
 // customerOrdersPrefix is the prefix of every index key of one customer.
 func customerOrdersPrefix(id shop.CustomerID) []byte {

@@ -1,0 +1,255 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"omnicart/shop"
+)
+
+// linkCodeTTL is how long a link code can be used.
+const linkCodeTTL = 10 * time.Minute
+
+// ErrLastChannel is returned when unlinking would leave a customer with no
+// channel.
+var ErrLastChannel = errors.New("the only channel of a customer cannot be unlinked")
+
+// ByPhone returns the customer whose verified phone is phone.
+func (db *DB) ByPhone(ctx context.Context, phone string) (shop.CustomerID, bool, error) {
+	var id shop.CustomerID
+	err := db.view(ctx, func(txn *badger.Txn) error {
+		item, err := txn.Get(phoneKey(phone))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		v, err := item.ValueCopy(nil)
+		id = shop.CustomerID(v)
+		return err
+	})
+	if err != nil {
+		return "", false, fmt.Errorf("customer by phone: %w", err)
+	}
+	return id, id != "", nil
+}
+
+// NewLinkCode returns a one-time six-digit code that links another channel
+// to customer id when used within ten minutes.
+func (db *DB) NewLinkCode(ctx context.Context, id shop.CustomerID) (string, error) {
+	var code string
+	err := db.update(ctx, func(txn *badger.Txn) error {
+		for {
+			n, err := rand.Int(rand.Reader, big.NewInt(900_000))
+			if err != nil {
+				return err
+			}
+			code = fmt.Sprint(100_000 + n.Int64())
+			taken, err := exists(txn, linkCodeKey(code))
+			if err != nil {
+				return err
+			}
+			if !taken {
+				return txn.SetEntry(badger.NewEntry(linkCodeKey(code), []byte(id)).WithTTL(linkCodeTTL))
+			}
+		}
+	})
+	if err != nil {
+		return "", fmt.Errorf("new link code: %w", err)
+	}
+	return code, nil
+}
+
+// TakeLinkCode returns the customer a link code was made for and forgets
+// the code; ok is false for an unknown or expired code.
+func (db *DB) TakeLinkCode(ctx context.Context, code string) (shop.CustomerID, bool, error) {
+	var id shop.CustomerID
+	err := db.update(ctx, func(txn *badger.Txn) error {
+		id = ""
+		item, err := txn.Get(linkCodeKey(code))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		v, err := item.ValueCopy(nil)
+		if err != nil {
+			return err
+		}
+		id = shop.CustomerID(v)
+		return txn.Delete(linkCodeKey(code))
+	})
+	if err != nil {
+		return "", false, fmt.Errorf("take link code: %w", err)
+	}
+	return id, id != "", nil
+}
+
+// Merge joins customer from into customer into, in one transaction: every
+// channel address, the cart lines (quantities added up), the orders and
+// the profile fields into lacks move to into; from is deleted. It returns
+// the merged customer.
+func (db *DB) Merge(ctx context.Context, from, into shop.CustomerID) (shop.Customer, error) {
+	if from == into {
+		return shop.Customer{}, errors.New("merge a customer into itself")
+	}
+	var merged shop.Customer
+	err := db.update(ctx, func(txn *badger.Txn) error {
+		var a, b shop.Customer
+		for _, x := range []struct {
+			id shop.CustomerID
+			c  *shop.Customer
+		}{{from, &a}, {into, &b}} {
+			ok, err := getJSON(txn, customerKey(x.id), x.c)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("customer %s: %w", x.id, shop.ErrNotFound)
+			}
+		}
+		for _, ch := range a.Channels {
+			if !slices.Contains(b.Channels, ch) {
+				b.Channels = append(b.Channels, ch)
+			}
+		}
+		fill := func(dst *string, src string) {
+			if *dst == "" {
+				*dst = src
+			}
+		}
+		fill(&b.Name, a.Name)
+		fill(&b.Lang, a.Lang)
+		fill(&b.Source, a.Source)
+		fill(&b.Address, a.Address)
+		if b.Phone == "" || !b.PhoneVerified && a.PhoneVerified {
+			b.Phone, b.PhoneVerified = a.Phone, a.PhoneVerified
+		}
+		if a.CreatedAt.Before(b.CreatedAt) {
+			b.CreatedAt = a.CreatedAt
+		}
+		if a.SeenAt.After(b.SeenAt) {
+			b.SeenAt = a.SeenAt
+		}
+		var cartA, cartB shop.Cart
+		if _, err := getJSON(txn, cartKey(from), &cartA); err != nil {
+			return err
+		}
+		if _, err := getJSON(txn, cartKey(into), &cartB); err != nil {
+			return err
+		}
+		cartB.Merge(cartA)
+		if err := putCart(txn, into, cartB); err != nil {
+			return err
+		}
+		if err := moveOrders(txn, from, into); err != nil {
+			return err
+		}
+		if a.PhoneVerified && a.Phone != "" && a.Phone != b.Phone {
+			if err := txn.Set(phoneKey(a.Phone), []byte(into)); err != nil {
+				return err
+			}
+		}
+		for _, k := range [][]byte{customerKey(from), cartKey(from), sessionKey(from)} {
+			if err := txn.Delete(k); err != nil {
+				return err
+			}
+		}
+		if err := setJSON(txn, customerKey(into), b); err != nil {
+			return err
+		}
+		merged = b
+		return putAddresses(txn, b)
+	})
+	if err != nil {
+		return shop.Customer{}, fmt.Errorf("merge customer %s into %s: %w", from, into, err)
+	}
+	if err := db.bdb.Sync(); err != nil {
+		return shop.Customer{}, fmt.Errorf("merge: sync: %w", err)
+	}
+	return merged, nil
+}
+
+// moveOrders gives every order of from to into.
+func moveOrders(txn *badger.Txn, from, into shop.CustomerID) error {
+	prefix := customerOrdersPrefix(from)
+	var ids []string
+	var keys [][]byte
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	for it.Rewind(); it.Valid(); it.Next() {
+		k := it.Item().KeyCopy(nil)
+		keys = append(keys, k)
+		ids = append(ids, orderIDFromIndex(k, len(prefix)))
+	}
+	it.Close()
+	for i, id := range ids {
+		var o shop.Order
+		if err := getOrder(txn, id, &o); err != nil {
+			return err
+		}
+		o.CustomerID = into
+		if err := setJSON(txn, orderKey(id), o); err != nil {
+			return err
+		}
+		if err := txn.Delete(keys[i]); err != nil {
+			return err
+		}
+		if err := txn.Set(customerOrderKey(o), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Unlink takes addr away from customer id and gives it a new customer of
+// its own, with an empty cart; it returns that new customer.
+func (db *DB) Unlink(ctx context.Context, id shop.CustomerID, addr string) (shop.Customer, error) {
+	var fresh shop.Customer
+	err := db.update(ctx, func(txn *badger.Txn) error {
+		var c shop.Customer
+		ok, err := getJSON(txn, customerKey(id), &c)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("customer %s: %w", id, shop.ErrNotFound)
+		}
+		i := slices.Index(c.Channels, addr)
+		if i < 0 {
+			return fmt.Errorf("%s is not a channel of %s: %w", addr, id, shop.ErrNotFound)
+		}
+		if len(c.Channels) == 1 {
+			return ErrLastChannel
+		}
+		c.Channels = slices.Delete(c.Channels, i, i+1)
+		if c.LastAddress == addr {
+			c.LastAddress = ""
+		}
+		nid, err := freshID(txn, "c", 6, func(id string) []byte { return customerKey(shop.CustomerID(id)) })
+		if err != nil {
+			return err
+		}
+		now := db.now()
+		fresh = shop.Customer{ID: shop.CustomerID(nid), Channels: []string{addr}, Lang: c.Lang, CreatedAt: now, SeenAt: now}
+		if err := setJSON(txn, customerKey(c.ID), c); err != nil {
+			return err
+		}
+		if err := setJSON(txn, customerKey(fresh.ID), fresh); err != nil {
+			return err
+		}
+		return txn.Set(addrKey(addr), []byte(fresh.ID))
+	})
+	if err != nil {
+		return shop.Customer{}, fmt.Errorf("unlink %s: %w", addr, err)
+	}
+	return fresh, nil
+}

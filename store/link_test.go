@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+
+	"omnicart/shop"
+)
+
+func TestMergeKeepsEveryItemAndOrder(t *testing.T) {
+	db := openMem(t)
+	ctx := context.Background()
+	rub := func(n int64) shop.Money { return shop.Money{Minor: n * 100, Currency: "RUB"} }
+	tg, _ := db.CustomerFor(ctx, "telegram:1")
+	wa, _ := db.CustomerFor(ctx, "whatsapp:79160000001")
+	tg.Name, tg.Source = "Anna", "ad"
+	wa.Phone, wa.PhoneVerified, wa.Address = "+79160000001", true, "Arbat 1"
+	db.SaveCustomer(ctx, tg)
+	db.SaveCustomer(ctx, wa)
+
+	// Conflicting carts: both hold A, each holds one more item.
+	a, b, c := shop.Item{SKU: "A"}, shop.Item{SKU: "B"}, shop.Item{SKU: "C", Variant: "red"}
+	var tgCart, waCart shop.Cart
+	tgCart.Add(a, 1, rub(100))
+	tgCart.Add(b, 2, rub(50))
+	waCart.Add(a, 3, rub(100))
+	waCart.Add(c, 1, rub(10))
+	db.SaveState(ctx, tg.ID, []byte(`{"state":"x"}`), tgCart)
+	db.SaveState(ctx, wa.ID, []byte(`{"state":"y"}`), waCart)
+	// An order on each side.
+	var line shop.Cart
+	line.Add(b, 1, rub(50))
+	o1, err := db.PlaceOrder(ctx, shop.Order{CustomerID: tg.ID, Lines: line.Lines, Total: rub(50)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SaveState(ctx, tg.ID, []byte(`{"state":"x"}`), tgCart) // the order cleared it
+	o2, err := db.PlaceOrder(ctx, shop.Order{CustomerID: wa.ID, Lines: line.Lines, Total: rub(50)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SaveState(ctx, wa.ID, []byte(`{"state":"y"}`), waCart)
+
+	merged, err := db.Merge(ctx, tg.ID, wa.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if merged.ID != wa.ID || merged.Name != "Anna" || merged.Source != "ad" || merged.Phone != "+79160000001" || !merged.PhoneVerified {
+		t.Fatalf("merged profile = %+v", merged)
+	}
+	if !slices.Contains(merged.Channels, "telegram:1") || !slices.Contains(merged.Channels, "whatsapp:79160000001") {
+		t.Fatalf("channels = %v", merged.Channels)
+	}
+	cart, _ := db.Cart(ctx, wa.ID)
+	if cart.Qty(a) != 4 || cart.Qty(b) != 2 || cart.Qty(c) != 1 || len(cart.Lines) != 3 {
+		t.Fatalf("merged cart = %+v", cart)
+	}
+	orders, _ := db.Orders(ctx, wa.ID)
+	if len(orders) != 2 || orders[0].ID != o2.ID || orders[1].ID != o1.ID || orders[1].CustomerID != wa.ID {
+		t.Fatalf("orders = %+v", orders)
+	}
+	if left, _ := db.Orders(ctx, tg.ID); len(left) != 0 {
+		t.Fatalf("orders left on the old customer: %v", left)
+	}
+	if _, err := db.Customer(ctx, tg.ID); !errors.Is(err, shop.ErrNotFound) {
+		t.Fatalf("old customer still there: %v", err)
+	}
+	again, _ := db.CustomerFor(ctx, "telegram:1")
+	if again.ID != wa.ID {
+		t.Fatalf("telegram:1 now belongs to %s, want %s", again.ID, wa.ID)
+	}
+	if id, ok, _ := db.ByPhone(ctx, "+79160000001"); !ok || id != wa.ID {
+		t.Fatalf("by phone = %s %v", id, ok)
+	}
+	if _, err := db.Merge(ctx, tg.ID, wa.ID); !errors.Is(err, shop.ErrNotFound) {
+		t.Fatalf("merging a merged customer again: %v", err)
+	}
+}
+
+func TestLinkCodeIsOneTime(t *testing.T) {
+	db := openMem(t)
+	ctx := context.Background()
+	c, _ := db.CustomerFor(ctx, "web:abc")
+	code, err := db.NewLinkCode(ctx, c.ID)
+	if err != nil || len(code) != 6 {
+		t.Fatalf("code %q, %v", code, err)
+	}
+	id, ok, err := db.TakeLinkCode(ctx, code)
+	if err != nil || !ok || id != c.ID {
+		t.Fatalf("take = %s %v %v", id, ok, err)
+	}
+	if _, ok, _ := db.TakeLinkCode(ctx, code); ok {
+		t.Fatal("a link code worked twice")
+	}
+	if _, ok, _ := db.TakeLinkCode(ctx, "000000"); ok {
+		t.Fatal("an unknown code worked")
+	}
+}
+
+func TestUnlink(t *testing.T) {
+	db := openMem(t)
+	ctx := context.Background()
+	c, _ := db.CustomerFor(ctx, "telegram:5")
+	c.Channels = append(c.Channels, "web:x")
+	db.SaveCustomer(ctx, c)
+	fresh, err := db.Unlink(ctx, c.ID, "web:x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh.ID == c.ID || !slices.Equal(fresh.Channels, []string{"web:x"}) {
+		t.Fatalf("fresh = %+v", fresh)
+	}
+	if got, _ := db.CustomerFor(ctx, "web:x"); got.ID != fresh.ID {
+		t.Fatalf("web:x belongs to %s", got.ID)
+	}
+	old, _ := db.Customer(ctx, c.ID)
+	if !slices.Equal(old.Channels, []string{"telegram:5"}) {
+		t.Fatalf("old channels = %v", old.Channels)
+	}
+	if _, err := db.Unlink(ctx, c.ID, "telegram:5"); !errors.Is(err, ErrLastChannel) {
+		t.Fatalf("unlinking the last channel: %v", err)
+	}
+}
