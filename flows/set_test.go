@@ -135,3 +135,21 @@ func FuzzLoad(f *testing.F) {
 		flows.Load(ownerFS(map[string]string{"f.yaml": file}), "f", flows.Builtin(), texts)
 	})
 }
+
+func FuzzDecodeChoice(f *testing.F) {
+	for _, s := range []string{"pick|ETH-250", "go:browse:categories", "|", "", "pay|", strings.Repeat("a", 70)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data string) {
+		ev, arg, ok := flows.DecodeChoice(data)
+		if !ok {
+			return
+		}
+		if len(data) > 64 || ev == "" {
+			t.Fatalf("accepted %q", data)
+		}
+		if again := flows.EncodeChoice(ev, arg); again != data && !(arg == "" && again+"|" == data) {
+			t.Fatalf("round trip %q -> %q", data, again)
+		}
+	})
+}

@@ -241,12 +241,7 @@ func (t *Telegram) onUpdate(ctx context.Context, _ *tgbot.Bot, upd *models.Updat
 
 // ack answers a button press at once, so the client stops its spinner.
 func (t *Telegram) ack(id string) {
-	select {
-	case t.acks <- struct{}{}:
-	default:
-		// Too many in flight: answer inline rather than drop it.
-		t.acks <- struct{}{}
-	}
+	t.acks <- struct{}{} // at most cap(t.acks) answers in flight; never dropped
 	go func() {
 		defer func() { <-t.acks }()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
