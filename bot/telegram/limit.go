@@ -6,83 +6,76 @@ import (
 	"time"
 )
 
-// window allows at most n events in any span of time: a sliding-window log,
-// so a burst can never push the count over the limit the way a token bucket
-// with a full bucket can.
+// window allows at most n calls within any span of time as Telegram sees
+// them. Telegram sees a call at some moment between its start and its end,
+// so a call counts from its start until span after its end: while it is in
+// flight, and then by the time it ended. With that, no span-long stretch of
+// arrival times can hold more than n calls, however the network delays them.
 type window struct {
-	mu    sync.Mutex
-	n     int
-	span  time.Duration
-	times []time.Time // booked event times, oldest first, at most n
+	mu       sync.Mutex
+	n        int
+	span     time.Duration
+	inflight int
+	ended    []time.Time // end times within the last span, oldest first
+	changed  chan struct{}
 }
 
 func newWindow(n int, span time.Duration) *window {
 	if n < 1 {
 		n = 1
 	}
-	return &window{n: n, span: span, times: make([]time.Time, 0, n)}
+	return &window{n: n, span: span, changed: make(chan struct{})}
 }
 
-// take waits until one more event fits and books it at that moment, or
-// returns false when ctx ends first.
-func (w *window) take(ctx context.Context) bool {
+// begin waits until one more call fits and counts it in flight; end must be
+// called when the call returns. ok is false when ctx ended first.
+func (w *window) begin(ctx context.Context) (end func(), ok bool) {
 	for {
 		w.mu.Lock()
 		now := time.Now()
-		at := now
-		if len(w.times) == w.n {
-			if free := w.times[0].Add(w.span); free.After(now) {
-				at = free
-			}
-		}
-		if !at.After(now) {
-			if len(w.times) == w.n {
-				copy(w.times, w.times[1:])
-				w.times = w.times[:w.n-1]
-			}
-			w.times = append(w.times, now)
+		w.prune(now)
+		if w.inflight+len(w.ended) < w.n {
+			w.inflight++
 			w.mu.Unlock()
-			return true
+			return w.end, true
+		}
+		wake := w.changed
+		var timer <-chan time.Time
+		if len(w.ended) > 0 {
+			timer = time.After(w.ended[0].Add(w.span).Sub(now))
 		}
 		w.mu.Unlock()
-		timer := time.NewTimer(at.Sub(now))
 		select {
-		case <-timer.C:
+		case <-wake:
+		case <-timer:
 		case <-ctx.Done():
-			timer.Stop()
-			return false
+			return nil, false
 		}
 	}
 }
 
-// next returns the earliest time at or after now when one more event fits,
-// without booking it.
-func (w *window) next(now time.Time) time.Time {
+func (w *window) end() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if len(w.times) == w.n {
-		if free := w.times[0].Add(w.span); free.After(now) {
-			return free
-		}
-	}
-	return now
+	w.inflight--
+	w.ended = append(w.ended, time.Now())
+	close(w.changed)
+	w.changed = make(chan struct{})
 }
 
-// record books an event that happened at t (t never goes back).
-func (w *window) record(t time.Time) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if len(w.times) == w.n {
-		copy(w.times, w.times[1:])
-		w.times = w.times[:w.n-1]
+// prune forgets calls that ended more than span ago. w.mu must be held.
+func (w *window) prune(now time.Time) {
+	i := 0
+	for i < len(w.ended) && now.Sub(w.ended[i]) >= w.span {
+		i++
 	}
-	w.times = append(w.times, t)
+	w.ended = w.ended[i:]
 }
 
-// idle reports whether the window has no reservation within span of now.
+// idle reports whether nothing is in flight or ended within span of now.
 func (w *window) idle(now time.Time) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	k := len(w.times)
-	return k == 0 || now.Sub(w.times[k-1]) > w.span
+	w.prune(now)
+	return w.inflight == 0 && len(w.ended) == 0
 }

@@ -2,63 +2,63 @@ package telegram
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 )
 
-func TestWindowNeverExceedsLimit(t *testing.T) {
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	w := newWindow(3, 3*time.Second)
-	var got []time.Time
-	now := start
-	for range 10 {
-		now = w.next(now)
-		w.record(now)
-		got = append(got, now)
+// TestWindowBoundsArrivals runs concurrent calls of random length through a
+// window and checks that no span holds more than n arrivals, for any
+// arrival moment between a call's start and end.
+func TestWindowBoundsArrivals(t *testing.T) {
+	const n, span = 5, 100 * time.Millisecond
+	w := newWindow(n, span)
+	type call struct{ start, end time.Time }
+	var mu sync.Mutex
+	var calls []call
+	var wg sync.WaitGroup
+	for i := range 30 {
+		wg.Go(func() {
+			end, ok := w.begin(context.Background())
+			if !ok {
+				t.Error("begin failed")
+				return
+			}
+			start := time.Now()
+			time.Sleep(time.Duration(i%4) * 10 * time.Millisecond)
+			stop := time.Now()
+			end()
+			mu.Lock()
+			calls = append(calls, call{start, stop})
+			mu.Unlock()
+		})
 	}
-	for i := 3; i < len(got); i++ {
-		if got[i].Sub(got[i-3]) < 3*time.Second {
-			t.Fatalf("events %d and %d are %v apart: 4 in one window", i-3, i, got[i].Sub(got[i-3]))
+	wg.Wait()
+	// Worst case for the limit: every call arrived as late as possible at
+	// the start of a window, or as early as possible at its end. Check every
+	// window that starts at some call's end: calls starting before it ends
+	// and ending after it starts could all have arrived inside it.
+	for _, a := range calls {
+		from, to := a.end, a.end.Add(span)
+		in := 0
+		for _, c := range calls {
+			if !c.end.Before(from) && c.start.Before(to) {
+				in++
+			}
+		}
+		if in > n {
+			t.Fatalf("%d calls could have arrived within %v of each other; the limit is %d", in, span, n)
 		}
 	}
-	if !got[2].Equal(start) || !got[3].Equal(start.Add(3*time.Second)) {
-		t.Fatalf("burst of 3 then wait: %v", got[:4])
-	}
-	if !w.idle(now.Add(30 * time.Second)) {
-		t.Fatal("not idle long after the last event")
-	}
-}
-
-func TestWindowTake(t *testing.T) {
-	w := newWindow(5, 200*time.Millisecond)
-	start := time.Now()
-	for range 10 {
-		if !w.take(context.Background()) {
-			t.Fatal("take failed")
-		}
-	}
-	if d := time.Since(start); d < 200*time.Millisecond {
-		t.Fatalf("10 events with 5 per 200ms took only %v", d)
+	if !w.idle(time.Now().Add(time.Second)) {
+		t.Fatal("not idle after all calls ended")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	for range 5 {
-		w.take(ctx)
+	for range n {
+		w.begin(context.Background())
 	}
-	if w.take(ctx) {
-		t.Fatal("take on a cancelled context with a full window succeeded")
-	}
-}
-
-func TestWindowNextAndRecord(t *testing.T) {
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	w := newWindow(2, time.Second)
-	w.record(start)
-	if got := w.next(start); !got.Equal(start) {
-		t.Fatalf("second event should fit at once: %v", got)
-	}
-	w.record(start.Add(100 * time.Millisecond))
-	if got := w.next(start.Add(200 * time.Millisecond)); !got.Equal(start.Add(time.Second)) {
-		t.Fatalf("third event at %v, want one second after the first", got)
+	if _, ok := w.begin(ctx); ok {
+		t.Fatal("begin on a cancelled context with a full window succeeded")
 	}
 }

@@ -175,25 +175,24 @@ type chatQueue struct {
 	limit   *window
 }
 
-// safety widens every window a little, so jitter on the way to Telegram
-// cannot squeeze two reservations into one window.
-const safety = 1.05
-
 func newOutbox(t *Telegram, opt Options) *outbox {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &outbox{t: t, opt: opt, chats: map[int64]*chatQueue{}, slots: make(chan struct{}, 64),
-		global: newWindow(opt.GlobalRate, time.Duration(float64(time.Second)*safety)), ctx: ctx, cancel: cancel}
+		global: newWindow(opt.GlobalRate, time.Second), ctx: ctx, cancel: cancel}
 }
 
 func (o *outbox) chatWindow(chat int64) *window {
 	if chat < 0 {
-		return newWindow(o.opt.GroupPerMinute, time.Duration(float64(time.Minute)*safety))
+		return newWindow(o.opt.GroupPerMinute, time.Minute)
 	}
-	span := time.Duration(float64(o.opt.PerChatBurst) / o.opt.PerChatRate * float64(time.Second) * safety)
+	span := time.Duration(float64(o.opt.PerChatBurst) / o.opt.PerChatRate * float64(time.Second))
 	return newWindow(o.opt.PerChatBurst, span)
 }
 
-var errClosing = errors.New("telegram: shutting down")
+var (
+	errClosing    = errors.New("telegram: shutting down")
+	errEditFailed = errors.New("telegram: message cannot be edited")
+)
 
 // push queues ops for chat behind its earlier ones.
 func (o *outbox) push(chat int64, ops []op) error {
@@ -297,27 +296,30 @@ func (o *outbox) sleepUntil(at time.Time) bool {
 // chat is unreachable.
 func (o *outbox) deliver(chat int64, q *chatQueue, x op) bool {
 	for attempt := 0; ; attempt++ {
-		// One goroutine sends to a chat, so the chat's window can book the
-		// moment a call returned: Telegram saw it no later than that. The
-		// global window books the moment a call starts, once it holds a
-		// connection slot, so calls cannot bunch up behind the slots.
-		if !o.sleepUntil(q.limit.next(time.Now())) {
+		endChat, ok := q.limit.begin(o.ctx)
+		if !ok {
 			return true
 		}
 		o.slots <- struct{}{}
-		if !o.global.take(o.ctx) {
+		endGlobal, ok := o.global.begin(o.ctx)
+		if !ok {
 			<-o.slots
+			endChat()
 			return true
 		}
 		err := o.t.call(o.ctx, chat, x)
+		endGlobal()
 		<-o.slots
-		q.limit.record(time.Now())
+		endChat()
 		if err == nil {
 			o.Sent.Add(1)
 			return true
 		}
 		var tooMany *tgbot.TooManyRequestsError
 		switch {
+		case errors.Is(err, errEditFailed):
+			x.kind = "text" // the message is gone or cannot be edited: send a new one
+			attempt--
 		case errors.As(err, &tooMany):
 			o.Retried.Add(1)
 			wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
@@ -357,9 +359,7 @@ func (t *Telegram) call(ctx context.Context, chat int64, x op) error {
 			return nil
 		}
 		if errors.Is(err, tgbot.ErrorBadRequest) {
-			// The message is gone or cannot be edited: send a new one.
-			x.kind = "text"
-			return t.call(ctx, chat, x)
+			return errEditFailed
 		}
 		return err
 	case "photo":

@@ -346,3 +346,59 @@ func TestImportDirection(t *testing.T) {
 		}
 	}
 }
+
+// TestReloadKeepsLastGoodShop edits the running shop's catalog: a good edit
+// is picked up, a broken one is refused and the last good catalog keeps
+// serving.
+func TestReloadKeepsLastGoodShop(t *testing.T) {
+	config, shopDir := copyDemo(t)
+	cfg, err := LoadConfig(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, cfg)
+	defer srv.stop(t)
+	jar, _ := cookiejar.New(nil)
+	w := &webShopper{t: t, base: srv.base, client: &http.Client{Jar: jar, Timeout: 20 * time.Second}}
+	if got := allText(w.say("yirgacheffe")); !strings.Contains(got, "Found 1 product") {
+		t.Fatalf("search: %s", got)
+	}
+	path := filepath.Join(shopDir, "catalog.yaml")
+	orig, _ := os.ReadFile(path)
+	edited := strings.Replace(string(orig), "price: 890.00", "price: 990.00", 1)
+	if edited == string(orig) {
+		t.Fatal("demo catalog has no price: 890.00 to edit")
+	}
+	os.WriteFile(path+".tmp", []byte(edited), 0o644)
+	os.Rename(path+".tmp", path) // editors save by rename
+	priceShown := func(want string) bool {
+		for _, c := range w.lastButtons("yirgacheffe") {
+			if strings.Contains(c.Label, want) {
+				return true
+			}
+		}
+		return false
+	}
+	waitFor(t, 10*time.Second, func() bool { return priceShown("₽990") }, "the edited price")
+
+	os.WriteFile(path, []byte(edited+"\n  - this is: [not valid\n"), 0o644)
+	time.Sleep(3 * time.Second) // longer than one look at the files
+	if !priceShown("₽990") {
+		t.Fatal("a broken catalog replaced the last good one")
+	}
+}
+
+func (w *webShopper) lastButtons(text string) []choice {
+	w.say(text)
+	return w.last
+}
+
+func waitFor(t *testing.T, within time.Duration, cond func() bool, what string) {
+	t.Helper()
+	for end := time.Now().Add(within); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
