@@ -36,7 +36,7 @@ func Builtin() Actions {
 
 		"start_checkout":     {Emits: []string{"empty", "name", "known"}, Run: startCheckout},
 		"take_name":          {Emits: []string{"ok"}, Run: takeName},
-		"ask_phone":          {Run: askPhone},
+		"ask_phone":          {Emits: []string{"keep"}, Run: askPhone},
 		"take_phone":         {Emits: []string{"ok"}, Run: takePhone},
 		"ask_delivery":       {Run: askDelivery},
 		"ask_address":        {Emits: []string{"same"}, Run: askAddress},
@@ -434,7 +434,10 @@ func startCheckout(c *Ctx) (string, error) {
 		return "empty", nil
 	}
 	c.Track("checkout", "", "")
-	if c.Customer.Name != "" && c.Customer.Phone != "" && c.Vars["contact_ok"] == "1" {
+	// Name and phone confirmed in this conversation, or a phone the platform
+	// vouches for: go straight to delivery, which shows them with a button
+	// to change them.
+	if c.Customer.Name != "" && c.Customer.Phone != "" && (c.Vars["contact_ok"] == "1" || c.Customer.PhoneVerified) {
 		return "known", nil
 	}
 	return "name", nil
@@ -469,6 +472,7 @@ func askPhone(c *Ctx) (string, error) {
 	c.AskContact()
 	if c.Customer.Phone != "" {
 		c.Text(c.P.T("checkout.ask_phone_known", "phone", c.Customer.Phone))
+		c.Row(c.Button(c.P.T("checkout.keep_phone", "phone", c.Customer.Phone), "keep", ""))
 	}
 	return "", nil
 }
@@ -532,6 +536,9 @@ func normalizePhone(s string) (string, bool) {
 }
 
 func askDelivery(c *Ctx) (string, error) {
+	if c.Event == "keep" {
+		c.Vars["contact_ok"] = "1"
+	}
 	d := c.Catalog().Delivery
 	free := c.P.T("checkout.courier_never_free")
 	if d.Courier.FreeFrom.Minor > 0 {

@@ -52,7 +52,8 @@ type Config struct {
 	} `toml:"telegram"`
 	WhatsApp struct {
 		Enabled bool     `toml:"enabled"`
-		DB      string   `toml:"db"` // the device store; empty: whatsapp.db in the data directory
+		Polls   bool     `toml:"polls"` // offer short menus as polls
+		DB      string   `toml:"db"`    // the device store; empty: whatsapp.db in the data directory
 		MinGap  Duration `toml:"min_gap"`
 	} `toml:"whatsapp"`
 	Admin struct {
@@ -101,6 +102,7 @@ func defaultConfig() Config {
 	c.Telegram.PerGroupPerMinute = 20
 	c.Telegram.GlobalRate = 30
 	c.WhatsApp.MinGap.Duration = 3 * time.Second
+	c.WhatsApp.Polls = true
 	c.Log.Level = "info"
 	c.Log.Format = "text"
 	return c

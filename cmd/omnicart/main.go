@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"syscall"
 )
@@ -25,6 +26,10 @@ commands:
           --config FILE --data DIR --user ID --lang en|ru
   check   validate the config and the shop directory
           --config FILE
+  whatsapp login   pair the shop's WhatsApp account: scan the QR code drawn in
+                   the terminal, or pass --phone NUMBER for a pairing code
+  whatsapp logout  unpair it
+          --config FILE --data DIR
 `
 
 func main() {
@@ -37,12 +42,23 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
+	waCmd := ""
+	if cmd == "whatsapp" {
+		if len(args) == 0 || (args[0] != "login" && args[0] != "logout") {
+			fmt.Fprintf(stderr, "omnicart whatsapp: say login or logout\n\n%s", usage)
+			return 2
+		}
+		waCmd, args = args[0], args[1:]
+	}
 	fs := flag.NewFlagSet("omnicart "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage) }
 	configPath := fs.String("config", "", "config file (default config.toml if present, else config.example.toml)")
-	var dataDir, httpAddr, user, lang *string
+	var dataDir, httpAddr, user, lang, phone *string
 	switch cmd {
+	case "whatsapp":
+		dataDir = fs.String("data", "", "data directory (default from the config, else ./data)")
+		phone = fs.String("phone", "", "log in with a pairing code for this phone number instead of a QR code")
 	case "run":
 		dataDir = fs.String("data", "", "data directory (default from the config, else ./data)")
 		httpAddr = fs.String("http", "", "HTTP listen address (default from the config, else 127.0.0.1:8080)")
@@ -74,6 +90,9 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if dataDir != nil && *dataDir != "" {
+		if cfg.WhatsApp.DB == filepath.Join(cfg.Data.Dir, "whatsapp.db") {
+			cfg.WhatsApp.DB = filepath.Join(*dataDir, "whatsapp.db")
+		}
 		cfg.Data.Dir = *dataDir
 	}
 	if httpAddr != nil && *httpAddr != "" {
@@ -85,6 +104,10 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "check":
 		return check(cfg, path, stdout, stderr)
+	case "whatsapp":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return report(whatsappAccount(ctx, cfg, waCmd, *phone, stdout, stderr), stderr)
 	case "chat":
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"omnicart/bot"
 	"omnicart/bot/telegram"
 	"omnicart/bot/webchat"
+	"omnicart/bot/whatsapp"
 	"omnicart/flows"
 	"omnicart/locales"
 	"omnicart/store"
@@ -91,6 +93,13 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 			mux.Handle("POST "+u.Path, tg.WebhookHandler())
 		}
 	}
+	wa, err := newWhatsApp(ctx, cfg, eng, log)
+	if err != nil {
+		return err
+	}
+	if wa != nil {
+		senders[bot.WhatsApp] = wa
+	}
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
@@ -114,6 +123,15 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 		tgDone.Go(func() {
 			if err := tg.Run(tgCtx); err != nil {
 				errc <- err
+			}
+		})
+	}
+	if wa != nil {
+		defer wa.Close()
+		tgDone.Go(func() {
+			// WhatsApp ending (logged out, client outdated) leaves the other channels running.
+			if err := wa.Run(tgCtx); err != nil {
+				log.Error("the WhatsApp channel stopped", slog.Any("err", err))
 			}
 		})
 	}
@@ -144,7 +162,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	srv.Shutdown(shutdown) // stop taking requests; waiting web chat requests finish
-	stopTelegram()         // stop taking updates
+	stopTelegram()         // stop taking updates from Telegram and WhatsApp
 	tgDone.Wait()
 	stopEngine() // the engine finishes what is queued, then returns
 	wg.Wait()
@@ -177,4 +195,52 @@ func newTelegram(cfg Config, eng *flows.Engine, db *store.DB, log *slog.Logger) 
 		},
 		Logger: log,
 	})
+}
+
+// newWhatsApp returns the WhatsApp channel when it is enabled and paired.
+// An enabled but unpaired account is logged, and the shop runs without it.
+func newWhatsApp(ctx context.Context, cfg Config, eng *flows.Engine, log *slog.Logger) (*whatsapp.WhatsApp, error) {
+	if !cfg.WhatsApp.Enabled {
+		return nil, nil
+	}
+	wa, err := whatsapp.Open(ctx, eng, whatsappOptions(cfg, eng, log))
+	if errors.Is(err, whatsapp.ErrNotPaired) {
+		log.Error("WhatsApp is enabled but no account is paired: run `omnicart whatsapp login`; serving the other channels")
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("whatsapp: %w", err)
+	}
+	return wa, nil
+}
+
+func whatsappOptions(cfg Config, eng *flows.Engine, log *slog.Logger) whatsapp.Options {
+	opt := whatsapp.Options{DB: cfg.WhatsApp.DB, MinGap: cfg.WhatsApp.MinGap.Duration, Polls: cfg.WhatsApp.Polls, Logger: log}
+	if eng != nil {
+		opt.Images = eng.Shop().Images
+		opt.Text = func(lang, key string) string { return eng.Shop().Texts.Printer(lang).T(key) }
+	}
+	return opt
+}
+
+// whatsappAccount pairs (login) or unpairs (logout) the shop's WhatsApp
+// account. The shop must not be running meanwhile.
+func whatsappAccount(ctx context.Context, cfg Config, cmd, phone string, stdout, stderr io.Writer) error {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if err := os.MkdirAll(filepath.Dir(cfg.WhatsApp.DB), 0o755); err != nil {
+		return err
+	}
+	opt := whatsappOptions(cfg, nil, log)
+	if cmd == "logout" {
+		if err := whatsapp.Logout(ctx, opt); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "WhatsApp is unpaired.")
+		return nil
+	}
+	if err := whatsapp.Login(ctx, opt, stdout, phone); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "WhatsApp is paired. Set [whatsapp] enabled = true in the config and run `make run`.")
+	return nil
 }

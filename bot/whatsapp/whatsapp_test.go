@@ -1,0 +1,545 @@
+package whatsapp
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
+
+	"omnicart/bot"
+)
+
+// fakeClient records what the channel does with WhatsApp.
+type fakeClient struct {
+	mu        sync.Mutex
+	sent      []sentMsg
+	presences []presence
+	uploads   [][]byte
+	connects  int
+	discs     int
+	fail      int // SendMessage fails this many times first
+	lids      map[types.JID]types.JID
+	vote      *waE2E.PollVoteMessage
+	notify    chan struct{} // a message was sent
+}
+
+type sentMsg struct {
+	to  types.JID
+	msg *waE2E.Message
+	at  time.Time
+}
+
+func newFake() *fakeClient { return &fakeClient{notify: make(chan struct{}, 100)} }
+
+func (f *fakeClient) Connect() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.connects++
+	return nil
+}
+
+func (f *fakeClient) Disconnect() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.discs++
+}
+
+func (f *fakeClient) SendMessage(_ context.Context, to types.JID, msg *waE2E.Message, _ ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail > 0 {
+		f.fail--
+		return whatsmeow.SendResponse{}, errors.New("not connected")
+	}
+	f.sent = append(f.sent, sentMsg{to, msg, time.Now()})
+	f.notify <- struct{}{}
+	return whatsmeow.SendResponse{ID: "OUT"}, nil
+}
+
+func (f *fakeClient) SendPresence(context.Context, types.Presence) error { return nil }
+
+func (f *fakeClient) SendChatPresence(_ context.Context, jid types.JID, state types.ChatPresence, _ types.ChatPresenceMedia) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.presences = append(f.presences, presence{jid, state})
+	return nil
+}
+
+func (f *fakeClient) Upload(_ context.Context, data []byte, _ whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.uploads = append(f.uploads, data)
+	return whatsmeow.UploadResponse{URL: "https://mmg/x", DirectPath: "/x", FileLength: uint64(len(data))}, nil
+}
+
+func (f *fakeClient) BuildPollCreation(name string, options []string, selectable int) *waE2E.Message {
+	opts := make([]*waE2E.PollCreationMessage_Option, len(options))
+	for i, o := range options {
+		opts[i] = &waE2E.PollCreationMessage_Option{OptionName: proto.String(o)}
+	}
+	return &waE2E.Message{PollCreationMessage: &waE2E.PollCreationMessage{
+		Name: proto.String(name), Options: opts, SelectableOptionsCount: proto.Uint32(uint32(selectable))}}
+}
+
+func (f *fakeClient) DecryptPollVote(context.Context, *events.Message) (*waE2E.PollVoteMessage, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.vote == nil {
+		return nil, errors.New("no poll")
+	}
+	return f.vote, nil
+}
+
+func (f *fakeClient) PNForLID(_ context.Context, lid types.JID) (types.JID, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lids[lid], nil
+}
+
+// wait waits for n more sent messages.
+func (f *fakeClient) wait(t *testing.T, n int) {
+	t.Helper()
+	for range n {
+		select {
+		case <-f.notify:
+		case <-time.After(5 * time.Second):
+			t.Fatal("timed out waiting for a message to be sent")
+		}
+	}
+}
+
+func (f *fakeClient) snapshot() []sentMsg {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]sentMsg(nil), f.sent...)
+}
+
+// inbox records what the channel hands to the engine.
+type inbox chan bot.Message
+
+func (in inbox) Handle(_ context.Context, m bot.Message) { in <- m }
+
+func (in inbox) next(t *testing.T) bot.Message {
+	t.Helper()
+	select {
+	case m := <-in:
+		return m
+	case <-time.After(5 * time.Second):
+		t.Fatal("no message reached the engine")
+		return bot.Message{}
+	}
+}
+
+func (in inbox) none(t *testing.T) {
+	t.Helper()
+	select {
+	case m := <-in:
+		t.Fatalf("unexpected message %+v", m)
+	default:
+	}
+}
+
+const gap = 20 * time.Millisecond
+
+func newTest(t *testing.T, opt Options) (*WhatsApp, *fakeClient, inbox) {
+	t.Helper()
+	f := newFake()
+	in := make(inbox, 100)
+	if opt.MinGap == 0 {
+		opt.MinGap = gap
+	}
+	opt.Text = keys
+	opt.Now = func() time.Time { return t0 }
+	w, err := New(in, f, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w, f, in
+}
+
+// start runs w until the test ends.
+func start(t *testing.T, w *WhatsApp) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+}
+
+func fromJID(jid types.JID, m *waE2E.Message) *events.Message {
+	e := incoming(m)
+	e.Info.Chat, e.Info.Sender = jid, jid
+	return e
+}
+
+func convText(m *waE2E.Message) string {
+	return m.GetConversation()
+}
+
+func TestHandleEvent(t *testing.T) {
+	w, f, in := newTest(t, Options{})
+	f.lids = map[types.JID]types.JID{annLID: annPN}
+	bob := types.NewJID("999888777666", types.HiddenUserServer)
+
+	w.HandleEvent(incoming(text("hello")))
+	if m := in.next(t); m.From != annAddr || m.Text != "hello" || m.Name != "Ann" || m.ID != "MSG1" {
+		t.Errorf("got %+v", m)
+	}
+	w.HandleEvent(fromJID(annLID, text("from my LID")))
+	if m := in.next(t); m.From != annAddr {
+		t.Errorf("LID sender with a known phone: From = %v, want %v", m.From, annAddr)
+	}
+	w.HandleEvent(fromJID(bob, text("hi")))
+	if m := in.next(t); m.From.Chat != "lid:999888777666" {
+		t.Errorf("unknown LID: From = %v", m.From)
+	}
+	group := incoming(text("hi all"))
+	group.Info.Chat, group.Info.IsGroup = types.NewJID("1203630", types.GroupServer), true
+	own := incoming(text("note to self"))
+	own.Info.IsFromMe = true
+	w.HandleEvent(group)
+	w.HandleEvent(own)
+	w.HandleEvent(&events.Receipt{})
+	in.none(t)
+}
+
+func TestNeverInitiates(t *testing.T) {
+	w, f, in := newTest(t, Options{})
+	start(t, w)
+	err := w.Send(context.Background(), annAddr, []bot.Reply{{Text: "Hi!"}})
+	if !errors.Is(err, ErrFirstContact) {
+		t.Fatalf("Send to a stranger = %v, want ErrFirstContact", err)
+	}
+	if err := w.Send(context.Background(), bot.Address{Channel: bot.Telegram, Chat: "1"}, nil); err == nil {
+		t.Error("Send to a Telegram address succeeded")
+	}
+	w.HandleEvent(incoming(text("hi")))
+	in.next(t)
+	if err := w.Send(context.Background(), annAddr, []bot.Reply{{Text: "Hi!"}}); err != nil {
+		t.Fatalf("Send after the customer wrote: %v", err)
+	}
+	f.wait(t, 1)
+	if got := f.snapshot()[0]; got.to != annPN || convText(got.msg) != "Hi!" {
+		t.Errorf("sent %v %v", got.to, got.msg)
+	}
+}
+
+func TestContactsPersist(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "wa", "whatsapp.db")
+	w, _, in := newTest(t, Options{DB: db})
+	w.HandleEvent(incoming(text("hi")))
+	in.next(t)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	w2, f2, _ := newTest(t, Options{DB: db})
+	start(t, w2)
+	if err := w2.Send(context.Background(), annAddr, []bot.Reply{{Text: "Your order is on its way"}}); err != nil {
+		t.Fatalf("Send after reopening: %v", err)
+	}
+	f2.wait(t, 1)
+	other := bot.Address{Channel: bot.WhatsApp, Chat: "4915112345678"}
+	if err := w2.Send(context.Background(), other, []bot.Reply{{Text: "Hi"}}); !errors.Is(err, ErrFirstContact) {
+		t.Errorf("Send to a stranger after reopening = %v", err)
+	}
+	w2.Close()
+
+	// Logout on a store without a device forgets the contacts.
+	if err := Logout(context.Background(), Options{DB: db}); err != nil {
+		t.Fatal(err)
+	}
+	w3, _, _ := newTest(t, Options{DB: db})
+	if err := w3.Send(context.Background(), annAddr, []bot.Reply{{Text: "Hi"}}); !errors.Is(err, ErrFirstContact) {
+		t.Errorf("Send after logout = %v, want ErrFirstContact", err)
+	}
+}
+
+func TestOpenNotPaired(t *testing.T) {
+	_, err := Open(context.Background(), inbox(nil), Options{DB: filepath.Join(t.TempDir(), "whatsapp.db")})
+	if !errors.Is(err, ErrNotPaired) {
+		t.Fatalf("Open = %v, want ErrNotPaired", err)
+	}
+}
+
+func TestPacingAndOrder(t *testing.T) {
+	w, f, in := newTest(t, Options{})
+	bob := types.NewJID("4915112345678", types.DefaultUserServer)
+	bobAddr := bot.Address{Channel: bot.WhatsApp, Chat: bob.User}
+	w.HandleEvent(incoming(text("hi")))
+	w.HandleEvent(fromJID(bob, text("hi")))
+	in.next(t)
+	in.next(t)
+	ctx := context.Background()
+	if err := w.Send(ctx, annAddr, []bot.Reply{{Text: "A1"}, {Text: "A2"}, {Text: "A3"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Send(ctx, bobAddr, []bot.Reply{{Text: "B1"}}); err != nil {
+		t.Fatal(err)
+	}
+	start(t, w) // everything is queued: the order below is the outbox's
+	f.wait(t, 4)
+	sent := f.snapshot()
+	var order []string
+	for i, s := range sent {
+		order = append(order, convText(s.msg))
+		if i > 0 {
+			if d := s.at.Sub(sent[i-1].at); d < gap {
+				t.Errorf("gap before %s = %v, want ≥ %v", convText(s.msg), d, gap)
+			}
+		}
+	}
+	if got := strings.Join(order, " "); got != "A1 B1 A2 A3" {
+		t.Errorf("order = %s, want chats taking turns, each in order: A1 B1 A2 A3", got)
+	}
+	// Typing: composing when the message came in and between messages, paused after the last.
+	eventually(t, func() bool {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		var states []string
+		for _, p := range f.presences {
+			if p.jid == annPN {
+				states = append(states, string(p.state))
+			}
+		}
+		return strings.Join(states, " ") == "composing composing composing paused"
+	})
+}
+
+// eventually fails the test unless ok becomes true within 5 s.
+func eventually(t *testing.T, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !ok(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in time")
+		}
+	}
+}
+
+func TestRetry(t *testing.T) {
+	w, f, in := newTest(t, Options{MinGap: time.Millisecond})
+	f.fail = 2
+	start(t, w)
+	w.HandleEvent(incoming(text("hi")))
+	in.next(t)
+	if err := w.Send(context.Background(), annAddr, []bot.Reply{{Text: "one"}, {Text: "two"}}); err != nil {
+		t.Fatal(err)
+	}
+	f.wait(t, 2)
+	sent := f.snapshot()
+	if convText(sent[0].msg) != "one" || convText(sent[1].msg) != "two" {
+		t.Errorf("sent %v, %v after retries", sent[0].msg, sent[1].msg)
+	}
+}
+
+func TestMenuAnswers(t *testing.T) {
+	w, f, in := newTest(t, Options{Polls: true})
+	start(t, w)
+	w.HandleEvent(incoming(text("hi")))
+	in.next(t)
+	ctx := context.Background()
+	send := func(r ...bot.Reply) {
+		t.Helper()
+		if err := w.Send(ctx, annAddr, r); err != nil {
+			t.Fatal(err)
+		}
+		f.wait(t, len(r))
+	}
+	send(bot.Reply{Text: "Catalog", Choices: [][]bot.Choice{menu}})
+	last := f.snapshot()[0].msg
+	if p := last.GetPollCreationMessage(); p.GetName() != "Catalog" || len(p.GetOptions()) != 3 || p.GetSelectableOptionsCount() != 1 {
+		t.Errorf("poll = %v", p)
+	}
+
+	answers := []struct {
+		msg  *waE2E.Message
+		want string
+	}{
+		{text("2"), "go:cart"},
+		{text("help"), "go:help"},
+		{&waE2E.Message{PollUpdateMessage: &waE2E.PollUpdateMessage{}}, "go:coffee"},
+	}
+	h := sha256.Sum256([]byte("☕ Coffee"))
+	f.mu.Lock()
+	f.vote = &waE2E.PollVoteMessage{SelectedOptions: [][]byte{h[:]}}
+	f.mu.Unlock()
+	for _, a := range answers {
+		w.HandleEvent(incoming(a.msg))
+		if m := in.next(t); m.Button != a.want {
+			t.Errorf("answer %v: Button = %q, want %q", a.msg, m.Button, a.want)
+		}
+	}
+	w.HandleEvent(incoming(text("7")))
+	if m := in.next(t); m.Button != "" || m.Text != "7" {
+		t.Errorf("out of range: %+v", m)
+	}
+
+	// A screen without choices ends the menu: "2" is text again (a quantity, say).
+	send(bot.Reply{Text: "How many?"})
+	w.HandleEvent(incoming(text("2")))
+	if m := in.next(t); m.Button != "" || m.Text != "2" {
+		t.Errorf("after a screen without choices: %+v", m)
+	}
+}
+
+func TestPhotos(t *testing.T) {
+	png := []byte("\x89PNG\r\n\x1a\n fake image")
+	w, f, in := newTest(t, Options{Images: fstest.MapFS{"images/eth.png": {Data: png}}})
+	start(t, w)
+	w.HandleEvent(incoming(text("hi")))
+	in.next(t)
+	err := w.Send(context.Background(), annAddr, []bot.Reply{
+		{Text: "Ethiopia, 250 g", Photo: "images/eth.png"},
+		{Text: "Kenya", Photo: "images/missing.png"},
+		{Photo: "images/missing.png"},
+		{Text: "done"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.wait(t, 3)
+	sent := f.snapshot()
+	img := sent[0].msg.GetImageMessage()
+	if img.GetCaption() != "Ethiopia, 250 g" || img.GetMimetype() != "image/png" || img.GetDirectPath() != "/x" || img.GetFileLength() != uint64(len(png)) {
+		t.Errorf("image = %v", img)
+	}
+	if convText(sent[1].msg) != "Kenya" || convText(sent[2].msg) != "done" {
+		t.Errorf("a missing photo should leave its caption as text: %v, %v", sent[1].msg, sent[2].msg)
+	}
+	if len(f.uploads) != 1 || string(f.uploads[0]) != string(png) {
+		t.Errorf("uploads = %q", f.uploads)
+	}
+}
+
+func TestRunLifecycle(t *testing.T) {
+	w, f, _ := newTest(t, Options{Backoff: time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	connects := func() int {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return f.connects
+	}
+	w.HandleEvent(&events.Connected{})
+	w.HandleEvent(&events.Disconnected{})
+	// A lost connection is reconnected.
+	eventually(t, func() bool { return connects() == 2 })
+	// So is one whose keepalives fail for over 3 minutes, not less.
+	w.HandleEvent(&events.KeepAliveTimeout{ErrorCount: 1, LastSuccess: t0.Add(-time.Minute)})
+	w.HandleEvent(&events.KeepAliveTimeout{ErrorCount: 9, LastSuccess: t0.Add(-4 * time.Minute)})
+	eventually(t, func() bool { return connects() == 3 })
+	w.HandleEvent(&events.ClientOutdated{})
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "outdated") {
+			t.Errorf("Run = %v, want a client outdated error", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not stop on ClientOutdated")
+	}
+	if connects() != 3 {
+		t.Errorf("connects = %d, want 3", connects())
+	}
+	if err := w.Send(context.Background(), annAddr, nil); err == nil {
+		t.Error("Send after Run ended succeeded")
+	}
+}
+
+func TestRunStops(t *testing.T) {
+	w, f, in := newTest(t, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	w.HandleEvent(incoming(text("hi")))
+	in.next(t)
+	if err := w.Send(context.Background(), annAddr, []bot.Reply{{Text: "1"}, {Text: "2"}}); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if got := len(f.snapshot()); got != 2 {
+		t.Errorf("%d messages sent at shutdown, want the 2 queued", got)
+	}
+	if f.discs == 0 {
+		t.Error("not disconnected")
+	}
+	if err := w.Send(context.Background(), annAddr, []bot.Reply{{Text: "late"}}); !errors.Is(err, ErrClosed) {
+		t.Errorf("Send after Run = %v, want ErrClosed", err)
+	}
+}
+
+func TestQueueBound(t *testing.T) {
+	w, _, in := newTest(t, Options{MaxQueue: 2})
+	w.HandleEvent(incoming(text("hi")))
+	in.next(t)
+	if err := w.Send(context.Background(), annAddr, []bot.Reply{{Text: "1"}, {Text: "2"}, {Text: "3"}}); err == nil {
+		t.Error("Send beyond MaxQueue succeeded")
+	}
+}
+
+func TestLRU(t *testing.T) {
+	l := newLRU[int](2)
+	l.put("a", 1)
+	l.put("b", 2)
+	l.get("a")
+	l.put("c", 3) // evicts b, the least recently used
+	if _, ok := l.get("b"); ok {
+		t.Error("b kept")
+	}
+	if v, ok := l.get("a"); !ok || v != 1 {
+		t.Error("a lost")
+	}
+	l.del("a")
+	if _, ok := l.get("a"); ok || l.ll.Len() != 1 {
+		t.Error("a not deleted")
+	}
+}
+
+func TestRenderQR(t *testing.T) {
+	var b strings.Builder
+	if err := renderQR(&b, "2@abc,def,ghi"); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	// Version 1 is 21 modules, plus a 4-module quiet zone each side: 29×29
+	// modules, two rows a line.
+	const size = 29
+	if len(lines) != (size+1)/2 {
+		t.Fatalf("%d lines, want %d:\n%s", len(lines), (size+1)/2, b.String())
+	}
+	for i, l := range lines {
+		if n := len([]rune(l)); n != size {
+			t.Errorf("line %d has %d columns, want %d", i, n, size)
+		}
+		if strings.Trim(l, " ▀▄█") != "" {
+			t.Errorf("line %d has other characters: %q", i, l)
+		}
+	}
+	if lines[0] != strings.Repeat("█", size) || lines[1] != strings.Repeat("█", size) {
+		t.Error("the quiet zone is not light")
+	}
+	if last := lines[len(lines)-1]; last != strings.Repeat("▀", size) {
+		t.Errorf("last line %q: the odd last row is the quiet zone's top half", last)
+	}
+}
