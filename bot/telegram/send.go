@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"log/slog"
 	"path"
 	"strings"
@@ -87,7 +88,7 @@ func inlineKeyboard(rows [][]bot.Choice) models.ReplyMarkup {
 
 // render turns a reply into calls. edit names a text message to edit in
 // place, or 0.
-func (t *Telegram) render(r bot.Reply, edit int) []op {
+func (t *Telegram) render(chat int64, r bot.Reply, edit int) []op {
 	kb := inlineKeyboard(r.Choices)
 	var ops []op
 	if r.Photo != "" {
@@ -105,7 +106,7 @@ func (t *Telegram) render(r bot.Reply, edit int) []op {
 			o := op{kind: "text", text: p}
 			if i == len(parts)-1 {
 				o.markup = kb
-				if edit != 0 && len(parts) == 1 && !t.isPhoto(edit) {
+				if edit != 0 && len(parts) == 1 && !t.isPhoto(chat, edit) {
 					o.kind, o.edit = "edit", edit
 				}
 			}
@@ -126,15 +127,27 @@ func (t *Telegram) render(r bot.Reply, edit int) []op {
 	return ops
 }
 
-func (t *Telegram) isPhoto(msgID int) bool {
+func (t *Telegram) isPhoto(chat int64, msgID int) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for _, ids := range t.photos {
-		if ids[msgID] {
-			return true
-		}
-	}
-	return false
+	return t.photos[chat][msgID]
+}
+
+// forget drops what is remembered of an idle chat.
+func (t *Telegram) forget(chat int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.photos, chat)
+	delete(t.pressed, chat)
+}
+
+// SetImages switches to a reloaded shop's photos and forgets the uploaded
+// copies, so a replaced picture is uploaded again.
+func (t *Telegram) SetImages(images fs.FS) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.opt.Images = images
+	t.fileIDs = map[string]string{}
 }
 
 // maxPhotoIDs bounds the remembered photo messages per chat.
@@ -165,6 +178,8 @@ type outbox struct {
 	wg      sync.WaitGroup
 	ctx     context.Context
 	cancel  context.CancelFunc
+	// pause holds every send back until Telegram's retry_after has passed.
+	pause time.Time
 
 	Sent, Retried, Failed, Blocked atomic.Int64
 }
@@ -232,6 +247,7 @@ func (o *outbox) run(ctx context.Context) {
 			for chat, q := range o.chats {
 				if !q.running && q.limit.idle(now) {
 					delete(o.chats, chat)
+					o.t.forget(chat)
 				}
 			}
 			o.mu.Unlock()
@@ -300,6 +316,13 @@ func (o *outbox) deliver(chat int64, q *chatQueue, x op) bool {
 		if !ok {
 			return true
 		}
+		o.mu.Lock()
+		pause := o.pause
+		o.mu.Unlock()
+		if !o.sleepUntil(pause) {
+			endChat()
+			return true
+		}
 		o.slots <- struct{}{}
 		endGlobal, ok := o.global.begin(o.ctx)
 		if !ok {
@@ -324,6 +347,11 @@ func (o *outbox) deliver(chat int64, q *chatQueue, x op) bool {
 			o.Retried.Add(1)
 			wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
 			o.t.log.Warn("telegram: rate limited, waiting", slog.Duration("retry_after", wait))
+			o.mu.Lock()
+			if until := time.Now().Add(wait); until.After(o.pause) {
+				o.pause = until // Telegram's flood control is for the whole bot: everyone waits
+			}
+			o.mu.Unlock()
 			if !o.sleepUntil(time.Now().Add(wait)) {
 				return true
 			}
@@ -373,7 +401,7 @@ func (t *Telegram) call(ctx context.Context, chat int64, x op) error {
 
 func (t *Telegram) sendPhoto(ctx context.Context, chat int64, x op) error {
 	t.mu.Lock()
-	fileID := t.fileIDs[x.photo]
+	fileID, images := t.fileIDs[x.photo], t.opt.Images
 	t.mu.Unlock()
 	var photo models.InputFile
 	if fileID != "" {
@@ -381,10 +409,10 @@ func (t *Telegram) sendPhoto(ctx context.Context, chat int64, x op) error {
 	} else if strings.HasPrefix(x.photo, "https://") {
 		photo = &models.InputFileString{Data: x.photo}
 	} else {
-		if t.opt.Images == nil {
+		if images == nil {
 			return t.textInstead(ctx, chat, x)
 		}
-		f, err := t.opt.Images.Open(path.Clean(x.photo))
+		f, err := images.Open(path.Clean(x.photo))
 		if err != nil {
 			t.log.Warn("telegram: photo not found", slog.String("photo", x.photo))
 			return t.textInstead(ctx, chat, x)

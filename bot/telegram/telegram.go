@@ -64,9 +64,9 @@ type Telegram struct {
 	acks chan struct{} // bounds concurrent answerCallbackQuery calls
 
 	mu      sync.Mutex
-	pressed map[int64]int // chat -> the message whose button was pressed last
-	photos  map[int64]map[int]bool
-	fileIDs map[string]string // image path -> Telegram file_id
+	pressed map[int64]int          // chat -> the message whose button was pressed last
+	photos  map[int64]map[int]bool // chat -> ids of photo messages we sent
+	fileIDs map[string]string      // image path -> Telegram file_id
 }
 
 // New returns the Telegram channel handing messages to h.
@@ -137,37 +137,66 @@ func New(h bot.Handler, opt Options) (*Telegram, error) {
 }
 
 // Run checks the token, registers the command menu, sets up polling or the
-// webhook, and serves until ctx ends; then it delivers what is still queued
-// (for up to 10 s) and returns.
+// webhook, and takes updates until ctx ends. Network errors on the way in
+// are retried with backoff; a token Telegram refuses ends Run with an error.
+// Replies are still accepted after Run returns: Flush delivers them.
 func (t *Telegram) Run(ctx context.Context) error {
-	me, err := t.tg.GetMe(ctx)
+	go t.out.run(t.out.ctx)
+	var me *models.User
+	err := retry(ctx, t.log, "getMe", func() (err error) { me, err = t.tg.GetMe(ctx); return err })
 	if err != nil {
 		return fmt.Errorf("telegram: the bot token was not accepted: %w", err)
 	}
 	t.log.Info("telegram connected", slog.String("bot", me.Username), slog.String("mode", t.opt.Mode))
 	t.setCommands(ctx)
-	outCtx, stopOut := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopOut()
-	outDone := make(chan struct{})
-	go func() { t.out.run(outCtx); close(outDone) }()
-
 	if t.opt.Mode == "webhook" {
-		_, err := t.tg.SetWebhook(ctx, &tgbot.SetWebhookParams{URL: t.opt.WebhookURL, SecretToken: t.opt.WebhookSecret,
-			AllowedUpdates: []string{"message", "callback_query"}})
+		err := retry(ctx, t.log, "setWebhook", func() error {
+			_, err := t.tg.SetWebhook(ctx, &tgbot.SetWebhookParams{URL: t.opt.WebhookURL, SecretToken: t.opt.WebhookSecret,
+				AllowedUpdates: []string{"message", "callback_query"}})
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("telegram: setWebhook: %w", err)
 		}
 		<-ctx.Done()
-	} else {
-		if _, err := t.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil {
-			return fmt.Errorf("telegram: deleteWebhook: %w", err)
-		}
-		t.tg.Start(ctx) // returns when ctx ends
+		return nil
 	}
-	t.out.close(10 * time.Second)
-	stopOut()
-	<-outDone
+	err = retry(ctx, t.log, "deleteWebhook", func() error {
+		_, err := t.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("telegram: deleteWebhook: %w", err)
+	}
+	t.tg.Start(ctx) // returns when ctx ends
 	return nil
+}
+
+// Flush stops taking replies, delivers the queued ones within grace, and
+// stops the sender. Call it after the engine has finished its messages.
+func (t *Telegram) Flush(grace time.Duration) {
+	t.out.close(grace)
+	t.out.cancel()
+}
+
+// retry calls fn until it succeeds, ctx ends, or Telegram refuses the token
+// (or the request), with backoff from one second to a minute.
+func retry(ctx context.Context, log *slog.Logger, what string, fn func() error) error {
+	wait := time.Second
+	for {
+		err := fn()
+		if err == nil || errors.Is(err, tgbot.ErrorUnauthorized) || errors.Is(err, tgbot.ErrorBadRequest) ||
+			errors.Is(err, tgbot.ErrorNotFound) || ctx.Err() != nil {
+			return err
+		}
+		log.Warn("telegram: retrying", slog.String("call", what), slog.Duration("in", wait), slog.Any("err", err))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Minute)
+	}
 }
 
 func (t *Telegram) setCommands(ctx context.Context) {
@@ -325,7 +354,7 @@ func (t *Telegram) Send(_ context.Context, to bot.Address, replies []bot.Reply) 
 		if i == 0 && r.Replace && r.Photo == "" {
 			edit = pressed
 		}
-		ops = append(ops, t.render(r, edit)...)
+		ops = append(ops, t.render(chat, r, edit)...)
 	}
 	return t.out.push(chat, ops)
 }

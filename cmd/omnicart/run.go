@@ -121,8 +121,9 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 	var tgDone sync.WaitGroup
 	if tg != nil {
 		tgDone.Go(func() {
+			// Telegram failing (a refused token) leaves the other channels running.
 			if err := tg.Run(tgCtx); err != nil {
-				errc <- err
+				log.Error("the Telegram channel stopped", slog.Any("err", err))
 			}
 		})
 	}
@@ -144,6 +145,9 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 				log.Error("sync stock", slog.Any("err", err))
 			}
 			eng.SetShop(sh)
+			if tg != nil {
+				tg.SetImages(sh.Images) // replaced photos are uploaded again
+			}
 		})
 	})
 	go func() {
@@ -166,6 +170,9 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 	tgDone.Wait()
 	stopEngine() // the engine finishes what is queued, then returns
 	wg.Wait()
+	if tg != nil {
+		tg.Flush(10 * time.Second) // deliver the replies to the last messages
+	}
 	log.Info("stopped")
 	return runErr
 }
