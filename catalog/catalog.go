@@ -133,6 +133,20 @@ func (c *Catalog) InCategory(id string) []Product {
 // StockSeed returns the stock to start from, keyed by shop.Item.Key(): one
 // entry per variant that counts its own stock, and one under the bare SKU
 // for a product without variants or with variants that share its stock.
+// StockKey is the stock counter item draws from: its own when the variant
+// counts its stock, else the product's, which its variants share.
+func (c *Catalog) StockKey(item shop.Item) string {
+	p, ok := c.Product(item.SKU)
+	if !ok {
+		return item.Key()
+	}
+	if v, ok := p.Variant(item.Variant); ok && v.Stock != nil {
+		return item.Key()
+	}
+	return p.SKU
+}
+
+// StockSeed returns the stock of every counter, keyed like StockKey.
 func (c *Catalog) StockSeed() map[string]int {
 	m := make(map[string]int, len(c.Products))
 	for _, p := range c.Products {

@@ -147,9 +147,29 @@ func current(c *Ctx) (catalog.Product, bool) {
 	return c.Catalog().Product(c.Vars["sku"])
 }
 
+// stockItem is the item whose stock counter item draws from: the product
+// itself for variants that share its stock.
+func stockItem(c *Ctx, item shop.Item) shop.Item {
+	if c.Catalog().StockKey(item) == item.SKU {
+		return shop.Item{SKU: item.SKU}
+	}
+	return item
+}
+
+// inCart is how much of item's stock counter the cart already holds.
+func inCart(c *Ctx, item shop.Item) int {
+	key, n := c.Catalog().StockKey(item), 0
+	for _, l := range c.Cart.Lines {
+		if c.Catalog().StockKey(l.Item) == key {
+			n += l.Qty
+		}
+	}
+	return n
+}
+
 // stockOf is the live stock of an item; ok is false for unlimited items.
 func stockOf(c *Ctx, item shop.Item) (int, bool, error) {
-	n, known, err := c.Store().Stock(c, item)
+	n, known, err := c.Store().Stock(c, stockItem(c, item))
 	if err != nil {
 		return 0, false, fmt.Errorf("stock of %s: %w", item.Key(), err)
 	}
@@ -312,7 +332,7 @@ func addToCart(c *Ctx) (string, error) {
 		return "", err
 	}
 	if known {
-		room := n - c.Cart.Qty(item)
+		room := n - inCart(c, item)
 		if room <= 0 {
 			c.Say("browse.none_left", "name", itemName(c, item))
 			return "gone", nil
@@ -410,7 +430,7 @@ func changeLine(c *Ctx) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if known && qty+1 > n {
+		if known && inCart(c, item)+1 > n {
 			c.Say("browse.only_left", "name", itemName(c, item), "count", n)
 			break
 		}
@@ -651,12 +671,13 @@ func placeOrder(c *Ctx) (string, error) {
 	var lines []shop.Line
 	for _, l := range c.Cart.Lines {
 		p, ok := c.Catalog().Product(l.SKU)
-		if !ok {
-			c.Say("cart.gone", "name", l.Key())
+		if _, hasVariant := p.Variant(l.Variant); !ok || l.Variant != "" && !hasVariant {
+			c.Say("cart.gone", "name", itemName(c, l.Item))
 			c.Cart.SetQty(l.Item, 0)
 			return "short", nil
 		}
 		l.Price = p.PriceOf(l.Variant)
+		l.StockKey = c.Catalog().StockKey(l.Item)
 		lines = append(lines, l)
 	}
 	d := delivery(c)

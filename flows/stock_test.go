@@ -58,3 +58,22 @@ func TestLastUnitGoesToOneShopper(t *testing.T) {
 		t.Fatalf("stock after = %d (known %v, err %v), want 0", n, known, err)
 	}
 }
+
+// TestSharedAndOwnVariantStock: V60-02 white shares the product's stock, the
+// black one counts its own (2 in the demo).
+func TestSharedAndOwnVariantStock(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	c := h.chat("v60", "en")
+	got := say(t, c, "/start", "hario", "[1]", "[Black · ₽1,190]", "5")
+	if !strings.Contains(got, "Only 2 of Hario V60 dripper 02 (Black) left") {
+		t.Fatalf("black variant: %s", got)
+	}
+	got = say(t, c, "hario", "[1]", "[White · ₽1,190]", "20")
+	if !strings.Contains(got, "Only 9 of Hario V60 dripper 02 (White) left") {
+		t.Fatalf("white variant (shared stock): %s", got)
+	}
+	cart := say(t, c, "/cart")
+	if !strings.Contains(cart, "(Black) — 2 ×") || !strings.Contains(cart, "(White) — 9 ×") {
+		t.Fatalf("cart: %s", cart)
+	}
+}

@@ -22,6 +22,17 @@ type Line struct {
 	Item
 	Qty   int   `json:"qty"`
 	Price Money `json:"price"` // unit price when added or ordered
+	// StockKey names the stock counter the line draws from, when it is not
+	// Item.Key() (variants that share their product's stock).
+	StockKey string `json:"stock_key,omitempty"`
+}
+
+// Stock returns the key of the stock counter the line draws from.
+func (l Line) Stock() string {
+	if l.StockKey != "" {
+		return l.StockKey
+	}
+	return l.Key()
 }
 
 // Total is the line's price times quantity.

@@ -123,3 +123,24 @@ func TestUnlink(t *testing.T) {
 		t.Fatalf("unlinking the last channel: %v", err)
 	}
 }
+
+func TestVariantsSharingStockDrawFromOneCounter(t *testing.T) {
+	db := openMem(t)
+	ctx := context.Background()
+	db.SyncStock(ctx, map[string]int{"ETH-250": 12})
+	c, _ := db.CustomerFor(ctx, "web:s")
+	line := func(variant string, qty int) shop.Line {
+		return shop.Line{Item: shop.Item{SKU: "ETH-250", Variant: variant}, Qty: qty, StockKey: "ETH-250"}
+	}
+	_, err := db.PlaceOrder(ctx, shop.Order{CustomerID: c.ID, Lines: []shop.Line{line("beans", 7), line("ground", 6)}})
+	var short *shop.OutOfStockError
+	if !errors.As(err, &short) || short.Left != 12 {
+		t.Fatalf("13 of 12 shared units: err = %v", err)
+	}
+	if _, err := db.PlaceOrder(ctx, shop.Order{CustomerID: c.ID, Lines: []shop.Line{line("beans", 7), line("ground", 5)}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := db.Stock(ctx, shop.Item{SKU: "ETH-250"}); n != 0 {
+		t.Fatalf("shared stock left %d, want 0", n)
+	}
+}

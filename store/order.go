@@ -95,8 +95,10 @@ func (db *DB) PlaceOrder(ctx context.Context, o shop.Order) (shop.Order, error) 
 		return shop.Order{}, errors.New("place order: no customer")
 	}
 	// Take stock once per item, even when it sits on several lines.
+	// Lines of variants that share their product's stock draw from one counter.
 	type take struct {
-		item shop.Item
+		key  string
+		item shop.Item // the first line's item, named when stock runs short
 		qty  int
 	}
 	var takes []take
@@ -104,9 +106,9 @@ func (db *DB) PlaceOrder(ctx context.Context, o shop.Order) (shop.Order, error) 
 		if l.Qty <= 0 {
 			return shop.Order{}, fmt.Errorf("place order: %s: quantity %d", l.Key(), l.Qty)
 		}
-		i := slices.IndexFunc(takes, func(t take) bool { return t.item == l.Item })
+		i := slices.IndexFunc(takes, func(t take) bool { return t.key == l.Stock() })
 		if i < 0 {
-			takes = append(takes, take{item: l.Item})
+			takes = append(takes, take{key: l.Stock(), item: l.Item})
 			i = len(takes) - 1
 		}
 		takes[i].qty += l.Qty
@@ -118,7 +120,7 @@ func (db *DB) PlaceOrder(ctx context.Context, o shop.Order) (shop.Order, error) 
 		o = in
 		for _, t := range takes {
 			var left int
-			known, err := getJSON(txn, stockKey(t.item.Key()), &left)
+			known, err := getJSON(txn, stockKey(t.key), &left)
 			if err != nil {
 				return err
 			}
@@ -128,7 +130,7 @@ func (db *DB) PlaceOrder(ctx context.Context, o shop.Order) (shop.Order, error) 
 			if left < t.qty {
 				return &shop.OutOfStockError{Item: t.item, Left: left}
 			}
-			if err := setJSON(txn, stockKey(t.item.Key()), left-t.qty); err != nil {
+			if err := setJSON(txn, stockKey(t.key), left-t.qty); err != nil {
 				return err
 			}
 		}
