@@ -15,8 +15,10 @@ import (
 // one-time code (/link 123456, or the deep link /start link_123456), or
 // automatically when two channels share one verified phone number.
 
-// maxLinkFails is how many wrong link codes a customer may send in a row
-// before linking is refused for linkLockout.
+// maxLinkFails is how many wrong link codes a customer may send before
+// linking is refused until linkLockout has passed since the last wrong one.
+// Codes are eight characters of 31 (store.NewLinkCode), so this only keeps
+// typos from piling up; guessing is hopeless anyway.
 const (
 	maxLinkFails = 5
 	linkLockout  = time.Hour
@@ -84,8 +86,11 @@ func unlinkChannel(c *Ctx) (string, error) {
 // useLinkCode links the customer who made code with this one.
 func useLinkCode(c *Ctx, code string) error {
 	fails, _ := strconv.Atoi(c.Vars["link_fails"])
-	since, _ := strconv.ParseInt(c.Vars["link_since"], 10, 64)
-	if fails >= maxLinkFails && c.Now.Sub(time.Unix(since, 0)) < linkLockout {
+	last, _ := strconv.ParseInt(c.Vars["link_failed_at"], 10, 64)
+	if c.Now.Sub(time.Unix(last, 0)) >= linkLockout {
+		fails = 0 // a quiet hour forgives earlier mistakes
+	}
+	if fails >= maxLinkFails {
 		c.Say("link.too_many")
 		return nil
 	}
@@ -94,15 +99,13 @@ func useLinkCode(c *Ctx, code string) error {
 		return err
 	}
 	if !ok {
-		if fails == 0 {
-			c.Vars["link_since"] = strconv.FormatInt(c.Now.Unix(), 10)
-		}
 		c.Vars["link_fails"] = strconv.Itoa(fails + 1)
+		c.Vars["link_failed_at"] = strconv.FormatInt(c.Now.Unix(), 10)
 		c.Say("link.bad_code")
 		return nil
 	}
 	delete(c.Vars, "link_fails")
-	delete(c.Vars, "link_since")
+	delete(c.Vars, "link_failed_at")
 	if other == c.Customer.ID {
 		c.Say("link.own_code")
 		return nil
@@ -139,7 +142,7 @@ func mergeInto(c *Ctx, other shop.CustomerID) error {
 
 // linkByPhone joins another customer with the same verified phone.
 func linkByPhone(c *Ctx) error {
-	if !c.Customer.PhoneVerified || c.Customer.Phone == "" {
+	if !c.Customer.PhoneVerified || c.Customer.Phone == "" || c.Customer.NoAutoLink {
 		return nil
 	}
 	other, ok, err := c.Store().ByPhone(c, c.Customer.Phone)

@@ -37,7 +37,7 @@ func say(t *testing.T, c *bottest.Chat, lines ...string) string {
 	return out
 }
 
-var codeRE = regexp.MustCompile(`/link (\d{6})`)
+var codeRE = regexp.MustCompile(`/link ([A-Z0-9]{8})`)
 
 // TestCartStartedInOneChannelCheckedOutInAnother: a shopper fills a cart on
 // Telegram and in the web chat, links them with a code, pays in the web chat,
@@ -55,7 +55,7 @@ func TestCartStartedInOneChannelCheckedOutInAnother(t *testing.T) {
 	if m == nil {
 		t.Fatal("no link code shown")
 	}
-	if got := say(t, web, "/link 000000"); !strings.Contains(got, "wrong or has expired") {
+	if got := say(t, web, "/link AAAAAAAA"); !strings.Contains(got, "wrong or has expired") {
 		t.Fatalf("wrong code: %s", got)
 	}
 	if got := say(t, web, "/link "+m[1]); !strings.Contains(got, "Linked! This chat now shares your cart (4 items)") {
@@ -113,5 +113,37 @@ func TestSamePhoneLinksAutomatically(t *testing.T) {
 	}
 	if got := say(t, other, "/orders", "/cart"); strings.Contains(got, "Кения") || !strings.Contains(got, "Kenya AA Nyeri 250 g (Whole beans) — 1 ×") {
 		t.Fatalf("a foreign contact joined the accounts: %s", got)
+	}
+}
+
+// TestUnlinkedWhatsAppStaysUnlinked: unlinking a WhatsApp chat is not undone
+// by its next message, although its number is the customer's phone.
+func TestUnlinkedWhatsAppStaysUnlinked(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	wa := &bottest.Chat{H: h.eng, R: h.rec, Addr: bot.Address{Channel: bot.WhatsApp, Chat: "79161112233"}, Lang: "en"}
+	tg := &bottest.Chat{H: h.eng, R: h.rec, Addr: bot.Address{Channel: bot.Telegram, Chat: "410"}, Lang: "en"}
+	say(t, wa, "/start")
+	code := codeRE.FindStringSubmatch(say(t, wa, "/link"))[1]
+	say(t, tg, "/link "+code)
+	if got := say(t, tg, "[Unlink WhatsApp]"); !strings.Contains(got, "WhatsApp is unlinked") {
+		t.Fatalf("unlink: %s", got)
+	}
+	if got := say(t, wa, "/link"); strings.Contains(got, "recognised your phone") || strings.Contains(got, "• Telegram") {
+		t.Fatalf("the unlinked WhatsApp chat was joined again: %s", got)
+	}
+}
+
+// TestWrongLinkCodesAreLimited: after five wrong codes even the right one is
+// refused for an hour.
+func TestWrongLinkCodesAreLimited(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	a := h.chat("lock-a", "en")
+	b := h.chat("lock-b", "en")
+	code := codeRE.FindStringSubmatch(say(t, a, "/link"))[1]
+	for range 5 {
+		say(t, b, "/link ZZZZZZZZ")
+	}
+	if got := say(t, b, "/link "+code); !strings.Contains(got, "Too many wrong codes") {
+		t.Fatalf("sixth try: %s", got)
 	}
 }

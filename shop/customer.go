@@ -21,6 +21,9 @@ type Customer struct {
 	// LastAddress is the address the customer wrote from last; messages
 	// the shop starts (notifications, campaigns) go there.
 	LastAddress string `json:"last_address,omitempty"`
+	// NoAutoLink marks a chat the shopper unlinked: it is not joined to
+	// another customer by a shared phone number again.
+	NoAutoLink bool `json:"no_auto_link,omitempty"`
 	// Unreachable lists channels where the customer blocked the shop; they
 	// are not written to there until they write again.
 	Unreachable []string  `json:"unreachable,omitempty"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -80,19 +81,59 @@ func (db *DB) Customer(ctx context.Context, id shop.CustomerID) (shop.Customer, 
 	return c, nil
 }
 
-// SaveCustomer stores c and points every address in c.Channels at it.
+// SaveCustomer stores c's profile. The channel list is the store's own
+// (CustomerFor, Merge and Unlink change it), so a copy read before a
+// concurrent link or unlink cannot undo it. A customer merged away in the
+// meantime is not brought back: the error wraps shop.ErrNotFound.
 func (db *DB) SaveCustomer(ctx context.Context, c shop.Customer) error {
 	if c.ID == "" {
 		return errors.New("save customer: empty id")
 	}
 	err := db.update(ctx, func(txn *badger.Txn) error {
+		var stored shop.Customer
+		ok, err := getJSON(txn, customerKey(c.ID), &stored)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return shop.ErrNotFound
+		}
+		c.Channels = stored.Channels
 		if err := setJSON(txn, customerKey(c.ID), c); err != nil {
 			return err
 		}
-		return putAddresses(txn, c)
+		return putPhone(txn, c)
 	})
 	if err != nil {
 		return fmt.Errorf("save customer %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+// SetReachable records whether the customer at addr can be written to on
+// addr's channel, in one transaction.
+func (db *DB) SetReachable(ctx context.Context, addr string, ok bool) error {
+	channel, _, _ := strings.Cut(addr, ":")
+	err := db.update(ctx, func(txn *badger.Txn) error {
+		item, err := txn.Get(addrKey(addr))
+		if err != nil {
+			return err
+		}
+		id, err := item.ValueCopy(nil)
+		if err != nil {
+			return err
+		}
+		var c shop.Customer
+		if found, err := getJSON(txn, customerKey(shop.CustomerID(id)), &c); err != nil || !found {
+			return err
+		}
+		if !c.SetReachable(channel, ok) {
+			return nil
+		}
+		return setJSON(txn, customerKey(c.ID), c)
+	})
+	if err != nil {
+		return fmt.Errorf("set reachable %s: %w", addr, err)
 	}
 	return nil
 }
@@ -151,6 +192,9 @@ func (db *DB) SaveCart(ctx context.Context, id shop.CustomerID, c shop.Cart) err
 // SaveState stores the session bytes and the cart in one transaction.
 func (db *DB) SaveState(ctx context.Context, id shop.CustomerID, session []byte, c shop.Cart) error {
 	err := db.update(ctx, func(txn *badger.Txn) error {
+		if err := mustExist(txn, id); err != nil {
+			return err
+		}
 		if err := putSession(txn, id, session); err != nil {
 			return err
 		}
@@ -184,8 +228,24 @@ func putAddresses(txn *badger.Txn, c shop.Customer) error {
 			return err
 		}
 	}
+	return putPhone(txn, c)
+}
+
+// putPhone points c's verified phone at c.
+func putPhone(txn *badger.Txn, c shop.Customer) error {
 	if c.PhoneVerified && c.Phone != "" {
 		return txn.Set(phoneKey(c.Phone), []byte(c.ID))
 	}
 	return nil
+}
+
+// mustExist fails with shop.ErrNotFound when customer id is gone (merged
+// into another while a message of theirs was being handled), so nothing is
+// written under an ID that no address leads to any more.
+func mustExist(txn *badger.Txn, id shop.CustomerID) error {
+	ok, err := exists(txn, customerKey(id))
+	if err == nil && !ok {
+		err = shop.ErrNotFound
+	}
+	return err
 }

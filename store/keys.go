@@ -25,6 +25,7 @@ import (
 //	                               <rand> a random number, both 8 bytes big-endian: time order
 //	ph/<phone>                     customer ID as raw bytes, for customers whose phone is verified
 //	lc/<code>                      customer ID as raw bytes: a one-time link code, 10 min TTL
+//	lo/<customerID>                the customer's live link code, 10 min TTL
 //	u/<key>                        seen-update marker ("telegram:update:12345"), empty value, 48 h TTL
 //
 // The prefixes never prefix one another ("o/" vs "oc/", "s/" vs "ss/" and
@@ -42,21 +43,23 @@ const (
 	prefixSeen          = "u/"
 	prefixPhone         = "ph/"
 	prefixLinkCode      = "lc/"
+	prefixLinkOwner     = "lo/"
 
 	keyOrderSeq = "n/order"
 )
 
-func customerKey(id shop.CustomerID) []byte { return []byte(prefixCustomer + string(id)) }
-func addrKey(addr string) []byte            { return []byte(prefixAddr + addr) }
-func sessionKey(id shop.CustomerID) []byte  { return []byte(prefixSession + string(id)) }
-func cartKey(id shop.CustomerID) []byte     { return []byte(prefixCart + string(id)) }
-func orderKey(id string) []byte             { return []byte(prefixOrder + id) }
-func stockKey(item string) []byte           { return []byte(prefixStock + item) }
-func seedKey(item string) []byte            { return []byte(prefixSeed + item) }
-func seenKey(key string) []byte             { return []byte(prefixSeen + key) }
-func orderSeqKey() []byte                   { return []byte(keyOrderSeq) }
-func phoneKey(phone string) []byte          { return []byte(prefixPhone + phone) }
-func linkCodeKey(code string) []byte        { return []byte(prefixLinkCode + code) }
+func customerKey(id shop.CustomerID) []byte  { return []byte(prefixCustomer + string(id)) }
+func addrKey(addr string) []byte             { return []byte(prefixAddr + addr) }
+func sessionKey(id shop.CustomerID) []byte   { return []byte(prefixSession + string(id)) }
+func cartKey(id shop.CustomerID) []byte      { return []byte(prefixCart + string(id)) }
+func orderKey(id string) []byte              { return []byte(prefixOrder + id) }
+func stockKey(item string) []byte            { return []byte(prefixStock + item) }
+func seedKey(item string) []byte             { return []byte(prefixSeed + item) }
+func seenKey(key string) []byte              { return []byte(prefixSeen + key) }
+func orderSeqKey() []byte                    { return []byte(keyOrderSeq) }
+func phoneKey(phone string) []byte           { return []byte(prefixPhone + phone) }
+func linkCodeKey(code string) []byte         { return []byte(prefixLinkCode + code) }
+func linkOwnerKey(id shop.CustomerID) []byte { return []byte(prefixLinkOwner + string(id)) }
 
 // customerOrdersPrefix is the prefix of every index key of one customer.
 func customerOrdersPrefix(id shop.CustomerID) []byte {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -42,25 +43,42 @@ func (db *DB) ByPhone(ctx context.Context, phone string) (shop.CustomerID, bool,
 	return id, id != "", nil
 }
 
-// NewLinkCode returns a one-time six-digit code that links another channel
-// to customer id when used within ten minutes.
+// linkAlphabet has no look-alike characters (0/O, 1/I/L).
+const linkAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+// linkCodeLen gives 31^8 ≈ 8.5e11 codes: guessing a live one is hopeless.
+const linkCodeLen = 8
+
+// NewLinkCode returns a one-time code that links another channel to
+// customer id when used within ten minutes. A customer has one live code: a
+// new one replaces the old.
 func (db *DB) NewLinkCode(ctx context.Context, id shop.CustomerID) (string, error) {
 	var code string
 	err := db.update(ctx, func(txn *badger.Txn) error {
-		for {
-			n, err := rand.Int(rand.Reader, big.NewInt(900_000))
+		if item, err := txn.Get(linkOwnerKey(id)); err == nil {
+			old, err := item.ValueCopy(nil)
 			if err != nil {
 				return err
 			}
-			code = fmt.Sprint(100_000 + n.Int64())
-			taken, err := exists(txn, linkCodeKey(code))
-			if err != nil {
+			if err := txn.Delete(linkCodeKey(string(old))); err != nil {
 				return err
 			}
-			if !taken {
-				return txn.SetEntry(badger.NewEntry(linkCodeKey(code), []byte(id)).WithTTL(linkCodeTTL))
-			}
+		} else if !errors.Is(err, badger.ErrKeyNotFound) {
+			return err
 		}
+		b := make([]byte, linkCodeLen)
+		for i := range b {
+			n, err := rand.Int(rand.Reader, big.NewInt(int64(len(linkAlphabet))))
+			if err != nil {
+				return err
+			}
+			b[i] = linkAlphabet[n.Int64()]
+		}
+		code = string(b)
+		if err := txn.SetEntry(badger.NewEntry(linkCodeKey(code), []byte(id)).WithTTL(linkCodeTTL)); err != nil {
+			return err
+		}
+		return txn.SetEntry(badger.NewEntry(linkOwnerKey(id), []byte(code)).WithTTL(linkCodeTTL))
 	})
 	if err != nil {
 		return "", fmt.Errorf("new link code: %w", err)
@@ -71,6 +89,10 @@ func (db *DB) NewLinkCode(ctx context.Context, id shop.CustomerID) (string, erro
 // TakeLinkCode returns the customer a link code was made for and forgets
 // the code; ok is false for an unknown or expired code.
 func (db *DB) TakeLinkCode(ctx context.Context, code string) (shop.CustomerID, bool, error) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if len(code) != linkCodeLen {
+		return "", false, nil
+	}
 	var id shop.CustomerID
 	err := db.update(ctx, func(txn *badger.Txn) error {
 		id = ""
@@ -86,6 +108,9 @@ func (db *DB) TakeLinkCode(ctx context.Context, code string) (shop.CustomerID, b
 			return err
 		}
 		id = shop.CustomerID(v)
+		if err := txn.Delete(linkOwnerKey(id)); err != nil {
+			return err
+		}
 		return txn.Delete(linkCodeKey(code))
 	})
 	if err != nil {
@@ -239,7 +264,7 @@ func (db *DB) Unlink(ctx context.Context, id shop.CustomerID, addr string) (shop
 			return err
 		}
 		now := db.now()
-		fresh = shop.Customer{ID: shop.CustomerID(nid), Channels: []string{addr}, Lang: c.Lang, CreatedAt: now, SeenAt: now}
+		fresh = shop.Customer{ID: shop.CustomerID(nid), Channels: []string{addr}, Lang: c.Lang, CreatedAt: now, SeenAt: now, NoAutoLink: true}
 		if err := setJSON(txn, customerKey(c.ID), c); err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"omnicart/shop"
@@ -83,18 +84,22 @@ func TestLinkCodeIsOneTime(t *testing.T) {
 	db := openMem(t)
 	ctx := context.Background()
 	c, _ := db.CustomerFor(ctx, "web:abc")
+	first, _ := db.NewLinkCode(ctx, c.ID)
 	code, err := db.NewLinkCode(ctx, c.ID)
-	if err != nil || len(code) != 6 {
+	if err != nil || len(code) != 8 || code == first {
 		t.Fatalf("code %q, %v", code, err)
 	}
-	id, ok, err := db.TakeLinkCode(ctx, code)
+	if _, ok, _ := db.TakeLinkCode(ctx, first); ok {
+		t.Fatal("a replaced code still works")
+	}
+	id, ok, err := db.TakeLinkCode(ctx, strings.ToLower(code))
 	if err != nil || !ok || id != c.ID {
 		t.Fatalf("take = %s %v %v", id, ok, err)
 	}
 	if _, ok, _ := db.TakeLinkCode(ctx, code); ok {
 		t.Fatal("a link code worked twice")
 	}
-	if _, ok, _ := db.TakeLinkCode(ctx, "000000"); ok {
+	if _, ok, _ := db.TakeLinkCode(ctx, "AAAAAAAA"); ok {
 		t.Fatal("an unknown code worked")
 	}
 }
@@ -103,13 +108,15 @@ func TestUnlink(t *testing.T) {
 	db := openMem(t)
 	ctx := context.Background()
 	c, _ := db.CustomerFor(ctx, "telegram:5")
-	c.Channels = append(c.Channels, "web:x")
-	db.SaveCustomer(ctx, c)
+	w, _ := db.CustomerFor(ctx, "web:x")
+	if _, err := db.Merge(ctx, w.ID, c.ID); err != nil {
+		t.Fatal(err)
+	}
 	fresh, err := db.Unlink(ctx, c.ID, "web:x")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fresh.ID == c.ID || !slices.Equal(fresh.Channels, []string{"web:x"}) {
+	if fresh.ID == c.ID || !slices.Equal(fresh.Channels, []string{"web:x"}) || !fresh.NoAutoLink {
 		t.Fatalf("fresh = %+v", fresh)
 	}
 	if got, _ := db.CustomerFor(ctx, "web:x"); got.ID != fresh.ID {
@@ -142,5 +149,43 @@ func TestVariantsSharingStockDrawFromOneCounter(t *testing.T) {
 	}
 	if n, _, _ := db.Stock(ctx, shop.Item{SKU: "ETH-250"}); n != 0 {
 		t.Fatalf("shared stock left %d, want 0", n)
+	}
+}
+
+// TestStaleSavesCannotUndoALink: a copy of a customer read before a merge
+// or unlink is saved afterwards (a message in flight); the link holds.
+func TestStaleSavesCannotUndoALink(t *testing.T) {
+	db := openMem(t)
+	ctx := context.Background()
+	tg, _ := db.CustomerFor(ctx, "telegram:9")
+	web, _ := db.CustomerFor(ctx, "web:9")
+	staleTG := tg
+	if _, err := db.Merge(ctx, web.ID, tg.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveCustomer(ctx, web); !errors.Is(err, shop.ErrNotFound) {
+		t.Fatalf("saving a merged-away customer: %v", err)
+	}
+	if err := db.SaveState(ctx, web.ID, []byte("{}"), shop.Cart{}); !errors.Is(err, shop.ErrNotFound) {
+		t.Fatalf("saving state of a merged-away customer: %v", err)
+	}
+	var cart shop.Cart
+	cart.Add(shop.Item{SKU: "A"}, 1, shop.Money{Minor: 1})
+	if _, err := db.PlaceOrder(ctx, shop.Order{CustomerID: web.ID, Lines: cart.Lines}); !errors.Is(err, shop.ErrNotFound) {
+		t.Fatalf("order for a merged-away customer: %v", err)
+	}
+	staleTG.Name = "Ann"
+	if err := db.SaveCustomer(ctx, staleTG); err != nil { // its channel list predates the merge
+		t.Fatal(err)
+	}
+	got, _ := db.CustomerFor(ctx, "web:9")
+	if got.ID != tg.ID || got.Name != "Ann" || len(got.Channels) != 2 {
+		t.Fatalf("web:9 -> %+v", got)
+	}
+	if err := db.SetReachable(ctx, "web:9", false); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.Customer(ctx, tg.ID); !slices.Contains(got.Unreachable, "web") {
+		t.Fatalf("unreachable = %v", got.Unreachable)
 	}
 }

@@ -118,6 +118,9 @@ func (db *DB) PlaceOrder(ctx context.Context, o shop.Order) (shop.Order, error) 
 	db.orderMu.Lock()
 	err := db.update(ctx, func(txn *badger.Txn) error {
 		o = in
+		if err := mustExist(txn, o.CustomerID); err != nil {
+			return err
+		}
 		for _, t := range takes {
 			var left int
 			known, err := getJSON(txn, stockKey(t.key), &left)

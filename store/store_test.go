@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/dgraph-io/badger/v4"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,18 @@ func openMem(tb testing.TB) *DB {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
+	// Fixtures: customers c1 and c2 exist, as the engine's customers always do.
+	err = db.bdb.Update(func(txn *badger.Txn) error {
+		for _, id := range []shop.CustomerID{"c1", "c2"} {
+			if err := setJSON(txn, customerKey(id), shop.Customer{ID: id}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
 	return db
 }
 
@@ -59,9 +72,12 @@ func TestCustomerFor(t *testing.T) {
 		t.Fatalf("other address = %v, %v; want a new customer", other.ID, err)
 	}
 
-	// Linking: the saved customer's channels point at it.
+	// Linking: after a merge the other channel points at the customer.
+	wa, _ := db.CustomerFor(ctx, "whatsapp:7900")
+	if _, err := db.Merge(ctx, wa.ID, c.ID); err != nil {
+		t.Fatal(err)
+	}
 	c.Name = "Ann"
-	c.Channels = append(c.Channels, "whatsapp:7900")
 	if err := db.SaveCustomer(ctx, c); err != nil {
 		t.Fatal(err)
 	}
@@ -76,8 +92,8 @@ func TestCustomerFor(t *testing.T) {
 	if _, err := db.Customer(ctx, "nobody"); !errors.Is(err, shop.ErrNotFound) {
 		t.Fatalf("missing customer err = %v, want ErrNotFound", err)
 	}
-	if n, _, err := db.Counts(ctx); err != nil || n != 2 {
-		t.Fatalf("customers = %d, %v; want 2", n, err)
+	if n, _, err := db.Counts(ctx); err != nil || n != 4 { // 2 fixtures, c (with whatsapp merged in), web:abc
+		t.Fatalf("customers = %d, %v; want 4", n, err)
 	}
 }
 
@@ -102,8 +118,8 @@ func TestCustomerForConcurrent(t *testing.T) {
 			t.Fatalf("ids = %v, want one customer", ids)
 		}
 	}
-	if customers, _, err := db.Counts(ctx); err != nil || customers != 1 {
-		t.Fatalf("customers = %d, %v; want 1", customers, err)
+	if customers, _, err := db.Counts(ctx); err != nil || customers != 3 { // 2 fixtures + 1
+		t.Fatalf("customers = %d, %v; want 3", customers, err)
 	}
 }
 
@@ -301,7 +317,7 @@ func TestLastUnit(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			o := shop.Order{CustomerID: shop.CustomerID(fmt.Sprint("c", i)), Lines: []shop.Line{{Item: filter, Qty: 1}}}
+			o := shop.Order{CustomerID: shop.CustomerID(fmt.Sprint("c", 1+i%2)), Lines: []shop.Line{{Item: filter, Qty: 1}}}
 			_, err := db.PlaceOrder(ctx, o)
 			var oos *shop.OutOfStockError
 			switch {
@@ -494,7 +510,8 @@ func TestOnDisk(t *testing.T) {
 		t.Errorf("lock message = %q, want %q", err, want)
 	}
 
-	o, err := db.PlaceOrder(ctx, shop.Order{CustomerID: "c1", Lines: []shop.Line{{Item: filter, Qty: 1, Price: rub(15000)}}})
+	c1, _ := db.CustomerFor(ctx, "web:disk")
+	o, err := db.PlaceOrder(ctx, shop.Order{CustomerID: c1.ID, Lines: []shop.Line{{Item: filter, Qty: 1, Price: rub(15000)}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -517,7 +534,7 @@ func TestOnDisk(t *testing.T) {
 	if err != nil || got.Number != 1001 || got.Lines[0].Price != rub(15000) {
 		t.Errorf("order after reopen = %+v, %v", got, err)
 	}
-	next, err := db.PlaceOrder(ctx, shop.Order{CustomerID: "c1", Lines: []shop.Line{{Item: filter, Qty: 1}}})
+	next, err := db.PlaceOrder(ctx, shop.Order{CustomerID: c1.ID, Lines: []shop.Line{{Item: filter, Qty: 1}}})
 	if err != nil || next.Number != 1002 {
 		t.Errorf("next order number = %d, %v; want 1002", next.Number, err)
 	}

@@ -192,11 +192,7 @@ func newTelegram(cfg Config, eng *flows.Engine, db *store.DB, log *slog.Logger) 
 		Commands: sh.Flows.Commands(),
 		Langs:    sh.Texts.Langs(),
 		Unreachable: func(ctx context.Context, addr bot.Address) {
-			c, err := db.CustomerFor(ctx, addr.String())
-			if err == nil && c.SetReachable(addr.Channel, false) {
-				err = db.SaveCustomer(ctx, c)
-			}
-			if err != nil {
+			if err := db.SetReachable(ctx, addr.String(), false); err != nil {
 				log.Warn("mark customer unreachable", slog.Any("err", err))
 			}
 		},
