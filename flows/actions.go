@@ -10,6 +10,7 @@ import (
 
 	"omnicart/bot"
 	"omnicart/catalog"
+	"omnicart/payments"
 	"omnicart/shop"
 )
 
@@ -680,6 +681,12 @@ func placeOrder(c *Ctx) (string, error) {
 		l.StockKey = c.Catalog().StockKey(l.Item)
 		lines = append(lines, l)
 	}
+	if open, err := unpaidOrders(c); err != nil {
+		return "", err
+	} else if open >= maxUnpaid {
+		c.Say("checkout.too_many_unpaid", "count", open)
+		return "short", nil
+	}
 	d := delivery(c)
 	fee, _ := orderDelivery(c, d)
 	o := shop.Order{CustomerID: c.Customer.ID, Lines: lines, Name: c.Customer.Name, Phone: c.Customer.Phone,
@@ -707,6 +714,25 @@ func placeOrder(c *Ctx) (string, error) {
 	c.Track("order", "", placed.ID)
 	c.Say("checkout.placed", "number", placed.Number)
 	return "ok", nil
+}
+
+// maxUnpaid is how many orders a customer may leave unpaid at once: stock
+// is taken when an order is placed, so unpaid orders hold it until they
+// expire.
+const maxUnpaid = 3
+
+func unpaidOrders(c *Ctx) (int, error) {
+	orders, err := c.Store().Orders(c, c.Customer.ID)
+	if err != nil {
+		return 0, fmt.Errorf("unpaid orders: %w", err)
+	}
+	n := 0
+	for _, o := range orders {
+		if o.Status == shop.StatusNew {
+			n++
+		}
+	}
+	return n, nil
 }
 
 func offerPayment(c *Ctx) (string, error) {
@@ -738,6 +764,16 @@ func takePayment(c *Ctx) (string, error) {
 	if err != nil {
 		c.Log.Warn("payment failed", "order", o.ID, "err", err)
 		c.Say("checkout.payment_failed")
+		return "failed", nil
+	}
+	if p.Status != payments.Succeeded {
+		// A provider with a payment page: the order is paid when its
+		// webhook says so, not now.
+		if p.URL != "" {
+			c.Say("checkout.pay_link", "url", p.URL)
+		} else {
+			c.Say("checkout.payment_failed")
+		}
 		return "failed", nil
 	}
 	_, err = c.Store().UpdateOrder(c, o.ID, func(o *shop.Order) error {

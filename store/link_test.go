@@ -189,3 +189,25 @@ func TestStaleSavesCannotUndoALink(t *testing.T) {
 		t.Fatalf("unreachable = %v", got.Unreachable)
 	}
 }
+
+func TestExpireUnpaidPutsStockBack(t *testing.T) {
+	db := openMem(t) // the clock ticks a second per call
+	ctx := context.Background()
+	db.SyncStock(ctx, map[string]int{"A": 5})
+	c, _ := db.CustomerFor(ctx, "web:e")
+	line := []shop.Line{{Item: shop.Item{SKU: "A"}, Qty: 2}}
+	unpaid, _ := db.PlaceOrder(ctx, shop.Order{CustomerID: c.ID, Lines: line})
+	paid, _ := db.PlaceOrder(ctx, shop.Order{CustomerID: c.ID, Lines: line})
+	db.UpdateOrder(ctx, paid.ID, func(o *shop.Order) error { return o.Move(shop.StatusPaid, paid.CreatedAt) })
+	fresh, _ := db.PlaceOrder(ctx, shop.Order{CustomerID: c.ID, Lines: []shop.Line{{Item: shop.Item{SKU: "A"}, Qty: 1}}})
+	expired, err := db.ExpireUnpaid(ctx, fresh.CreatedAt) // older than the last one
+	if err != nil || len(expired) != 1 || expired[0].ID != unpaid.ID || expired[0].Status != shop.StatusCancelled {
+		t.Fatalf("expired = %+v, %v", expired, err)
+	}
+	if n, _, _ := db.Stock(ctx, shop.Item{SKU: "A"}); n != 2 { // 5 - 2 - 2 - 1 + 2
+		t.Fatalf("stock = %d, want 2", n)
+	}
+	if again, _ := db.ExpireUnpaid(ctx, fresh.CreatedAt); len(again) != 0 {
+		t.Fatalf("expired twice: %+v", again)
+	}
+}

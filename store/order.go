@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -247,4 +249,70 @@ func (db *DB) UpdateOrder(ctx context.Context, id string, fn func(*shop.Order) e
 		return shop.Order{}, fmt.Errorf("update order %s: sync: %w", id, err)
 	}
 	return o, nil
+}
+
+// ExpireUnpaid cancels every order still waiting for payment that was
+// placed before cutoff, and puts its stock back, each order in one
+// transaction. It returns the cancelled orders.
+func (db *DB) ExpireUnpaid(ctx context.Context, cutoff time.Time) ([]shop.Order, error) {
+	var ids []string
+	err := db.view(ctx, func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixOrder), PrefetchValues: true})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			var o shop.Order
+			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &o) }); err != nil {
+				return err
+			}
+			if o.Status == shop.StatusNew && o.CreatedAt.Before(cutoff) {
+				ids = append(ids, o.ID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("expire unpaid orders: %w", err)
+	}
+	var expired []shop.Order
+	for _, id := range ids {
+		var o shop.Order
+		err := db.update(ctx, func(txn *badger.Txn) error {
+			o = shop.Order{}
+			if err := getOrder(txn, id, &o); err != nil {
+				return err
+			}
+			if o.Status != shop.StatusNew { // paid meanwhile
+				o.ID = ""
+				return nil
+			}
+			if err := o.Move(shop.StatusCancelled, db.now()); err != nil {
+				return err
+			}
+			for _, l := range o.Lines {
+				var left int
+				known, err := getJSON(txn, stockKey(l.Stock()), &left)
+				if err != nil {
+					return err
+				}
+				if known {
+					if err := setJSON(txn, stockKey(l.Stock()), left+l.Qty); err != nil {
+						return err
+					}
+				}
+			}
+			return setJSON(txn, orderKey(id), o)
+		})
+		if err != nil {
+			return expired, fmt.Errorf("expire order %s: %w", id, err)
+		}
+		if o.ID != "" {
+			expired = append(expired, o)
+		}
+	}
+	if len(expired) > 0 {
+		if err := db.bdb.Sync(); err != nil {
+			return expired, fmt.Errorf("expire unpaid orders: sync: %w", err)
+		}
+	}
+	return expired, nil
 }

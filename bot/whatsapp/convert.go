@@ -72,9 +72,9 @@ func lidOf(src types.MessageSource) types.JID {
 	return types.EmptyJID
 }
 
-// addressOf names one WhatsApp user with one address, whether they write
-// from their phone-number JID or from a LID: Chat is the phone number's
-// digits ("79161234567") when pn is known, else "lid:<user>".
+// addressOf is the address a newly seen WhatsApp user is given: Chat is
+// the phone number's digits ("79161234567") when pn is known, else
+// "lid:<user>". WhatsApp.addressFor keeps it for good.
 func addressOf(pn, lid types.JID) bot.Address {
 	if pn.User != "" {
 		return bot.Address{Channel: bot.WhatsApp, Chat: pn.User}
@@ -105,12 +105,13 @@ func isDigits(s string) bool {
 	return true
 }
 
-// toMessage converts a shopper's message from the address from. menu is
-// the choices of the latest menu sent to that chat, used to read "2" or
-// "Cart" as a button press; vote is the decrypted vote when evt is a poll
-// update. It returns false for messages the shop does not take (stickers,
-// reactions, audio, ...).
-func toMessage(evt *events.Message, from bot.Address, menu []bot.Choice, vote *waE2E.PollVoteMessage) (bot.Message, bool) {
+// toMessage converts a shopper's message from the address from; phone is
+// the sender's phone number (digits), empty when unknown. menu is the
+// choices of the latest menu sent to that chat, used to read "2" or "Cart"
+// as a button press; vote is the decrypted vote when evt is a poll update
+// (on that menu's poll). It returns false for messages the shop does not
+// take (stickers, reactions, audio, ...).
+func toMessage(evt *events.Message, from bot.Address, phone string, menu []bot.Choice, vote *waE2E.PollVoteMessage) (bot.Message, bool) {
 	msg := evt.Message
 	m := bot.Message{From: from, ID: evt.Info.ID, Name: evt.Info.PushName}
 	switch {
@@ -131,11 +132,11 @@ func toMessage(evt *events.Message, from bot.Address, menu []bot.Choice, vote *w
 		if c == nil {
 			c = msg.GetContactsArrayMessage().GetContacts()[0]
 		}
-		phone := vcardPhone(c.GetVcard())
-		if phone == "" {
+		vcard := vcardPhone(c.GetVcard())
+		if vcard == "" {
 			return bot.Message{}, false
 		}
-		m.Contact = &bot.Contact{Phone: "+" + phone, Name: c.GetDisplayName(), Own: phone == from.Chat}
+		m.Contact = &bot.Contact{Phone: "+" + vcard, Name: c.GetDisplayName(), Own: phone != "" && vcard == phone}
 	case msg.GetImageMessage() != nil:
 		m.Photo = evt.Info.ID // WhatsApp has no reusable file id: the message id names the image
 		m.Text = strings.TrimSpace(msg.GetImageMessage().GetCaption())

@@ -81,9 +81,33 @@ func TestToMessage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := toMessage(incoming(tt.msg), annAddr, tt.menu, nil)
+			got, ok := toMessage(incoming(tt.msg), annAddr, annPN.User, tt.menu, nil)
 			if ok != tt.ok || !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("toMessage = %+v, %v\nwant        %+v, %v", got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+// TestOwnContact checks that Own compares with the sender's phone, not with
+// the address, which may be a LID one.
+func TestOwnContact(t *testing.T) {
+	own := &waE2E.Message{ContactMessage: &waE2E.ContactMessage{Vcard: proto.String("BEGIN:VCARD\nTEL;waid=79161234567:+7 916\nEND:VCARD")}}
+	lidAddr := bot.Address{Channel: bot.WhatsApp, Chat: "lid:123456789012345"}
+	tests := []struct {
+		name  string
+		phone string
+		want  bool
+	}{
+		{"phone known", annPN.User, true},
+		{"phone unknown", "", false},
+		{"another phone", "4915112345678", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, ok := toMessage(incoming(own), lidAddr, tt.phone, nil, nil)
+			if !ok || m.Contact.Own != tt.want {
+				t.Errorf("Own = %v, want %v (%+v)", m.Contact.Own, tt.want, m.Contact)
 			}
 		})
 	}
@@ -104,7 +128,7 @@ func TestPollVote(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := toMessage(evt, annAddr, menu, &waE2E.PollVoteMessage{SelectedOptions: tt.hashes})
+			got, ok := toMessage(evt, annAddr, annPN.User, menu, &waE2E.PollVoteMessage{SelectedOptions: tt.hashes})
 			if ok != tt.ok || got.Button != tt.want {
 				t.Errorf("toMessage = %q, %v; want %q, %v", got.Button, ok, tt.want, tt.ok)
 			}

@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/skip2/go-qrcode"
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/store"
+	"go.mau.fi/whatsmeow/store/sqlstore"
 	"go.mau.fi/whatsmeow/types/events"
 )
 
@@ -21,7 +24,8 @@ const connectWait = 30 * time.Second
 // codes on out for WhatsApp → Settings → Linked devices → Link a device, or,
 // when phone is set (international, digits), shows a pairing code to enter
 // on that phone instead. It returns once paired, or with an error when the
-// codes expire, pairing fails or ctx ends.
+// codes expire, pairing fails or ctx ends. It first forgets who wrote to
+// the shop: the number it pairs may not be the one they wrote to.
 func Login(ctx context.Context, opt Options, out io.Writer, phone string) error {
 	opt.defaults()
 	db, container, err := openStore(ctx, opt)
@@ -29,12 +33,9 @@ func Login(ctx context.Context, opt Options, out io.Writer, phone string) error 
 		return err
 	}
 	defer db.Close()
-	dev, err := container.GetFirstDevice(ctx)
+	dev, err := newDevice(ctx, db, container)
 	if err != nil {
-		return fmt.Errorf("whatsapp: read device: %w", err)
-	}
-	if dev.ID != nil {
-		return fmt.Errorf(`whatsapp: already paired as +%s; run "omnicart whatsapp logout" first`, dev.ID.User)
+		return err
 	}
 	cli := whatsmeow.NewClient(dev, waLogger{opt.Logger.With(slog.String("module", "whatsmeow"))})
 	cli.EnableAutoReconnect = false
@@ -95,6 +96,24 @@ func Login(ctx context.Context, opt Options, out io.Writer, phone string) error 
 		return ctx.Err()
 	}
 	return errors.New("whatsapp: pairing ended without success")
+}
+
+// newDevice returns the store's device to pair, after forgetting who wrote
+// first. It refuses a store that already has a paired device. Forgetting
+// comes before pairing, so no crash can leave a newly paired number with
+// another number's contacts.
+func newDevice(ctx context.Context, db *sql.DB, container *sqlstore.Container) (*store.Device, error) {
+	dev, err := container.GetFirstDevice(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("whatsapp: read device: %w", err)
+	}
+	if dev.ID != nil {
+		return nil, fmt.Errorf(`whatsapp: already paired as +%s; run "omnicart whatsapp logout" first`, dev.ID.User)
+	}
+	if err := clearContacts(ctx, db); err != nil {
+		return nil, fmt.Errorf("whatsapp: forget contacts: %w", err)
+	}
+	return dev, nil
 }
 
 // Logout unlinks the paired device from WhatsApp, deletes it from the

@@ -16,6 +16,7 @@ import (
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/socket"
 	"go.mau.fi/whatsmeow/types"
 
 	"omnicart/bot"
@@ -23,16 +24,16 @@ import (
 
 // Sending limits.
 const (
-	maxTries    = 3                // attempts per message before it is dropped
+	maxTries    = 3                // failed attempts per message before it is dropped
 	maxImage    = 16 << 20         // WhatsApp's image size limit
 	sendTimeout = 60 * time.Second // one upload + send
 )
 
 // Send checks that the chat wrote to the shop first (else ErrFirstContact),
-// renders the replies and queues them; it returns at once. The paced queue
-// delivers them in order; when the last of them goes out, the chat's menu
-// (for "2", "Cart", poll votes) becomes the choices of the last reply that
-// has any, or none.
+// renders the replies and queues them; it returns at once, and ErrClosed
+// after Flush. The paced queue delivers them in order; once the last of
+// them is delivered, the chat's menu (for "2", "Cart", poll votes) becomes
+// the choices of the last reply that has any, or none.
 func (w *WhatsApp) Send(ctx context.Context, to bot.Address, replies []bot.Reply) error {
 	jid, ok := jidOf(to)
 	if !ok {
@@ -46,37 +47,50 @@ func (w *WhatsApp) Send(ctx context.Context, to bot.Address, replies []bot.Reply
 		return fmt.Errorf("%w (%s)", ErrFirstContact, to)
 	}
 	var msgs []out
-	var menu []bot.Choice
+	b := &batch{}
+	pollAt := -1
 	for _, r := range replies {
-		msgs = append(msgs, render(r, w.opt.Polls, w.opt.Text)...)
+		outs := render(r, w.opt.Polls, w.opt.Text)
 		if cs := choicesOf(r); len(cs) > 0 {
-			menu = cs
+			b.menu, pollAt = cs, -1
+			if k := len(outs) - 1; k >= 0 && outs[k].Poll != nil {
+				pollAt = len(msgs) + k // the poll that shows the menu
+			}
 		}
+		msgs = append(msgs, outs...)
 	}
 	if len(msgs) == 0 {
 		return nil
 	}
 	items := make([]item, len(msgs))
 	for i, m := range msgs {
-		items[i] = item{chat: to.Chat, jid: jid, msg: m}
+		items[i] = item{chat: to.Chat, jid: jid, msg: m, batch: b, menuPoll: i == pollAt}
 	}
-	items[len(items)-1].last, items[len(items)-1].menu = true, menu
+	items[len(items)-1].last = true
 	return w.out.push(to.Chat, items)
+}
+
+// batch is what the messages of one Send share.
+type batch struct {
+	menu []bot.Choice // the chat's menu once the last message is delivered (nil: none)
+	poll string       // the ID of the delivered poll that shows menu
 }
 
 // item is one message waiting in the outbox.
 type item struct {
-	chat  string
-	jid   types.JID
-	msg   out
-	last  bool         // the last message of a Send: typing stops, menu is set
-	menu  []bot.Choice // with last: the chat's new menu (nil: none)
-	tries int
+	chat     string
+	jid      types.JID
+	msg      out
+	batch    *batch // only the outbox's run goroutine touches it
+	menuPoll bool   // the poll that shows the batch's menu
+	last     bool   // the last message of a Send: typing stops, the menu is set
+	tries    int    // failed attempts, not counting those made while offline
 }
 
 // outbox is the one paced queue of all outbound messages. Chats take turns,
 // one message each, so a long answer to one shopper does not hold up the
-// others; a chat's own messages keep their order.
+// others; a chat's own messages keep their order. It hands out nothing
+// while the client is offline.
 type outbox struct {
 	w     *WhatsApp
 	mu    sync.Mutex
@@ -84,13 +98,27 @@ type outbox struct {
 	ring  []string          // chats with waiting messages, in turn order
 	n     int               // messages waiting or in flight
 	wake  chan struct{}
-	// closed refuses new messages; drained is closed once n reaches 0.
-	closed  bool
-	drained chan struct{}
+	// online is whether the client is connected; epoch counts the times
+	// it came online, so a send that failed for want of a connection does
+	// not pause the outbox after a newer connection came up.
+	online bool
+	epoch  int
+	// closed refuses new messages; stopped hands out no more. drained is
+	// closed once n reaches 0.
+	closed, stopped bool
+	drained         chan struct{}
 }
 
 func newOutbox(w *WhatsApp) *outbox {
 	return &outbox{w: w, chats: map[string][]item{}, wake: make(chan struct{}, 1)}
+}
+
+// signal wakes run; the caller holds o.mu.
+func (o *outbox) signal() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
 }
 
 func (o *outbox) push(chat string, items []item) error {
@@ -107,19 +135,17 @@ func (o *outbox) push(chat string, items []item) error {
 	}
 	o.chats[chat] = append(o.chats[chat], items...)
 	o.n += len(items)
-	select {
-	case o.wake <- struct{}{}:
-	default:
-	}
+	o.signal()
 	return nil
 }
 
-// pop takes the next chat's first message.
-func (o *outbox) pop() (item, bool) {
+// pop takes the next chat's first message, and the connection epoch it is
+// sent in; nothing while offline or stopped.
+func (o *outbox) pop() (item, int, bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if len(o.ring) == 0 {
-		return item{}, false
+	if len(o.ring) == 0 || !o.online || o.stopped {
+		return item{}, 0, false
 	}
 	chat := o.ring[0]
 	o.ring = o.ring[1:]
@@ -131,7 +157,7 @@ func (o *outbox) pop() (item, bool) {
 	} else {
 		delete(o.chats, chat)
 	}
-	return it, true
+	return it, o.epoch, true
 }
 
 // retry puts a message back at the head of its chat's queue and gives the
@@ -156,28 +182,62 @@ func (o *outbox) done() {
 	}
 }
 
-// close refuses new messages and waits up to wait for the queue to empty.
-func (o *outbox) close(wait time.Duration) {
+// setOnline pauses (false) or resumes (true) sending.
+func (o *outbox) setOnline(on bool) {
 	o.mu.Lock()
-	o.closed = true
-	if o.n == 0 || wait <= 0 {
-		o.mu.Unlock()
-		return
+	defer o.mu.Unlock()
+	if on && !o.online {
+		o.epoch++
+		o.signal()
 	}
-	o.drained = make(chan struct{})
-	ch := o.drained
-	o.mu.Unlock()
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-ch:
-	case <-t.C:
-		o.w.log.Warn("whatsapp: messages left unsent at shutdown")
+	o.online = on
+}
+
+// offline pauses sending after a send found no connection in epoch, unless
+// the client has connected again since.
+func (o *outbox) offline(epoch int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.epoch == epoch {
+		o.online = false
 	}
 }
 
+// fail refuses new messages and hands out no more: the session has ended
+// for good.
+func (o *outbox) fail() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.closed, o.stopped = true, true
+}
+
+// close refuses new messages, waits up to wait for the queue to empty, and
+// then hands out no more. It returns how many messages were left unsent.
+func (o *outbox) close(wait time.Duration) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.closed = true
+	if o.n > 0 && wait > 0 && !o.stopped {
+		o.drained = make(chan struct{})
+		ch := o.drained
+		o.mu.Unlock()
+		t := time.NewTimer(wait)
+		select {
+		case <-ch:
+		case <-t.C:
+		}
+		t.Stop()
+		o.mu.Lock()
+	}
+	o.stopped = true
+	return o.n
+}
+
 // run sends the queued messages until ctx ends, keeping at least MinGap
-// (plus jitter) between two messages, and backing off after a failure.
+// (plus jitter) between two messages. A send that fails for want of a
+// connection pauses the outbox until the client connects again and does
+// not count as a try; other failures are retried with backoff, up to
+// maxTries.
 func (o *outbox) run(ctx context.Context) {
 	w := o.w
 	var next time.Time
@@ -191,7 +251,7 @@ func (o *outbox) run(ctx context.Context) {
 			case <-t.C:
 			}
 		}
-		it, ok := o.pop()
+		it, epoch, ok := o.pop()
 		if !ok {
 			select {
 			case <-ctx.Done():
@@ -200,18 +260,30 @@ func (o *outbox) run(ctx context.Context) {
 			}
 			continue
 		}
-		if it.last && it.tries == 0 {
-			w.setMenu(it.chat, it.menu)
-		}
-		err := w.deliver(ctx, it)
-		if err != nil && ctx.Err() == nil && it.tries+1 < maxTries {
+		id, err := w.deliver(ctx, it)
+		switch {
+		case err == nil:
+			if it.menuPoll {
+				it.batch.poll = id
+			}
+			if it.last {
+				w.setMenu(it.chat, chatMenu{it.batch.menu, it.batch.poll})
+			}
+		case ctx.Err() != nil:
+			return // Flush counted it as left unsent
+		case notConnected(err):
+			w.log.Info("whatsapp: not connected, sending paused", slog.Any("err", err))
+			o.offline(epoch)
+			o.retry(it)
+			next = time.Now().Add(w.opt.MinGap)
+			continue
+		case it.tries+1 < maxTries:
 			it.tries++
 			w.log.Warn("whatsapp: send failed, retrying", slog.Int("try", it.tries), slog.Any("err", err))
 			o.retry(it)
 			next = time.Now().Add(backoff(w.opt.MinGap, it.tries+1))
 			continue
-		}
-		if err != nil {
+		default:
 			w.log.Error("whatsapp: message dropped", slog.String("chat", it.chat), slog.Any("err", err))
 		}
 		state := types.ChatPresenceComposing
@@ -225,20 +297,35 @@ func (o *outbox) run(ctx context.Context) {
 	}
 }
 
-// setMenu makes menu the chat's latest menu (nil: the chat has none).
-func (w *WhatsApp) setMenu(chat string, menu []bot.Choice) {
+// notConnected says whether a send failed because the client has no
+// connection (or no login) at the moment, rather than for the message.
+func notConnected(err error) bool {
+	var disc *whatsmeow.DisconnectedError
+	return errors.Is(err, whatsmeow.ErrNotConnected) || errors.Is(err, whatsmeow.ErrNotLoggedIn) ||
+		errors.Is(err, socket.ErrSocketClosed) || errors.As(err, &disc)
+}
+
+// chatMenu is a chat's latest menu: its choices, and the ID of the poll
+// that showed them (empty: a numbered list).
+type chatMenu struct {
+	choices []bot.Choice
+	poll    string
+}
+
+// setMenu makes m the chat's latest menu (no choices: the chat has none).
+func (w *WhatsApp) setMenu(chat string, m chatMenu) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if menu != nil {
-		w.menus.put(chat, menu)
+	if len(m.choices) > 0 {
+		w.menus.put(chat, m)
 	} else {
 		w.menus.del(chat)
 	}
 }
 
-// deliver sends one message: it uploads a photo first, and falls back to
-// the caption as text when the photo cannot be read.
-func (w *WhatsApp) deliver(ctx context.Context, it item) error {
+// deliver sends one message and returns its ID: it uploads a photo first,
+// and falls back to the caption as text when the photo cannot be read.
+func (w *WhatsApp) deliver(ctx context.Context, it item) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
 	var msg *waE2E.Message
@@ -250,21 +337,21 @@ func (w *WhatsApp) deliver(ctx context.Context, it item) error {
 		if err != nil {
 			w.log.Warn("whatsapp: photo not sent", slog.String("photo", m.Photo), slog.Any("err", err))
 			if m.Text == "" {
-				return nil
+				return "", nil
 			}
 			msg = textMessage(m.Text)
 			break
 		}
 		up, err := w.c.Upload(ctx, data, whatsmeow.MediaImage)
 		if err != nil {
-			return fmt.Errorf("upload %s: %w", m.Photo, err)
+			return "", fmt.Errorf("upload %s: %w", m.Photo, err)
 		}
 		msg = imageMessage(up, http.DetectContentType(data), m.Text)
 	default:
 		msg = textMessage(m.Text)
 	}
-	_, err := w.c.SendMessage(ctx, it.jid, msg)
-	return err
+	resp, err := w.c.SendMessage(ctx, it.jid, msg)
+	return resp.ID, err
 }
 
 // photo reads an image of the shop, or downloads an https:// one.

@@ -8,17 +8,27 @@ import (
 	"time"
 )
 
-// The table whatsapp_contacts, next to whatsmeow's tables in the same
-// SQLite file, lists the chats that wrote to the shop (Address.Chat) and
-// when they first did: the shop sends only to them.
+// Two tables live next to whatsmeow's in the same SQLite file:
+//
+//   - whatsapp_contacts lists the chats that wrote to the shop
+//     (Address.Chat) and when they first did: the shop sends only to them.
+//   - whatsapp_aliases maps every WhatsApp user seen, by phone-number JID
+//     ("79161234567@s.whatsapp.net") and by LID ("123456789012345@lid"), to
+//     the address (Address.Chat) first given to that person, and when it was
+//     given (Unix nanoseconds), so a person keeps one address.
 
-func createContacts(ctx context.Context, db *sql.DB) error {
+func createTables(ctx context.Context, db *sql.DB) error {
 	_, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS whatsapp_contacts (
 		chat     TEXT PRIMARY KEY,
 		first_at INTEGER NOT NULL
+	);
+	CREATE TABLE IF NOT EXISTS whatsapp_aliases (
+		jid   TEXT PRIMARY KEY,
+		chat  TEXT NOT NULL,
+		since INTEGER NOT NULL
 	)`)
 	if err != nil {
-		return fmt.Errorf("whatsapp: create contacts table: %w", err)
+		return fmt.Errorf("whatsapp: create tables: %w", err)
 	}
 	return nil
 }
@@ -37,12 +47,33 @@ func hasContact(ctx context.Context, db *sql.DB, chat string) (bool, error) {
 	return err == nil, err
 }
 
-// clearContacts forgets every chat: after unlinking, a newly paired number
-// has written to nobody.
+// clearContacts forgets every chat: a newly paired number has written to
+// nobody.
 func clearContacts(ctx context.Context, db *sql.DB) error {
-	if err := createContacts(ctx, db); err != nil {
+	if err := createTables(ctx, db); err != nil {
 		return err
 	}
 	_, err := db.ExecContext(ctx, `DELETE FROM whatsapp_contacts`)
+	return err
+}
+
+// alias is the address given to a person, and when it was first given.
+type alias struct {
+	chat  string
+	since int64 // Unix nanoseconds
+}
+
+func getAlias(ctx context.Context, db *sql.DB, jid string) (alias, bool, error) {
+	var a alias
+	err := db.QueryRowContext(ctx, `SELECT chat, since FROM whatsapp_aliases WHERE jid = ?`, jid).Scan(&a.chat, &a.since)
+	if errors.Is(err, sql.ErrNoRows) {
+		return alias{}, false, nil
+	}
+	return a, err == nil, err
+}
+
+func putAlias(ctx context.Context, db *sql.DB, jid string, a alias) error {
+	_, err := db.ExecContext(ctx, `INSERT INTO whatsapp_aliases (jid, chat, since) VALUES (?, ?, ?)
+		ON CONFLICT (jid) DO UPDATE SET chat = excluded.chat, since = excluded.since`, jid, a.chat, a.since)
 	return err
 }

@@ -9,10 +9,16 @@
 // chat's latest menu, so "2", "Cart" or a poll vote come back as the
 // choice's Data in Message.Button; anything else is plain text (a search).
 //
-// Addresses: a shopper is bot.Address{Channel: "whatsapp", Chat: digits},
-// the phone number without "+", whenever the number is known (the sender's
-// phone JID, its alternative JID, or the LID→phone mapping in whatsmeow's
-// store); a shopper known only by a LID is Chat "lid:<user>".
+// Addresses: a person keeps the address they were first given. A newcomer
+// is bot.Address{Channel: "whatsapp", Chat: digits}, the phone number
+// without "+", when the number is known (the sender's phone JID, its
+// alternative JID, or the LID↔phone mapping in whatsmeow's store), and Chat
+// "lid:<user>" when only a LID is. The table whatsapp_aliases maps every
+// phone JID and LID seen to the address first given to its person; when a
+// message carries both (directly or through the mapping) and either already
+// has an address, both get that one (the earlier, if each has its own). So
+// a shopper first seen as "lid:<user>" stays "lid:<user>" once the number
+// becomes known, and the engine sees the same customer.
 //
 // The channel is deliberately conservative, because unsolicited or fast
 // sending gets numbers banned: one paced queue for all chats (at least
@@ -20,7 +26,15 @@
 // order, typing presence while the shop prepares an answer, and Send
 // refuses (ErrFirstContact) any chat that has not written to the shop
 // first. Who wrote is kept in the table whatsapp_contacts of the same
-// SQLite file as whatsmeow's device store, so it survives restarts.
+// SQLite file as whatsmeow's device store, so it survives restarts; Login
+// and Logout forget it. The queue pauses while the client is disconnected
+// and resumes once it is connected again, so messages wait instead of
+// failing; only real send failures count towards dropping a message.
+//
+// Shutting down takes three steps: Run returns when its context ends and
+// hands no more incoming messages to the engine, while Send still queues
+// replies; Flush delivers what is queued within a grace period and
+// disconnects; Close closes the SQLite file.
 package whatsapp
 
 import (
@@ -57,13 +71,15 @@ var (
 	// ErrFirstContact is returned by Send for a chat that never wrote to the
 	// shop: the shop never starts a WhatsApp conversation.
 	ErrFirstContact = errors.New("whatsapp: the customer has not written to the shop first")
-	// ErrClosed is returned by Send after Run has returned.
+	// ErrClosed is returned by Send after Flush, or after Run ended because
+	// the session ended for good; and by Run after Flush.
 	ErrClosed = errors.New("whatsapp: channel stopped")
 )
 
 // Client is the part of *whatsmeow.Client the channel uses, so tests can
 // put a fake behind it. PNForLID returns the phone-number JID the device
-// store maps a LID to (the empty JID when unknown).
+// store maps a LID to, and LIDForPN the LID it maps a phone-number JID to
+// (the empty JID when unknown).
 type Client interface {
 	Connect() error
 	Disconnect()
@@ -74,12 +90,13 @@ type Client interface {
 	BuildPollCreation(name string, optionNames []string, selectableOptionCount int) *waE2E.Message
 	DecryptPollVote(ctx context.Context, vote *events.Message) (*waE2E.PollVoteMessage, error)
 	PNForLID(ctx context.Context, lid types.JID) (types.JID, error)
+	LIDForPN(ctx context.Context, pn types.JID) (types.JID, error)
 }
 
 // Options configure the WhatsApp channel; zero values pick the defaults.
 type Options struct {
-	// DB is the SQLite file of whatsmeow's device store and of the table
-	// of chats that wrote first, e.g. <data>/whatsapp.db.
+	// DB is the SQLite file of whatsmeow's device store and of the tables
+	// of chats that wrote first and of addresses, e.g. <data>/whatsapp.db.
 	DB string
 	// MinGap is the least time between two outbound messages (all chats
 	// together); each gap adds a random jitter of up to MinGap/2.
@@ -93,9 +110,11 @@ type Options struct {
 	Images fs.FS
 	// Text returns a text of the shop's locale files (keys whatsapp.*).
 	Text func(lang, key string) string
-	// MaxQueue bounds the messages waiting to be sent; default 10000.
+	// MaxQueue bounds the messages waiting to be sent, also while
+	// disconnected; default 10000.
 	MaxQueue int
-	// MaxChats bounds the chats whose latest menu is kept; default 10000.
+	// MaxChats bounds the chats whose latest menu is kept in memory, and
+	// the cached addresses; default 10000.
 	MaxChats int
 	// MaxAge drops incoming messages older than this (delivered late after
 	// a long time offline); default 24h.
@@ -145,22 +164,27 @@ type WhatsApp struct {
 	c    Client
 	opt  Options
 	log  *slog.Logger
-	db   *sql.DB // nil: who wrote first is kept in memory only
+	db   *sql.DB // nil: who wrote first and addresses are kept in memory only
 	http *http.Client
 
 	conn     chan any // connection events for Run
 	presence chan presence
 	out      *outbox
+	bg       sync.WaitGroup // the outbox and presence goroutines
 
 	mu      sync.Mutex
-	menus   *lru[[]bot.Choice] // chat -> choices of its latest menu
-	wrote   *lru[bool]         // chats known to have written first
-	running bool
+	menus   *lru[chatMenu] // chat -> its latest menu
+	wrote   *lru[bool]     // chats known to have written first
+	aliases *lru[alias]    // JID -> the address of its person (a cache of whatsapp_aliases)
+	started bool           // Run was called
+	stopped bool           // Run returned: incoming messages are not taken
+	flushed bool
+	stopBG  context.CancelFunc
 }
 
 // New returns the channel over c, handing messages to h. Tests pass a fake
-// client; opt.DB may be empty to keep who wrote first in memory only.
-// Register w.HandleEvent as c's event handler.
+// client; opt.DB may be empty to keep who wrote first and the addresses in
+// memory only. Register w.HandleEvent as c's event handler.
 func New(h bot.Handler, c Client, opt Options) (*WhatsApp, error) {
 	var db *sql.DB
 	if opt.DB != "" {
@@ -179,7 +203,7 @@ func New(h bot.Handler, c Client, opt Options) (*WhatsApp, error) {
 func newWhatsApp(h bot.Handler, c Client, db *sql.DB, opt Options) (*WhatsApp, error) {
 	opt.defaults()
 	if db != nil {
-		if err := createContacts(context.Background(), db); err != nil {
+		if err := createTables(context.Background(), db); err != nil {
 			return nil, err
 		}
 	}
@@ -187,8 +211,9 @@ func newWhatsApp(h bot.Handler, c Client, db *sql.DB, opt Options) (*WhatsApp, e
 		http:     &http.Client{Timeout: 30 * time.Second},
 		conn:     make(chan any, 16),
 		presence: make(chan presence, 256),
-		menus:    newLRU[[]bot.Choice](opt.MaxChats),
+		menus:    newLRU[chatMenu](opt.MaxChats),
 		wrote:    newLRU[bool](opt.MaxChats),
+		aliases:  newLRU[alias](opt.MaxChats),
 	}
 	w.out = newOutbox(w)
 	return w, nil
@@ -196,7 +221,8 @@ func newWhatsApp(h bot.Handler, c Client, db *sql.DB, opt Options) (*WhatsApp, e
 
 // Open opens the device store at opt.DB and returns the channel over a real
 // whatsmeow client; ErrNotPaired if no device is paired yet. It fetches
-// WhatsApp Web's current version when reachable. Close it when done.
+// WhatsApp Web's current version when reachable. Flush and Close it when
+// done.
 func Open(ctx context.Context, h bot.Handler, opt Options) (*WhatsApp, error) {
 	opt.defaults()
 	db, container, err := openStore(ctx, opt)
@@ -224,19 +250,25 @@ func Open(ctx context.Context, h bot.Handler, opt Options) (*WhatsApp, error) {
 	return w, nil
 }
 
-// Close closes the SQLite file.
+// Close closes the SQLite file; call it after Flush. Without Flush, it
+// flushes with no grace first: what is queued is dropped.
 func (w *WhatsApp) Close() error {
+	w.Flush(0)
 	if w.db == nil {
 		return nil
 	}
 	return w.db.Close()
 }
 
-// realClient adds PNForLID to *whatsmeow.Client.
+// realClient adds the LID↔phone mapping to *whatsmeow.Client.
 type realClient struct{ *whatsmeow.Client }
 
 func (c realClient) PNForLID(ctx context.Context, lid types.JID) (types.JID, error) {
 	return c.Store.LIDs.GetPNForLID(ctx, lid)
+}
+
+func (c realClient) LIDForPN(ctx context.Context, pn types.JID) (types.JID, error) {
+	return c.Store.LIDs.GetLIDForPN(ctx, pn)
 }
 
 // dsn is the SQLite URI of path, with the pragmas whatsmeow needs.
@@ -289,34 +321,62 @@ func updateVersion(ctx context.Context, log *slog.Logger) {
 
 // Run connects and serves until ctx ends, reconnecting with backoff after
 // a lost connection. It returns an error when WhatsApp ends the session for
-// good: logged out, client outdated, replaced by another process, banned.
-// When ctx ends it sends what is still queued (for up to 10 s) and
-// disconnects.
+// good: logged out, client outdated, replaced by another process, banned;
+// what is queued is then dropped and Send returns ErrClosed. When ctx ends
+// it returns nil and hands no more incoming messages to the engine, but
+// leaves the connection and the send queue running, so the engine's last
+// replies can still be sent: call Flush next.
 func (w *WhatsApp) Run(ctx context.Context) error {
 	w.mu.Lock()
-	if w.running {
+	switch {
+	case w.flushed:
+		w.mu.Unlock()
+		return ErrClosed
+	case w.started:
 		w.mu.Unlock()
 		return errors.New("whatsapp: Run called twice")
 	}
-	w.running = true
+	w.started = true
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	w.stopBG = stop
+	w.bg.Go(func() { w.out.run(bg) })
+	w.bg.Go(func() { w.sendPresence(bg) })
 	w.mu.Unlock()
 
-	outCtx, stopOut := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopOut()
-	var wg sync.WaitGroup
-	wg.Go(func() { w.out.run(outCtx) })
-	wg.Go(func() { w.sendPresence(outCtx) })
-
 	err := w.serve(ctx)
-	drain := 10 * time.Second
+	w.mu.Lock()
+	w.stopped = true
+	w.mu.Unlock()
 	if err != nil {
-		drain = 0 // nothing can be sent any more
+		w.out.fail() // nothing can be sent any more
 	}
-	w.out.close(drain)
-	stopOut()
-	wg.Wait()
-	w.c.Disconnect()
 	return err
+}
+
+// Flush stops accepting Send (ErrClosed from then on), delivers what is
+// queued, still paced, for up to grace, logs how many messages were left
+// unsent when grace runs out, and disconnects. Call it after Run has
+// returned; calls after the first do nothing.
+func (w *WhatsApp) Flush(grace time.Duration) {
+	w.mu.Lock()
+	if w.flushed {
+		w.mu.Unlock()
+		return
+	}
+	w.flushed, w.stopped = true, true
+	stop := w.stopBG
+	w.mu.Unlock()
+	if stop == nil {
+		grace = 0 // Run never started sending
+	}
+	if left := w.out.close(grace); left > 0 {
+		w.log.Warn("whatsapp: messages dropped at shutdown", slog.Int("dropped", left))
+	}
+	if stop != nil {
+		stop()
+		w.bg.Wait()
+	}
+	w.c.Disconnect()
 }
 
 // serve keeps the connection up until ctx ends or the session ends for good.
@@ -341,6 +401,7 @@ func (w *WhatsApp) serve(ctx context.Context) error {
 		if err != nil || !lost {
 			return err
 		}
+		w.out.setOnline(false)
 		w.c.Disconnect()
 		failures++
 	}
@@ -397,7 +458,8 @@ const keepAliveLimit = 3 * time.Minute
 
 // HandleEvent is the whatsmeow event handler. whatsmeow calls it for one
 // event at a time, so it only converts and hands off: messages go to the
-// engine's queue, connection events to Run.
+// engine's queue, connection events to Run. The send queue resumes when the
+// client is connected and pauses when it is not.
 func (w *WhatsApp) HandleEvent(evt any) {
 	switch evt := evt.(type) {
 	case *events.Message:
@@ -406,12 +468,23 @@ func (w *WhatsApp) HandleEvent(evt any) {
 		if w.opt.Now().Sub(evt.LastSuccess) > keepAliveLimit {
 			w.notify(evt)
 		}
-	case *events.Connected, *events.Disconnected, *events.ClientOutdated, events.PermanentDisconnect:
+	case *events.Connected:
+		w.out.setOnline(true)
+		w.notify(evt)
+	case *events.Disconnected, events.PermanentDisconnect:
+		w.out.setOnline(false)
 		w.notify(evt)
 	}
 }
 
+// notify passes a connection event to Run, while it runs.
 func (w *WhatsApp) notify(evt any) {
+	w.mu.Lock()
+	stopped := w.stopped
+	w.mu.Unlock()
+	if stopped {
+		return
+	}
 	select {
 	case w.conn <- evt:
 	default:
@@ -421,6 +494,13 @@ func (w *WhatsApp) notify(evt any) {
 
 func (w *WhatsApp) onMessage(evt *events.Message) {
 	if ignored(evt, w.opt.Now(), w.opt.MaxAge) {
+		return
+	}
+	w.mu.Lock()
+	stopped := w.stopped
+	w.mu.Unlock()
+	if stopped {
+		w.log.Info("whatsapp: incoming message not taken: the channel is stopping")
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -433,12 +513,30 @@ func (w *WhatsApp) onMessage(evt *events.Message) {
 			pn = p.ToNonAD()
 		}
 	}
+	if lid.IsEmpty() && !pn.IsEmpty() {
+		if l, err := w.c.LIDForPN(ctx, pn); err != nil {
+			w.log.Debug("whatsapp: LID lookup", slog.Any("err", err))
+		} else if l.Server == types.HiddenUserServer {
+			lid = l.ToNonAD()
+		}
+	}
 	if pn.IsEmpty() && lid.IsEmpty() {
 		return
 	}
-	from := addressOf(pn, lid)
+	from, err := w.addressFor(ctx, pn, lid)
+	if err != nil {
+		w.log.Error("whatsapp: address of the sender", slog.Any("err", err))
+		from = addressOf(pn, lid)
+	}
+	w.mu.Lock()
+	menu, _ := w.menus.get(from.Chat)
+	w.mu.Unlock()
 	var vote *waE2E.PollVoteMessage
-	if evt.Message.GetPollUpdateMessage() != nil {
+	if pu := evt.Message.GetPollUpdateMessage(); pu != nil {
+		if menu.poll == "" || pu.GetPollCreationMessageKey().GetID() != menu.poll {
+			w.log.Debug("whatsapp: vote on an earlier poll ignored")
+			return
+		}
 		v, err := w.c.DecryptPollVote(ctx, evt)
 		if err != nil {
 			w.log.Debug("whatsapp: poll vote", slog.Any("err", err))
@@ -446,10 +544,7 @@ func (w *WhatsApp) onMessage(evt *events.Message) {
 		}
 		vote = v
 	}
-	w.mu.Lock()
-	menu, _ := w.menus.get(from.Chat)
-	w.mu.Unlock()
-	m, ok := toMessage(evt, from, menu, vote)
+	m, ok := toMessage(evt, from, pn.User, menu.choices, vote)
 	if !ok {
 		return
 	}
@@ -461,6 +556,65 @@ func (w *WhatsApp) onMessage(evt *events.Message) {
 			w.log.Error("whatsapp: remember contact", slog.Any("err", err))
 		}
 	}
+}
+
+// addressFor returns the address of the person known by pn and lid (either
+// may be empty): the address first given to either of them (the earlier
+// one when each has its own), or, for a newcomer, addressOf(pn, lid). It
+// remembers the address for both.
+func (w *WhatsApp) addressFor(ctx context.Context, pn, lid types.JID) (bot.Address, error) {
+	var jids []string
+	for _, j := range []types.JID{pn, lid} {
+		if !j.IsEmpty() {
+			jids = append(jids, j.String())
+		}
+	}
+	found := make([]alias, len(jids))
+	var best alias
+	for i, j := range jids {
+		a, ok, err := w.alias(ctx, j)
+		if err != nil {
+			return bot.Address{}, fmt.Errorf("whatsapp: read address: %w", err)
+		}
+		if ok && (best.chat == "" || a.since < best.since) {
+			best = a
+		}
+		found[i] = a
+	}
+	if best.chat == "" {
+		best = alias{chat: addressOf(pn, lid).Chat, since: w.opt.Now().UnixNano()}
+	}
+	for i, j := range jids {
+		if found[i] == best {
+			continue
+		}
+		if w.db != nil {
+			if err := putAlias(ctx, w.db, j, best); err != nil {
+				return bot.Address{}, fmt.Errorf("whatsapp: save address: %w", err)
+			}
+		}
+		w.mu.Lock()
+		w.aliases.put(j, best)
+		w.mu.Unlock()
+	}
+	return bot.Address{Channel: bot.WhatsApp, Chat: best.chat}, nil
+}
+
+// alias returns the address given to jid's person, if any.
+func (w *WhatsApp) alias(ctx context.Context, jid string) (alias, bool, error) {
+	w.mu.Lock()
+	a, ok := w.aliases.get(jid)
+	w.mu.Unlock()
+	if ok || w.db == nil {
+		return a, ok, nil
+	}
+	a, ok, err := getAlias(ctx, w.db, jid)
+	if ok {
+		w.mu.Lock()
+		w.aliases.put(jid, a)
+		w.mu.Unlock()
+	}
+	return a, ok, err
 }
 
 // markWrote remembers in memory that chat wrote to us; it reports whether

@@ -1,10 +1,13 @@
 package whatsapp
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
+	"log/slog"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +15,7 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waCommon"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
@@ -28,13 +32,17 @@ type fakeClient struct {
 	uploads   [][]byte
 	connects  int
 	discs     int
-	fail      int // SendMessage fails this many times first
+	attempts  int  // SendMessage calls
+	fail      int  // SendMessage fails this many times first
+	down      bool // no connection: Connect and SendMessage fail
 	lids      map[types.JID]types.JID
 	vote      *waE2E.PollVoteMessage
 	notify    chan struct{} // a message was sent
+	handler   func(any)     // gets events.Connected after Connect, like whatsmeow's
 }
 
 type sentMsg struct {
+	id  string
 	to  types.JID
 	msg *waE2E.Message
 	at  time.Time
@@ -44,9 +52,31 @@ func newFake() *fakeClient { return &fakeClient{notify: make(chan struct{}, 100)
 
 func (f *fakeClient) Connect() error {
 	f.mu.Lock()
-	defer f.mu.Unlock()
+	if f.down {
+		f.mu.Unlock()
+		return errors.New("dial: network is unreachable")
+	}
 	f.connects++
+	h := f.handler
+	f.mu.Unlock()
+	if h != nil {
+		h(&events.Connected{})
+	}
 	return nil
+}
+
+// set changes the fake's state under its lock.
+func (f *fakeClient) set(change func(f *fakeClient)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	change(f)
+}
+
+// get reads the fake's state under its lock.
+func get[T any](f *fakeClient, read func(f *fakeClient) T) T {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return read(f)
 }
 
 func (f *fakeClient) Disconnect() {
@@ -58,13 +88,18 @@ func (f *fakeClient) Disconnect() {
 func (f *fakeClient) SendMessage(_ context.Context, to types.JID, msg *waE2E.Message, _ ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.attempts++
+	if f.down {
+		return whatsmeow.SendResponse{}, whatsmeow.ErrNotConnected
+	}
 	if f.fail > 0 {
 		f.fail--
-		return whatsmeow.SendResponse{}, errors.New("not connected")
+		return whatsmeow.SendResponse{}, errors.New("server returned error 479")
 	}
-	f.sent = append(f.sent, sentMsg{to, msg, time.Now()})
+	id := "OUT" + strconv.Itoa(len(f.sent)+1)
+	f.sent = append(f.sent, sentMsg{id, to, msg, time.Now()})
 	f.notify <- struct{}{}
-	return whatsmeow.SendResponse{ID: "OUT"}, nil
+	return whatsmeow.SendResponse{ID: id}, nil
 }
 
 func (f *fakeClient) SendPresence(context.Context, types.Presence) error { return nil }
@@ -107,6 +142,17 @@ func (f *fakeClient) PNForLID(_ context.Context, lid types.JID) (types.JID, erro
 	return f.lids[lid], nil
 }
 
+func (f *fakeClient) LIDForPN(_ context.Context, pn types.JID) (types.JID, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for lid, p := range f.lids {
+		if p == pn {
+			return lid, nil
+		}
+	}
+	return types.EmptyJID, nil
+}
+
 // wait waits for n more sent messages.
 func (f *fakeClient) wait(t *testing.T, n int) {
 	t.Helper()
@@ -123,6 +169,15 @@ func (f *fakeClient) snapshot() []sentMsg {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]sentMsg(nil), f.sent...)
+}
+
+// texts is the texts sent, in order, separated by spaces.
+func (f *fakeClient) texts() string {
+	var ts []string
+	for _, s := range f.snapshot() {
+		ts = append(ts, convText(s.msg))
+	}
+	return strings.Join(ts, " ")
 }
 
 // inbox records what the channel hands to the engine.
@@ -160,11 +215,14 @@ func newTest(t *testing.T, opt Options) (*WhatsApp, *fakeClient, inbox) {
 		opt.MinGap = gap
 	}
 	opt.Text = keys
-	opt.Now = func() time.Time { return t0 }
+	if opt.Now == nil {
+		opt.Now = func() time.Time { return t0 }
+	}
 	w, err := New(in, f, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.handler = w.HandleEvent
 	t.Cleanup(func() { w.Close() })
 	return w, f, in
 }
@@ -172,15 +230,23 @@ func newTest(t *testing.T, opt Options) (*WhatsApp, *fakeClient, inbox) {
 // start runs w until the test ends.
 func start(t *testing.T, w *WhatsApp) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
+	stop := run(w)
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Errorf("Run: %v", err)
 		}
 	})
+}
+
+// run runs w; stop ends Run and returns its error.
+func run(w *WhatsApp) (stop func() error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	return func() error {
+		cancel()
+		return <-done
+	}
 }
 
 func fromJID(jid types.JID, m *waE2E.Message) *events.Message {
@@ -368,13 +434,14 @@ func TestMenuAnswers(t *testing.T) {
 		t.Errorf("poll = %v", p)
 	}
 
+	poll := f.snapshot()[0].id
 	answers := []struct {
 		msg  *waE2E.Message
 		want string
 	}{
 		{text("2"), "go:cart"},
 		{text("help"), "go:help"},
-		{&waE2E.Message{PollUpdateMessage: &waE2E.PollUpdateMessage{}}, "go:coffee"},
+		{voteOn(poll), "go:coffee"},
 	}
 	h := sha256.Sum256([]byte("☕ Coffee"))
 	f.mu.Lock()
@@ -391,11 +458,55 @@ func TestMenuAnswers(t *testing.T) {
 		t.Errorf("out of range: %+v", m)
 	}
 
+	// The same menu again, as a new poll: a vote on the old poll is not
+	// read against it, a vote on the new one is.
+	send(bot.Reply{Text: "Catalog", Choices: [][]bot.Choice{menu}})
+	w.HandleEvent(incoming(voteOn(poll)))
+	in.none(t)
+	w.HandleEvent(incoming(voteOn(f.snapshot()[1].id)))
+	if m := in.next(t); m.Button != "go:coffee" {
+		t.Errorf("vote on the latest poll: %+v", m)
+	}
+
 	// A screen without choices ends the menu: "2" is text again (a quantity, say).
 	send(bot.Reply{Text: "How many?"})
 	w.HandleEvent(incoming(text("2")))
 	if m := in.next(t); m.Button != "" || m.Text != "2" {
 		t.Errorf("after a screen without choices: %+v", m)
+	}
+	w.HandleEvent(incoming(voteOn(f.snapshot()[1].id)))
+	in.none(t)
+}
+
+// voteOn is a poll vote on the poll sent as message id.
+func voteOn(id string) *waE2E.Message {
+	return &waE2E.Message{PollUpdateMessage: &waE2E.PollUpdateMessage{
+		PollCreationMessageKey: &waCommon.MessageKey{ID: proto.String(id), FromMe: proto.Bool(true)}}}
+}
+
+// TestMenuAfterDelivery checks that a menu counts only once the message
+// showing it reached the shopper.
+func TestMenuAfterDelivery(t *testing.T) {
+	w, f, in := newTest(t, Options{MinGap: time.Millisecond})
+	start(t, w)
+	w.HandleEvent(incoming(text("hi")))
+	in.next(t)
+	ctx := context.Background()
+	if err := w.Send(ctx, annAddr, []bot.Reply{{Text: "Catalog", Choices: [][]bot.Choice{menu}}}); err != nil {
+		t.Fatal(err)
+	}
+	f.wait(t, 1)
+	eventually(t, func() bool { return w.out.waiting() == 0 })
+
+	f.set(func(f *fakeClient) { f.fail = maxTries })
+	yesNo := []bot.Choice{{Label: "Yes", Data: "yes"}, {Label: "No", Data: "no"}}
+	if err := w.Send(ctx, annAddr, []bot.Reply{{Text: "Sure?", Choices: [][]bot.Choice{yesNo}}}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() bool { return w.out.waiting() == 0 }) // dropped
+	w.HandleEvent(incoming(text("2")))
+	if m := in.next(t); m.Button != "go:cart" {
+		t.Errorf(`"2" after an undelivered menu: %+v, want the delivered menu's go:cart`, m)
 	}
 }
 
@@ -459,33 +570,232 @@ func TestRunLifecycle(t *testing.T) {
 	if connects() != 3 {
 		t.Errorf("connects = %d, want 3", connects())
 	}
-	if err := w.Send(context.Background(), annAddr, nil); err == nil {
-		t.Error("Send after Run ended succeeded")
+	w.markWrote(annAddr.Chat)
+	if err := w.Send(context.Background(), annAddr, []bot.Reply{{Text: "Hi"}}); !errors.Is(err, ErrClosed) {
+		t.Errorf("Send after the session ended = %v, want ErrClosed", err)
 	}
 }
 
-func TestRunStops(t *testing.T) {
+// TestShutdown follows the shutdown order: Run returns when its context
+// ends, the engine's last replies are still queued, Flush delivers them and
+// disconnects.
+func TestShutdown(t *testing.T) {
 	w, f, in := newTest(t, Options{})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
+	stop := run(w)
+	w.HandleEvent(incoming(text("hi")))
+	in.next(t)
+	ctx := context.Background()
+	if err := w.Send(ctx, annAddr, []bot.Reply{{Text: "1"}, {Text: "2"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	discs := func() int { return get(f, func(f *fakeClient) int { return f.discs }) }
+	if discs() != 0 {
+		t.Error("Run disconnected: the last replies cannot go out")
+	}
+	w.HandleEvent(incoming(text("too late")))
+	in.none(t)
+	if err := w.Send(ctx, annAddr, []bot.Reply{{Text: "late"}}); err != nil {
+		t.Fatalf("Send after Run returned, before Flush = %v", err)
+	}
+
+	w.Flush(5 * time.Second)
+	if got := f.texts(); got != "1 2 late" {
+		t.Errorf("sent %q, want 1 2 late", got)
+	}
+	if discs() != 1 {
+		t.Errorf("%d disconnects after Flush, want 1", discs())
+	}
+	if err := w.Send(ctx, annAddr, []bot.Reply{{Text: "later"}}); !errors.Is(err, ErrClosed) {
+		t.Errorf("Send after Flush = %v, want ErrClosed", err)
+	}
+	w.Flush(time.Second) // a second Flush does nothing
+	if err := w.Close(); err != nil || discs() != 1 {
+		t.Errorf("Close after Flush = %v, %d disconnects", err, discs())
+	}
+	if err := w.Run(ctx); !errors.Is(err, ErrClosed) {
+		t.Errorf("Run after Flush = %v, want ErrClosed", err)
+	}
+}
+
+// TestFlushGrace checks that Flush keeps pacing and gives up after grace,
+// saying how many messages it dropped.
+func TestFlushGrace(t *testing.T) {
+	var logs bytes.Buffer
+	w, f, in := newTest(t, Options{MinGap: time.Hour, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	stop := run(w)
+	w.HandleEvent(incoming(text("hi")))
+	in.next(t)
+	if err := w.Send(context.Background(), annAddr, []bot.Reply{{Text: "1"}, {Text: "2"}, {Text: "3"}}); err != nil {
+		t.Fatal(err)
+	}
+	f.wait(t, 1)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	begin := time.Now()
+	w.Flush(50 * time.Millisecond)
+	if d := time.Since(begin); d > 2*time.Second {
+		t.Errorf("Flush took %v with a grace of 50ms", d)
+	}
+	if got := f.texts(); got != "1" {
+		t.Errorf("sent %q, want only 1: the gap is an hour", got)
+	}
+	if !strings.Contains(logs.String(), "dropped=2") {
+		t.Errorf("log does not say 2 messages were dropped:\n%s", logs.String())
+	}
+}
+
+// TestCloseWithoutFlush checks that Close alone stops the channel.
+func TestCloseWithoutFlush(t *testing.T) {
+	w, f, in := newTest(t, Options{MinGap: time.Hour})
+	stop := run(w)
 	w.HandleEvent(incoming(text("hi")))
 	in.next(t)
 	if err := w.Send(context.Background(), annAddr, []bot.Reply{{Text: "1"}, {Text: "2"}}); err != nil {
 		t.Fatal(err)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("Run = %v", err)
+	f.wait(t, 1)
+	stop()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
 	}
-	if got := len(f.snapshot()); got != 2 {
-		t.Errorf("%d messages sent at shutdown, want the 2 queued", got)
+	if got := get(f, func(f *fakeClient) int { return f.discs }); got != 1 {
+		t.Errorf("%d disconnects, want 1", got)
 	}
-	if f.discs == 0 {
-		t.Error("not disconnected")
+	if err := w.Send(context.Background(), annAddr, []bot.Reply{{Text: "3"}}); !errors.Is(err, ErrClosed) {
+		t.Errorf("Send after Close = %v, want ErrClosed", err)
 	}
-	if err := w.Send(context.Background(), annAddr, []bot.Reply{{Text: "late"}}); !errors.Is(err, ErrClosed) {
-		t.Errorf("Send after Run = %v, want ErrClosed", err)
+}
+
+// TestOffline checks that messages wait, in order, while the client is not
+// connected, and that failing for want of a connection does not count as a
+// try.
+func TestOffline(t *testing.T) {
+	w, f, in := newTest(t, Options{MinGap: time.Millisecond, Backoff: time.Millisecond})
+	start(t, w)
+	w.HandleEvent(incoming(text("hi")))
+	in.next(t)
+	ctx := context.Background()
+	attempts := func() int { return get(f, func(f *fakeClient) int { return f.attempts }) }
+
+	eventually(t, func() bool { return get(f, func(f *fakeClient) int { return f.connects }) == 1 })
+	// The connection is gone before whatsmeow says so: the first send
+	// finds out, and the queue pauses.
+	f.set(func(f *fakeClient) { f.down = true })
+	if err := w.Send(ctx, annAddr, []bot.Reply{{Text: "1"}, {Text: "2"}, {Text: "3"}, {Text: "4"}}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() bool { return attempts() == 1 })
+	time.Sleep(30 * time.Millisecond)
+	if n := attempts(); n != 1 {
+		t.Errorf("%d attempts while offline, want 1", n)
+	}
+	f.set(func(f *fakeClient) { f.down = false })
+	w.HandleEvent(&events.Connected{})
+	f.wait(t, 4)
+
+	// whatsmeow reports the loss: nothing is tried until Run has
+	// reconnected.
+	f.set(func(f *fakeClient) { f.down = true })
+	w.HandleEvent(&events.Disconnected{})
+	before := attempts()
+	if err := w.Send(ctx, annAddr, []bot.Reply{{Text: "5"}}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(30 * time.Millisecond)
+	if n := attempts(); n != before {
+		t.Errorf("%d attempts while disconnected, want none", n-before)
+	}
+	f.set(func(f *fakeClient) { f.down = false }) // Run's next Connect succeeds
+	f.wait(t, 1)
+	if got := f.texts(); got != "1 2 3 4 5" {
+		t.Errorf("sent %q, want 1 2 3 4 5: nothing dropped, in order", got)
+	}
+}
+
+// TestAddressStable checks that a person keeps the address first given,
+// across restarts.
+func TestAddressStable(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "whatsapp.db")
+	now := t0
+	clock := func() time.Time { now = now.Add(time.Second); return now }
+	carolLID := types.NewJID("555000111222333", types.HiddenUserServer)
+	carolPN := types.NewJID("4915112345678", types.DefaultUserServer)
+	eveLID := types.NewJID("777000111222333", types.HiddenUserServer)
+	evePN := types.NewJID("4915187654321", types.DefaultUserServer)
+	dave := types.NewJID("4915199999999", types.DefaultUserServer)
+	from := func(chat, sender, alt types.JID) *events.Message {
+		e := incoming(text("hi"))
+		e.Info.Chat, e.Info.Sender, e.Info.SenderAlt = chat, sender, alt
+		return e
+	}
+	steps := []struct {
+		name string
+		evt  *events.Message
+		want string
+	}{
+		{"LID only", from(carolLID, carolLID, types.EmptyJID), "lid:555000111222333"},
+		{"LID with phone", from(carolLID, carolLID, carolPN), "lid:555000111222333"},
+		{"phone only, after both", from(carolPN, carolPN, types.EmptyJID), "lid:555000111222333"},
+		{"phone-only newcomer", from(dave, dave, types.EmptyJID), "4915199999999"},
+		{"phone first", from(evePN, evePN, types.EmptyJID), "4915187654321"},
+		{"then LID only: not known as the same person", from(eveLID, eveLID, types.EmptyJID), "lid:777000111222333"},
+		{"both: the earlier address", from(eveLID, eveLID, evePN), "4915187654321"},
+		{"LID only, after both", from(eveLID, eveLID, types.EmptyJID), "4915187654321"},
+	}
+	w, _, in := newTest(t, Options{DB: db, Now: clock})
+	for _, s := range steps {
+		w.HandleEvent(s.evt)
+		if m := in.next(t); m.From.Chat != s.want {
+			t.Errorf("%s: From = %s, want %s", s.name, m.From.Chat, s.want)
+		}
+	}
+	w.Close()
+
+	w2, f2, in2 := newTest(t, Options{DB: db, Now: clock})
+	w2.HandleEvent(from(carolPN, carolPN, types.EmptyJID))
+	if m := in2.next(t); m.From.Chat != "lid:555000111222333" {
+		t.Errorf("after a restart: From = %s, want lid:555000111222333", m.From.Chat)
+	}
+	// The LID↔phone mapping in whatsmeow's store counts as both.
+	frank := types.NewJID("888000111222333", types.HiddenUserServer)
+	f2.set(func(f *fakeClient) { f.lids = map[types.JID]types.JID{frank: annPN} })
+	w2.HandleEvent(from(frank, frank, types.EmptyJID))
+	w2.HandleEvent(from(annPN, annPN, types.EmptyJID))
+	for range 2 {
+		if m := in2.next(t); m.From != annAddr {
+			t.Errorf("with a known mapping: From = %s, want %s", m.From, annAddr)
+		}
+	}
+}
+
+// TestLoginForgetsContacts checks that pairing a device starts with nobody
+// having written: the new number may be another one.
+func TestLoginForgetsContacts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "whatsapp.db")
+	w, _, in := newTest(t, Options{DB: path})
+	w.HandleEvent(incoming(text("hi")))
+	in.next(t)
+	w.Close()
+
+	ctx := context.Background()
+	opt := Options{DB: path}
+	opt.defaults()
+	db, container, err := openStore(ctx, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, err := newDevice(ctx, db, container)
+	db.Close()
+	if err != nil || dev.ID != nil {
+		t.Fatalf("newDevice = %v, %v", dev, err)
+	}
+	w2, _, _ := newTest(t, Options{DB: path})
+	if err := w2.Send(ctx, annAddr, []bot.Reply{{Text: "Hi"}}); !errors.Is(err, ErrFirstContact) {
+		t.Errorf("Send after pairing again = %v, want ErrFirstContact", err)
 	}
 }
 
@@ -542,4 +852,11 @@ func TestRenderQR(t *testing.T) {
 	if last := lines[len(lines)-1]; last != strings.Repeat("▀", size) {
 		t.Errorf("last line %q: the odd last row is the quiet zone's top half", last)
 	}
+}
+
+// waiting is the number of messages waiting or in flight.
+func (o *outbox) waiting() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.n
 }

@@ -56,6 +56,9 @@ type Config struct {
 		DB      string   `toml:"db"`    // the device store; empty: whatsapp.db in the data directory
 		MinGap  Duration `toml:"min_gap"`
 	} `toml:"whatsapp"`
+	Orders struct {
+		UnpaidTTL Duration `toml:"unpaid_ttl"` // unpaid orders are cancelled after this
+	} `toml:"orders"`
 	Admin struct {
 		Admins []string `toml:"admins"` // channel addresses like "telegram:123"
 	} `toml:"admin"`
@@ -103,6 +106,7 @@ func defaultConfig() Config {
 	c.Telegram.GlobalRate = 30
 	c.WhatsApp.MinGap.Duration = 3 * time.Second
 	c.WhatsApp.Polls = true
+	c.Orders.UnpaidTTL.Duration = 24 * time.Hour
 	c.Log.Level = "info"
 	c.Log.Format = "text"
 	return c
@@ -306,6 +310,8 @@ func (c *Config) validate() []string {
 			bad("telegram.webhook_url is needed in webhook mode")
 		} else if !isURL(t.WebhookURL) {
 			bad("telegram.webhook_url %q is not an http(s) URL", t.WebhookURL)
+		} else if msg := webhookPath(t.WebhookURL); msg != "" {
+			bad("telegram.webhook_url %q: %s", t.WebhookURL, msg)
 		}
 		if t.WebhookSecret == "" {
 			bad("telegram.webhook_secret is needed in webhook mode")
@@ -326,6 +332,9 @@ func (c *Config) validate() []string {
 	}
 	if t.GlobalRate <= 0 {
 		bad("telegram.global_rate must be positive")
+	}
+	if c.Orders.UnpaidTTL.Duration < 10*time.Minute {
+		bad("orders.unpaid_ttl must be at least 10m")
 	}
 	if c.WhatsApp.MinGap.Duration < 0 {
 		bad("whatsapp.min_gap must not be negative")
@@ -353,4 +362,26 @@ func (c *Config) validate() []string {
 func isURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// webhookPath explains what is wrong with the path of a webhook URL, which
+// the binary's own HTTP server serves beside the web chat, or returns "".
+func webhookPath(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err.Error()
+	}
+	p := u.Path
+	if p == "" || p == "/" {
+		return `needs a path of its own, like "/telegram/webhook"`
+	}
+	if strings.ContainsAny(p, "{} \t") {
+		return "the path may not contain braces or spaces"
+	}
+	for _, taken := range []string{"/api", "/static", "/media", "/metrics", "/healthz"} {
+		if p == taken || strings.HasPrefix(p, taken+"/") {
+			return "the path " + taken + " is the web chat's or the server's own"
+		}
+	}
+	return ""
 }

@@ -258,3 +258,18 @@ func TestKeyLine(t *testing.T) {
 		}
 	}
 }
+
+func TestWebhookPath(t *testing.T) {
+	for url, ok := range map[string]bool{
+		"https://shop.example/telegram/webhook": true,
+		"https://shop.example":                  false,
+		"https://shop.example/":                 false,
+		"https://shop.example/api/hook":         false,
+		"https://shop.example/metrics":          false,
+		"https://shop.example/{x}":              false,
+	} {
+		if got := webhookPath(url) == ""; got != ok {
+			t.Errorf("%s: accepted %v, want %v (%s)", url, got, ok, webhookPath(url))
+		}
+	}
+}

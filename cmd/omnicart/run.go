@@ -113,7 +113,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 	engCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopEngine()
 	var wg sync.WaitGroup
-	errc := make(chan error, 4)
+	errc := make(chan error, 8)
 	wg.Go(func() { errc <- eng.Run(engCtx) })
 	wg.Go(func() { errc <- db.Run(engCtx) })
 	tgCtx, stopTelegram := context.WithCancel(context.WithoutCancel(ctx))
@@ -136,6 +136,11 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 			}
 		})
 	}
+	wg.Go(func() {
+		errc <- schedule(engCtx, log, map[string]func(){
+			"@every 10m": func() { expireUnpaid(engCtx, db, eng, cfg.Orders.UnpaidTTL.Duration, time.Now(), log) },
+		})
+	})
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -172,6 +177,9 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 	wg.Wait()
 	if tg != nil {
 		tg.Flush(10 * time.Second) // deliver the replies to the last messages
+	}
+	if wa != nil {
+		wa.Flush(10 * time.Second) // the same, paced, then disconnect
 	}
 	log.Info("stopped")
 	return runErr

@@ -28,13 +28,20 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
 // waFake stands in for whatsmeow's client: it records what the shop sends.
 type waFake struct {
-	mu   sync.Mutex
-	sent []string // rendered messages, in order
+	mu      sync.Mutex
+	sent    []string  // rendered messages, in order
+	handler func(any) // wa.HandleEvent: Connect reports events.Connected, as whatsmeow does
 }
 
-func (f *waFake) Connect() error                                     { return nil }
-func (f *waFake) Disconnect()                                        {}
-func (f *waFake) SendPresence(context.Context, types.Presence) error { return nil }
+func (f *waFake) Connect() error {
+	if f.handler != nil {
+		f.handler(&events.Connected{})
+	}
+	return nil
+}
+func (f *waFake) LIDForPN(context.Context, types.JID) (types.JID, error) { return types.JID{}, nil }
+func (f *waFake) Disconnect()                                            {}
+func (f *waFake) SendPresence(context.Context, types.Presence) error     { return nil }
 func (f *waFake) SendChatPresence(context.Context, types.JID, types.ChatPresence, types.ChatPresenceMedia) error {
 	return nil
 }
@@ -124,6 +131,7 @@ func newShopHarness(t *testing.T, api *tgtest.Server) *shopHarness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fk.handler = wa.HandleEvent
 	senders[bot.WhatsApp] = wa
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
