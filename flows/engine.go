@@ -443,7 +443,7 @@ func (e *Engine) enter(c *Ctx, set *Set, from, state, ev, arg string) (string, e
 			if err != nil {
 				return from, fmt.Errorf("state %s: action %s: %w", st.Name, st.Do, err)
 			}
-		} else if _, auto := st.On["next"]; auto && st.Input == "" && len(st.Buttons) == 0 {
+		} else if st.auto() {
 			if st.Say != "" {
 				c.Say(st.Say)
 			}

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/looplab/fsm"
 
@@ -166,6 +167,26 @@ func (s *Set) validate(actions Actions, texts *locales.Bundle, errs *Errors) {
 			queue = append(queue, e.Dst)
 		}
 	}
+	// States that only say something and move on must not go round in a
+	// circle: the conversation would never wait for the shopper.
+	for _, fl := range s.flows {
+		for _, sn := range slices.Sorted(maps.Keys(fl.States)) {
+			st := fl.States[sn]
+			path := []string{st.Name}
+			for cur := st; cur.auto(); {
+				next := s.states[cur.On["next"]]
+				if slices.Contains(path, next.Name) {
+					if next.Name == st.Name {
+						*errs = append(*errs, Error{File: fl.File, Line: st.Line, Msg: fmt.Sprintf(
+							"state %q: %s go round in a loop without waiting for the shopper", sn, strings.Join(append(path, next.Name), " → "))})
+					}
+					break
+				}
+				path = append(path, next.Name)
+				cur = next
+			}
+		}
+	}
 	for _, fl := range s.flows {
 		for sn, st := range fl.States {
 			if !seen[st.Name] {
@@ -204,4 +225,11 @@ func (s *Set) machine(state string) *fsm.FSM {
 func DefaultFiles() fs.FS {
 	sub, _ := fs.Sub(defaultFiles, "defaults")
 	return sub
+}
+
+// auto reports whether the state moves on by itself: it runs no action,
+// reads no input, shows no buttons and has a next state.
+func (st *State) auto() bool {
+	_, next := st.On["next"]
+	return next && st.Do == "" && st.Input == "" && len(st.Buttons) == 0
 }

@@ -80,6 +80,16 @@ states:
     sya: menu.text
 `, []string{`shop/flows/x.yaml:5: state "a": unknown key "sya" (want say, do, input, buttons, on, next)`}},
 		{"yaml syntax", "flow: promo\nstates:\n  a: [\n", []string{`shop/flows/x.yaml:3: did not find expected node content`}},
+		{"auto loop", `flow: promo
+commands: [promo]
+states:
+  a:
+    say: menu.text
+    next: b
+  b:
+    say: help.text
+    next: a
+`, []string{`shop/flows/x.yaml:4: state "a": promo:a → promo:b → promo:a go round in a loop without waiting for the shopper`}},
 		{"several at once", `flow: promo
 commands: [promo]
 states:

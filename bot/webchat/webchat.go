@@ -94,6 +94,9 @@ type Chat struct {
 	mu    sync.Mutex
 	chats map[string]*list.Element // of *chatState, most recent first in lru
 	lru   list.List
+
+	closing   chan struct{} // closed by Close: long polls answer now
+	closeOnce sync.Once
 }
 
 // asset is one embedded static file.
@@ -152,6 +155,7 @@ func New(h bot.Handler, opt Options) *Chat {
 		poll:     pollWait,
 		maxChats: maxChats,
 		chats:    make(map[string]*list.Element),
+		closing:  make(chan struct{}),
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
@@ -527,10 +531,19 @@ func (c *Chat) serveMessages(w http.ResponseWriter, r *http.Request) {
 		case <-timer.C:
 			writeJSON(w, http.StatusOK, b)
 			return
+		case <-c.closing:
+			writeJSON(w, http.StatusOK, b) // the page polls again after a restart
+			return
 		case <-r.Context().Done():
 			return
 		}
 	}
+}
+
+// Close answers the waiting long polls at once, so a server shutting down
+// does not wait for them (pass it to http.Server.RegisterOnShutdown).
+func (c *Chat) Close() {
+	c.closeOnce.Do(func() { close(c.closing) })
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

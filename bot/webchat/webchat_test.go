@@ -418,3 +418,30 @@ var (
 	_ bot.Sender   = (*Chat)(nil)
 	_ http.Handler = (*Chat)(nil)
 )
+
+func TestCloseAnswersLongPolls(t *testing.T) {
+	c := New(bot.HandlerFunc(func(context.Context, bot.Message) {}), Options{})
+	srv := httptest.NewServer(c)
+	defer srv.Close()
+	done := make(chan int, 1)
+	go func() {
+		resp, err := http.Get(srv.URL + "/api/messages?after=0")
+		if err != nil {
+			done <- 0
+			return
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	time.Sleep(100 * time.Millisecond)
+	start := time.Now()
+	c.Close()
+	select {
+	case code := <-done:
+		if code != http.StatusOK || time.Since(start) > 2*time.Second {
+			t.Fatalf("long poll answered %d after %v", code, time.Since(start))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not answer the long poll")
+	}
+}

@@ -105,6 +105,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv.RegisterOnShutdown(web.Close) // long polls answer at once instead of holding up shutdown
 
 	base := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "Omnicart is running: %s, %d products.\n  Web chat:      %s\n  Terminal chat: omnicart chat --data <another dir> (this one is in use)\n  Health:        %shealthz  Metrics: %smetrics\nPress Ctrl+C to stop.\n",
