@@ -22,6 +22,7 @@ lint:
 
 test: lint
 	$(GO) test -race -count=1 ./...
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./...  # the benchmarks still run
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./flows ./store
