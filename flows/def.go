@@ -326,38 +326,3 @@ func resolve(target string, fl *Flow, flows map[string]*Flow) (string, bool) {
 	}
 	return f + ":" + s, true
 }
-
-// suggest returns ` (did you mean "x"?)` for the closest of names, or "".
-func suggest(word string, names []string) string {
-	best, bestD := "", 4
-	for _, n := range names {
-		if d := distance(word, n); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// distance is the Levenshtein distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}

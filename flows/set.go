@@ -13,6 +13,7 @@ import (
 
 	"omnicart/bot"
 	"omnicart/locales"
+	"omnicart/spell"
 )
 
 //go:embed defaults/*.yaml
@@ -92,7 +93,7 @@ func (s *Set) validate(actions Actions, texts *locales.Bundle, errs *Errors) {
 			s.states[st.Name] = st
 			checkKey := func(line int, key string) {
 				if key != "" && !texts.Has(key) {
-					bad(line, "state %q: unknown text %q%s", sn, key, suggest(key, keyNames))
+					bad(line, "state %q: unknown text %q%s", sn, key, spell.Hint(key, keyNames))
 				}
 			}
 			checkKey(st.Line, st.Say)
@@ -103,7 +104,7 @@ func (s *Set) validate(actions Actions, texts *locales.Bundle, errs *Errors) {
 				}
 				a, ok := actions[an]
 				if !ok {
-					bad(st.Line, "state %q: unknown action %q%s", sn, an, suggest(an, actionNames))
+					bad(st.Line, "state %q: unknown action %q%s", sn, an, spell.Hint(an, actionNames))
 					continue
 				}
 				for _, e := range a.Emits {
@@ -117,7 +118,7 @@ func (s *Set) validate(actions Actions, texts *locales.Bundle, errs *Errors) {
 			for _, e := range st.order {
 				target, ok := resolve(st.On[e], fl, s.flows)
 				if !ok {
-					bad(st.onLine[e], "state %q: event %q: unknown target state %q%s", sn, e, st.On[e], suggest(st.On[e], s.stateNames(fl)))
+					bad(st.onLine[e], "state %q: event %q: unknown target state %q%s", sn, e, st.On[e], spell.Hint(st.On[e], s.stateNames(fl)))
 					continue
 				}
 				st.On[e] = target
@@ -130,7 +131,7 @@ func (s *Set) validate(actions Actions, texts *locales.Bundle, errs *Errors) {
 				checkKey(b.Line, b.Text)
 				target, ok := resolve(b.To, fl, s.flows)
 				if !ok {
-					bad(b.Line, "state %q: button %q: unknown target state %q%s", sn, b.Text, b.To, suggest(b.To, s.stateNames(fl)))
+					bad(b.Line, "state %q: button %q: unknown target state %q%s", sn, b.Text, b.To, spell.Hint(b.To, s.stateNames(fl)))
 					continue
 				}
 				st.Buttons[i].To = target

@@ -32,6 +32,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"omnicart/spell"
 )
 
 //go:embed en.yaml ru.yaml
@@ -201,7 +203,7 @@ func unknownKey(key, name string, l *lang) string {
 	for k := range l.texts {
 		keys = append(keys, k)
 	}
-	return fmt.Sprintf("unknown key %q%s", key, suggest(key, keys))
+	return fmt.Sprintf("unknown key %q%s", key, spell.Hint(key, keys))
 }
 
 // add adds a language that defaults lack; it must be complete.
@@ -362,7 +364,7 @@ func compare(ref *lang, refName string, l *lang) (missing []string, errs Errors)
 		r := rg[k]
 		switch {
 		case r == nil:
-			errs = append(errs, Error{g.file, g.line, fmt.Sprintf("unknown key %q: %s has no such key%s", k, refName, suggest(k, refKeys))})
+			errs = append(errs, Error{g.file, g.line, fmt.Sprintf("unknown key %q: %s has no such key%s", k, refName, spell.Hint(k, refKeys))})
 		case g.plural != r.plural:
 			kind := map[bool]string{false: "a plain text", true: "a plural key"}
 			errs = append(errs, Error{g.file, g.line, fmt.Sprintf("%q is %s here but %s in %s (%s:%d)", k, kind[g.plural], kind[r.plural], refName, r.file, r.line)})
@@ -428,40 +430,4 @@ func setString(set map[string]bool) string {
 	}
 	sort.Strings(names)
 	return strings.Join(names, " ")
-}
-
-// suggest returns ` (did you mean "x"?)` for the key in keys closest to
-// key, or "" when none is close.
-func suggest(key string, keys []string) string {
-	best, bestDist := "", max(2, len(key)/5)+1
-	for _, k := range keys {
-		if d := distance(key, k); d < bestDist || d == bestDist && k < best {
-			best, bestDist = k, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// distance is the Levenshtein distance between a and b in bytes.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"net/http"
-	"syscall"
 	"testing"
 	"time"
 
@@ -15,12 +14,6 @@ import (
 )
 
 var echoEvery = flag.Duration("load.every", 0, "BenchmarkEchoBot: time between updates (0: all at once)")
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // BenchmarkEchoBot is the baseline for BenchmarkTelegramUpdates in
 // cmd/omnicart: the library's plain echo bot (its default handler settings,
@@ -53,14 +46,12 @@ func BenchmarkEchoBot(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
-	cpu := cpuTime()
+	cpu := tgtest.CPUTime()
 	lat, err := api.Load(wait, 20_000, 100, b.N, *echoEvery, func(i int) string { return texts[i%len(texts)] })
-	cpu = cpuTime() - cpu
+	cpu = tgtest.CPUTime() - cpu
 	b.StopTimer()
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportMetric(float64(cpu.Milliseconds())*1000/float64(b.N), "cpu-ms/1000upd")
-	b.ReportMetric(float64(tgtest.Percentile(lat, 50).Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(tgtest.Percentile(lat, 99).Microseconds())/1000, "p99-ms")
+	tgtest.Report(b, b.N, cpu, lat)
 }

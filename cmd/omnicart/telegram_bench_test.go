@@ -3,19 +3,11 @@ package main
 import (
 	"context"
 	"flag"
-	"syscall"
 	"testing"
 	"time"
 
 	"omnicart/bot/telegram/tgtest"
 )
-
-// cpuTime is the CPU time this process has used, user plus system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // BenchmarkTelegramUpdates is the load harness for the Telegram channel:
 // b.N updates from 100 chats go through the real client, the engine and
@@ -40,16 +32,14 @@ func BenchmarkTelegramUpdates(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
-	cpu := cpuTime()
+	cpu := tgtest.CPUTime()
 	lat, err := api.Load(ctx, 20_000, 100, b.N, *loadEvery, func(i int) string { return texts[i%len(texts)] })
-	cpu = cpuTime() - cpu
+	cpu = tgtest.CPUTime() - cpu
 	b.StopTimer()
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportMetric(float64(cpu.Milliseconds())*1000/float64(b.N), "cpu-ms/1000upd")
-	b.ReportMetric(float64(tgtest.Percentile(lat, 50).Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(tgtest.Percentile(lat, 99).Microseconds())/1000, "p99-ms")
+	tgtest.Report(b, b.N, cpu, lat)
 }
 
 var loadEvery = flag.Duration("load.every", 0, "BenchmarkTelegramUpdates: time between updates (0: all at once)")

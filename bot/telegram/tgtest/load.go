@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"syscall"
+	"testing"
 	"time"
 )
 
@@ -61,4 +63,20 @@ func Percentile(sorted []time.Duration, p float64) time.Duration {
 	}
 	i := int(float64(len(sorted)-1) * p / 100)
 	return sorted[i]
+}
+
+// CPUTime is the CPU time this process has used, user plus system: the bot
+// and the fake together.
+func CPUTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// Report reports a load run as benchmark metrics: process CPU time per 1000
+// updates, and the p50 and p99 time from update to reply.
+func Report(b *testing.B, n int, cpu time.Duration, sorted []time.Duration) {
+	b.ReportMetric(float64(cpu.Milliseconds())*1000/float64(n), "cpu-ms/1000upd")
+	b.ReportMetric(float64(Percentile(sorted, 50).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(Percentile(sorted, 99).Microseconds())/1000, "p99-ms")
 }
