@@ -108,8 +108,8 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 	srv.RegisterOnShutdown(web.Close) // long polls answer at once instead of holding up shutdown
 
 	base := "http://" + ln.Addr().String() + "/"
-	fmt.Fprintf(stdout, "Omnicart is running: %s, %d products.\n  Web chat:      %s\n  Terminal chat: omnicart chat --data <another dir> (this one is in use)\n  Health:        %shealthz  Metrics: %smetrics\nPress Ctrl+C to stop.\n",
-		sh.Name, len(sh.Catalog.Products), base, base, base)
+	fmt.Fprintf(stdout, "Omnicart is running: %s, %d products.\n  Web chat:      %s\n  Terminal chat: make chat (or omnicart chat --data DIR: %s is this process's)\n  Health:        %shealthz  Metrics: %smetrics\nPress Ctrl+C to stop.\n",
+		sh.Name, len(sh.Catalog.Products), base, cfg.Data.Dir, base, base)
 
 	engCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopEngine()
