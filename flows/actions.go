@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"omnicart/bot"
@@ -664,8 +665,23 @@ func orderDelivery(c *Ctx, d shop.Delivery) (shop.Money, string) {
 	return fee, c.P.T("checkout.courier_to", "address", d.Address)
 }
 
+// resumeWindow is how old an unpaid order may be for a repeated "place the
+// order" to lead to it: the tap after a crash or a lost reply.
+const resumeWindow = 30 * time.Minute
+
 func placeOrder(c *Ctx) (string, error) {
 	if len(c.Cart.Lines) == 0 {
+		// The order may already be placed: its reply was lost (a crash, a
+		// double tap). Lead to its payment instead of an empty cart.
+		orders, err := c.Store().Orders(c, c.Customer.ID)
+		if err != nil {
+			return "", fmt.Errorf("place order: %w", err)
+		}
+		if len(orders) > 0 && orders[0].Status == shop.StatusNew && c.Now.Sub(orders[0].CreatedAt) < resumeWindow {
+			c.Vars["order"] = orders[0].ID
+			c.Say("checkout.placed", "number", orders[0].Number)
+			return "ok", nil
+		}
 		return "empty", nil
 	}
 	// Prices are taken from the catalog in force, not from when the item was carted.

@@ -2,6 +2,7 @@ package flows_test
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"io/fs"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"omnicart/demo"
 	"omnicart/flows"
 	"omnicart/locales"
+	"omnicart/shop"
 	"omnicart/store"
 )
 
@@ -40,10 +42,35 @@ func (c *clock) Now() time.Time {
 type chatT = bottest.Chat
 
 type harness struct {
-	eng  *flows.Engine
-	db   *store.DB
-	rec  *bottest.Recorder
-	stop func()
+	eng   *flows.Engine
+	db    *store.DB
+	rec   *bottest.Recorder
+	stop  func()
+	crash *crashingStore
+}
+
+// crashingStore fails SaveState while crash is set: the process died after
+// the order was committed and before the conversation was saved.
+type crashingStore struct {
+	*store.DB
+	mu    sync.Mutex
+	crash bool
+}
+
+func (s *crashingStore) SaveState(ctx context.Context, id shop.CustomerID, session []byte, c shop.Cart) error {
+	s.mu.Lock()
+	crash := s.crash
+	s.mu.Unlock()
+	if crash {
+		return errors.New("process killed")
+	}
+	return s.DB.SaveState(ctx, id, session, c)
+}
+
+func (s *crashingStore) set(crash bool) {
+	s.mu.Lock()
+	s.crash = crash
+	s.mu.Unlock()
 }
 
 // newHarness runs an engine over in-memory Badger and the demo shop.
@@ -71,11 +98,12 @@ func newHarness(t testing.TB, actions flows.Actions, owner map[string]string) *h
 	}
 	rec := bottest.NewRecorder()
 	sh := &flows.Shop{Name: "Demo Coffee", Catalog: cat, Flows: set, Texts: texts, Images: demo.FS, Lang: "en"}
-	eng := flows.NewEngine(db, rec, actions, sh, flows.Options{Workers: 4, Now: clk.Now})
+	cs := &crashingStore{DB: db}
+	eng := flows.NewEngine(cs, rec, actions, sh, flows.Options{Workers: 4, Now: clk.Now})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { eng.Run(ctx); close(done) }()
-	h := &harness{eng: eng, db: db, rec: rec, stop: func() { cancel(); <-done; db.Close() }}
+	h := &harness{eng: eng, db: db, rec: rec, stop: func() { cancel(); <-done; db.Close() }, crash: cs}
 	t.Cleanup(h.stop)
 	return h
 }

@@ -77,3 +77,42 @@ func TestSharedAndOwnVariantStock(t *testing.T) {
 		t.Fatalf("cart: %s", cart)
 	}
 }
+
+// TestCrashAfterOrderLosesNothing: the process dies after an order was
+// committed but before the conversation was saved. The shopper taps "Place
+// the order" again: no second order and no second stock take; the order
+// waits in "my orders" and can be paid there.
+func TestCrashAfterOrderLosesNothing(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	c := h.chat("crash", "en")
+	say(t, c, "/start", "decaf", "[1]", "[🛒 Add to cart]", "[4]", "[✅ Check out]", "Ivan", "+79990000001", "[🏬 Pickup point]")
+	summary, _ := c.Line("[1]")
+	var place string
+	for _, row := range summary[0].Choices {
+		if row[0].Label == "✅ Place the order" {
+			place = row[0].Data
+		}
+	}
+	h.crash.set(true)
+	c.Send(bot.Message{Button: place}) // its replies never reached the shopper
+	h.crash.set(false)
+	// After the restart the conversation is where it was saved last: the
+	// summary, whose button the shopper taps again.
+	r, _ := c.Send(bot.Message{Button: place})
+	again := text(r)
+	if !strings.Contains(again, "Order #1001 is placed") || !strings.Contains(again, "Pay ₽850") {
+		t.Fatalf("the second tap should lead to the placed order: %s", again)
+	}
+	ctx := context.Background()
+	cust, _ := h.db.CustomerFor(ctx, c.Addr.String())
+	orders, _ := h.db.Orders(ctx, cust.ID)
+	if len(orders) != 1 || orders[0].Status != shop.StatusNew {
+		t.Fatalf("orders = %+v", orders)
+	}
+	if n, _, _ := h.db.Stock(ctx, shop.Item{SKU: "DECAF-250"}); n != 0 {
+		t.Fatalf("stock = %d, want 0 (taken once)", n)
+	}
+	if got := say(t, c, "[💳 Pay ₽850]"); !strings.Contains(got, "Order #1001 is paid") {
+		t.Fatalf("paying: %s", got)
+	}
+}
