@@ -61,7 +61,10 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 	})
 	web := webchat.New(eng, webchat.Options{
 		Images: sh.Images,
-		Text:   func(lang, key string) string { return eng.Shop().Texts.Printer(lang).T(key) },
+		Text: func(lang, key string) string {
+			sh := eng.Shop()
+			return sh.Texts.Printer(lang).T(key, "shop", sh.Name)
+		},
 		Lang: func(accept string) string {
 			if l := locales.Match(accept); l != "" {
 				return l
