@@ -434,6 +434,13 @@ func (w *WhatsApp) watch(ctx context.Context, failures *int) (bool, error) {
 			case *events.LoggedOut:
 				w.log.Error("whatsapp: the device was unlinked; run \"omnicart whatsapp login\" again", slog.String("reason", evt.Reason.String()))
 				return false, fmt.Errorf("whatsapp: logged out (%s): run \"omnicart whatsapp login\"", evt.Reason)
+			case *events.ConnectFailure:
+				if evt.Reason >= 500 { // trouble on WhatsApp's side: try again later
+					w.log.Warn("whatsapp: connect failed, retrying", slog.String("reason", evt.Reason.String()))
+					return true, nil
+				}
+				w.log.Error("whatsapp: disconnected for good", slog.String("reason", evt.PermanentDisconnectDescription()))
+				return false, fmt.Errorf("whatsapp: %s", evt.PermanentDisconnectDescription())
 			case events.PermanentDisconnect:
 				w.log.Error("whatsapp: disconnected for good", slog.String("reason", evt.PermanentDisconnectDescription()))
 				return false, fmt.Errorf("whatsapp: %s", evt.PermanentDisconnectDescription())

@@ -558,6 +558,9 @@ func TestRunLifecycle(t *testing.T) {
 	w.HandleEvent(&events.KeepAliveTimeout{ErrorCount: 1, LastSuccess: t0.Add(-time.Minute)})
 	w.HandleEvent(&events.KeepAliveTimeout{ErrorCount: 9, LastSuccess: t0.Add(-4 * time.Minute)})
 	eventually(t, func() bool { return connects() == 3 })
+	// A failure on WhatsApp's side (5xx) is retried too.
+	w.HandleEvent(&events.ConnectFailure{Reason: events.ConnectFailureServiceUnavailable})
+	eventually(t, func() bool { return connects() == 4 })
 	w.HandleEvent(&events.ClientOutdated{})
 	select {
 	case err := <-done:
@@ -567,8 +570,8 @@ func TestRunLifecycle(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not stop on ClientOutdated")
 	}
-	if connects() != 3 {
-		t.Errorf("connects = %d, want 3", connects())
+	if connects() != 4 {
+		t.Errorf("connects = %d, want 4", connects())
 	}
 	w.markWrote(annAddr.Chat)
 	if err := w.Send(context.Background(), annAddr, []bot.Reply{{Text: "Hi"}}); !errors.Is(err, ErrClosed) {
