@@ -427,6 +427,18 @@ func TestMenuAnswers(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.wait(t, len(r))
+		// The menu is set just after the message was delivered: wait for it.
+		sent := f.snapshot()
+		last := sent[len(sent)-1].id
+		eventually(t, func() bool {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			m, ok := w.menus.get(annAddr.Chat)
+			if len(r[len(r)-1].Choices) == 0 {
+				return !ok
+			}
+			return ok && m.poll == last
+		})
 	}
 	send(bot.Reply{Text: "Catalog", Choices: [][]bot.Choice{menu}})
 	last := f.snapshot()[0].msg
