@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"math"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"path"
@@ -97,6 +98,8 @@ type Chat struct {
 
 	closing   chan struct{} // closed by Close: long polls answer now
 	closeOnce sync.Once
+
+	newcomers ipLimiter // new chats per client address
 }
 
 // asset is one embedded static file.
@@ -422,6 +425,15 @@ type sendRequest struct {
 // serveSend hands the shopper's message to the handler, waits until it is
 // handled and answers with the replies queued meanwhile.
 func (c *Chat) serveSend(w http.ResponseWriter, r *http.Request) {
+	if ck, err := r.Cookie(cookieName); err != nil || !validID(ck.Value) {
+		// A message without a session starts a new shopper: bound how fast
+		// one address can do that, so a script cannot fill the store.
+		if !c.newcomers.allow(clientIP(r), c.now()) {
+			w.Header().Set("Retry-After", "10")
+			writeError(w, http.StatusTooManyRequests, "too many new chats")
+			return
+		}
+	}
 	id := c.session(w, r, false)
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
 		writeError(w, http.StatusUnsupportedMediaType, "body must be application/json")
@@ -561,4 +573,62 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// Newcomers: new chats one client address may start.
+const (
+	newPerMinute = 30.0
+	newBurst     = 60.0
+	maxIPs       = 10000
+)
+
+// ipLimiter is a token bucket per client address, forgetting the oldest
+// addresses past maxIPs.
+type ipLimiter struct {
+	mu      sync.Mutex
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+func (l *ipLimiter) allow(ip string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.buckets == nil {
+		l.buckets = map[string]*bucket{}
+	}
+	b := l.buckets[ip]
+	if b == nil {
+		if len(l.buckets) >= maxIPs {
+			for k, old := range l.buckets { // forget addresses quiet for a minute
+				if now.Sub(old.at) > time.Minute {
+					delete(l.buckets, k)
+				}
+			}
+			if len(l.buckets) >= maxIPs {
+				clear(l.buckets)
+			}
+		}
+		b = &bucket{tokens: newBurst, at: now}
+		l.buckets[ip] = b
+	}
+	b.tokens = min(newBurst, b.tokens+now.Sub(b.at).Minutes()*newPerMinute)
+	b.at = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// clientIP is the request's remote address without the port.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

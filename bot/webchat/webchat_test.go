@@ -445,3 +445,21 @@ func TestCloseAnswersLongPolls(t *testing.T) {
 		t.Fatal("Close did not answer the long poll")
 	}
 }
+
+func TestNewChatsPerAddressAreLimited(t *testing.T) {
+	var l ipLimiter
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	n := 0
+	for l.allow("10.0.0.1", now) {
+		n++
+	}
+	if n != int(newBurst) {
+		t.Fatalf("allowed %d new chats at once, want %v", n, newBurst)
+	}
+	if !l.allow("10.0.0.2", now) {
+		t.Fatal("another address is limited too")
+	}
+	if !l.allow("10.0.0.1", now.Add(time.Minute)) {
+		t.Fatal("no new chat a minute later")
+	}
+}
