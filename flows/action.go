@@ -18,6 +18,9 @@ type Action struct {
 	// Emits lists every event Run may return or put on a button; the loader
 	// checks that each state using the action handles all of them.
 	Emits []string
+	// Fills lists the {placeholders} Run fills in the state's say text;
+	// the loader refuses a text that needs one nothing fills.
+	Fills []string
 	Run   func(c *Ctx) (string, error)
 }
 

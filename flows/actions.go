@@ -19,20 +19,20 @@ import (
 // them too.
 func Builtin() Actions {
 	return Actions{
-		"main_menu":      {Run: mainMenu},
+		"main_menu":      {Fills: []string{"shop", "name", "cart"}, Run: mainMenu},
 		"list_languages": {Emits: []string{"set"}, Run: listLanguages},
 		"set_language":   {Emits: []string{"next"}, Run: setLanguage},
 
 		"list_categories": {Emits: []string{"pick"}, Run: listCategories},
-		"list_products":   {Emits: []string{"pick", "page"}, Run: listProducts},
-		"show_product":    {Emits: []string{"buy", "variant", "pick"}, Run: showProduct},
-		"ask_quantity":    {Emits: []string{"inc", "dec", "add"}, Run: askQuantity},
+		"list_products":   {Fills: []string{"category", "page", "pages", "count"}, Emits: []string{"pick", "page"}, Run: listProducts},
+		"show_product":    {Emits: []string{"buy", "variant", "pick", "missing"}, Run: showProduct},
+		"ask_quantity":    {Fills: []string{"name", "qty", "total"}, Emits: []string{"inc", "dec", "add", "gone"}, Run: askQuantity},
 		"take_quantity":   {Emits: []string{"typed"}, Run: takeQuantity},
-		"add_to_cart":     {Emits: []string{"gone"}, Run: addToCart},
+		"add_to_cart":     {Fills: []string{"name", "qty", "cart", "total"}, Emits: []string{"gone"}, Run: addToCart},
 		"take_query":      {Emits: []string{"query"}, Run: takeQuery},
-		"search_results":  {Emits: []string{"pick", "page", "none"}, Run: searchResults},
+		"search_results":  {Fills: []string{"page", "pages", "count"}, Emits: []string{"pick", "page", "none"}, Run: searchResults},
 
-		"show_cart":   {Emits: []string{"inc", "dec", "remove", "empty"}, Run: showCart},
+		"show_cart":   {Fills: []string{"lines", "total", "count"}, Emits: []string{"inc", "dec", "remove", "empty"}, Run: showCart},
 		"change_line": {Emits: []string{"next"}, Run: changeLine},
 		"clear_cart":  {Emits: []string{"next"}, Run: clearCart},
 
@@ -40,21 +40,21 @@ func Builtin() Actions {
 		"take_name":          {Emits: []string{"ok"}, Run: takeName},
 		"ask_phone":          {Emits: []string{"keep"}, Run: askPhone},
 		"take_phone":         {Emits: []string{"ok"}, Run: takePhone},
-		"ask_delivery":       {Run: askDelivery},
+		"ask_delivery":       {Fills: []string{"name", "phone", "courier", "free", "points"}, Run: askDelivery},
 		"ask_address":        {Emits: []string{"same"}, Run: askAddress},
 		"take_address":       {Emits: []string{"ok"}, Run: takeAddress},
 		"list_pickup_points": {Emits: []string{"pick"}, Run: listPickupPoints},
 		"take_location":      {Emits: []string{"located"}, Run: takeLocation},
-		"show_summary":       {Emits: []string{"empty"}, Run: showSummary},
+		"show_summary":       {Fills: []string{"lines", "delivery", "fee", "total", "name", "phone"}, Emits: []string{"empty"}, Run: showSummary},
 		"place_order":        {Emits: []string{"ok", "short", "empty"}, Run: placeOrder},
-		"offer_payment":      {Emits: []string{"pay"}, Run: offerPayment},
-		"take_payment":       {Emits: []string{"paid", "failed"}, Run: takePayment},
-		"order_done":         {Run: orderDone},
+		"offer_payment":      {Fills: []string{"number", "total"}, Emits: []string{"pay"}, Run: offerPayment},
+		"take_payment":       {Emits: []string{"paid", "failed", "gone"}, Run: takePayment},
+		"order_done":         {Fills: []string{"number", "total", "delivery"}, Run: orderDone},
 
-		"show_links":     {Emits: []string{"unlink"}, Run: showLinks},
+		"show_links":     {Fills: []string{"channels", "code"}, Emits: []string{"unlink"}, Run: showLinks},
 		"unlink_channel": {Emits: []string{"next"}, Run: unlinkChannel},
 
-		"list_orders": {Emits: []string{"pick"}, Run: listOrders},
+		"list_orders": {Fills: []string{"count"}, Emits: []string{"pick"}, Run: listOrders},
 		"show_order":  {Emits: []string{"pay"}, Run: showOrder},
 	}
 }
@@ -179,16 +179,13 @@ func stockOf(c *Ctx, item shop.Item) (int, bool, error) {
 }
 
 func showProduct(c *Ctx) (string, error) {
-	if c.Event == "pick" || c.Event == "gone" && c.Arg != "" {
+	if c.Event == "pick" {
 		c.Vars["sku"] = c.Arg
 	}
 	p, ok := current(c)
 	if !ok {
 		c.Say("browse.no_such_product")
-		p, ok = firstProduct(c)
-		if !ok {
-			return "", nil
-		}
+		return "missing", nil
 	}
 	c.Vars["cat"] = p.Category
 	c.Track("view", p.SKU, "")
@@ -240,14 +237,6 @@ func showProduct(c *Ctx) (string, error) {
 	return "", nil
 }
 
-func firstProduct(c *Ctx) (catalog.Product, bool) {
-	if ps := c.Catalog().InCategory(c.Vars["cat"]); len(ps) > 0 {
-		c.Vars["sku"] = ps[0].SKU
-		return ps[0], true
-	}
-	return catalog.Product{}, false
-}
-
 func stockLine(c *Ctx, n int, known bool) string {
 	switch {
 	case !known:
@@ -271,15 +260,28 @@ func askQuantity(c *Ctx) (string, error) {
 	}
 	qty, _ := strconv.Atoi(c.Vars["qty"])
 	switch c.Event {
-	case "buy":
-		c.Vars["variant"] = ""
-		qty = 1
-	case "variant":
-		if _, ok := p.Variant(c.Arg); !ok {
-			c.Say("browse.no_such_product")
-			return "", nil
+	case "buy", "variant":
+		// A button from an older card may name a variant or a product that
+		// is gone or sold out since.
+		variant := ""
+		if c.Event == "variant" {
+			if _, ok := p.Variant(c.Arg); !ok {
+				c.Say("error.stale")
+				return "gone", nil
+			}
+			variant = c.Arg
+		} else if len(p.Variants) > 0 {
+			c.Say("error.stale")
+			return "gone", nil
 		}
-		c.Vars["variant"] = c.Arg
+		item := shop.Item{SKU: p.SKU, Variant: variant}
+		if n, known, err := stockOf(c, item); err != nil {
+			return "", err
+		} else if known && n <= 0 {
+			c.Say("browse.none_left", "name", itemName(c, item))
+			return "gone", nil
+		}
+		c.Vars["variant"] = variant
 		qty = 1
 	case "inc":
 		qty++
@@ -566,8 +568,12 @@ func askDelivery(c *Ctx) (string, error) {
 	if d.Courier.FreeFrom.Minor > 0 {
 		free = c.P.T("checkout.courier_free_from", "amount", c.Money(d.Courier.FreeFrom))
 	}
+	courier := c.Money(d.CourierPrice(c.Cart.Total()))
+	if d.CourierPrice(c.Cart.Total()).Minor == 0 {
+		courier, free = c.P.T("checkout.free"), c.P.T("checkout.free_for_this_order")
+	}
 	c.Args("name", c.Customer.Name, "phone", c.Customer.Phone,
-		"courier", c.Money(d.CourierPrice(c.Cart.Total())), "free", free, "points", len(d.Pickup))
+		"courier", courier, "free", free, "points", len(d.Pickup))
 	return "", nil
 }
 
@@ -769,10 +775,15 @@ func takePayment(c *Ctx) (string, error) {
 	o, err := c.Store().Order(c, id)
 	if err != nil || o.CustomerID != c.Customer.ID {
 		c.Say("error.stale")
-		return "failed", nil
+		return "gone", nil
 	}
 	c.Vars["order"] = o.ID
-	if o.Status != shop.StatusNew {
+	switch o.Status {
+	case shop.StatusNew:
+	case shop.StatusCancelled:
+		c.Say("checkout.order_cancelled", "number", o.Number)
+		return "gone", nil
+	default:
 		c.Say("checkout.already_paid", "number", o.Number)
 		return "paid", nil
 	}

@@ -48,6 +48,7 @@ type State struct {
 	On      map[string]string // event -> qualified target
 	Line    int
 	onLine  map[string]int
+	sayAt   int      // line of say
 	order   []string // events in file order
 }
 
@@ -199,7 +200,7 @@ func parseFlow(data []byte, file string, errs *Errors) *Flow {
 		eachPair(v, func(sk, sv *yaml.Node) {
 			switch sk.Value {
 			case "say":
-				st.Say = scalar(sv, bad)
+				st.Say, st.sayAt = scalar(sv, bad), sv.Line
 			case "do":
 				st.Do = scalar(sv, bad)
 			case "input":

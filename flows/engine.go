@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	"github.com/looplab/fsm"
 
@@ -251,6 +252,7 @@ func (e *Engine) handle(ctx context.Context, id shop.CustomerID, m bot.Message) 
 			return
 		}
 	}
+	m.Text, m.Payload = clean(m.Text), clean(m.Payload)
 	replies, err := e.step(ctx, id, m)
 	if err != nil {
 		e.stats.Errors.Add(1)
@@ -394,6 +396,10 @@ func (e *Engine) route(c *Ctx, set *Set, state string) (next, event, arg string)
 			return state, "", ""
 		}
 		return f.Current(), ev, a
+	case m.Text == "" && m.Contact == nil && m.Location == nil && m.Photo == "":
+		// An empty message (a terminal chat coming back) shows the
+		// current screen again.
+		return state, "", ""
 	default:
 		st := set.states[state]
 		if st.Input != "" {
@@ -404,7 +410,9 @@ func (e *Engine) route(c *Ctx, set *Set, state string) (next, event, arg string)
 				return "", "", ""
 			}
 			if ev == "" {
-				return "", "", ""
+				// Not accepted: the action said why; show the question
+				// again with its buttons (Cancel, Back).
+				return state, "", ""
 			}
 			return e.fire(c, set, state, ev)
 		}
@@ -518,4 +526,24 @@ func cutPrefix(s, prefix string) (string, bool) {
 		return s[len(prefix):], true
 	}
 	return s, false
+}
+
+// clean drops what a person cannot see or type from shopper text: control
+// characters (but line breaks and tabs), zero-width and direction marks,
+// invalid UTF-8; and trims spaces.
+func clean(s string) string {
+	if s == "" {
+		return s
+	}
+	s = strings.ToValidUTF8(s, "")
+	s = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return r
+		}
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, s)
+	return strings.TrimSpace(s)
 }

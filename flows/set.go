@@ -96,7 +96,22 @@ func (s *Set) validate(actions Actions, texts *locales.Bundle, errs *Errors) {
 					bad(line, "state %q: unknown text %q%s", sn, key, spell.Hint(key, keyNames))
 				}
 			}
-			checkKey(st.Line, st.Say)
+			checkKey(st.sayLine(), st.Say)
+			if st.Say != "" && texts.Has(st.Say) {
+				var fills []string
+				if a, ok := actions[st.Do]; ok {
+					fills = a.Fills
+				}
+				for _, ph := range texts.Placeholders(st.Say) {
+					if !slices.Contains(fills, ph) {
+						by := "the state runs no action"
+						if st.Do != "" {
+							by = fmt.Sprintf("action %q fills %v", st.Do, fills)
+						}
+						bad(st.sayLine(), "state %q: text %q needs {%s}, which nothing fills here (%s)", sn, st.Say, ph, by)
+					}
+				}
+			}
 			emits := map[string]bool{}
 			for _, an := range []string{st.Do, st.Input} {
 				if an == "" {
@@ -233,4 +248,12 @@ func DefaultFiles() fs.FS {
 func (st *State) auto() bool {
 	_, next := st.On["next"]
 	return next && st.Do == "" && st.Input == "" && len(st.Buttons) == 0
+}
+
+// sayLine is the line of the state's say key, or the state's own line.
+func (st *State) sayLine() int {
+	if st.sayAt > 0 {
+		return st.sayAt
+	}
+	return st.Line
 }

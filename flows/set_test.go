@@ -36,7 +36,7 @@ states:
 commands: [promo]
 states:
   a:
-    say: menu.text
+    say: help.text
     buttons:
       - {text: common.menu, to: mian}
 `, []string{`shop/flows/x.yaml:7: state "a": button "common.menu": unknown target state "mian" (did you mean "main"?)`}},
@@ -47,16 +47,16 @@ states:
     say: menu.txet
     buttons:
       - {text: common.menu, to: main}
-`, []string{`shop/flows/x.yaml:4: state "a": unknown text "menu.txet" (did you mean "menu.text"?)`}},
+`, []string{`shop/flows/x.yaml:5: state "a": unknown text "menu.txet" (did you mean "menu.text"?)`}},
 		{"unreachable", `flow: promo
 commands: [promo]
 states:
   a:
-    say: menu.text
+    say: help.text
     buttons:
       - {text: common.menu, to: main}
   orphan:
-    say: menu.text
+    say: help.text
     buttons:
       - {text: common.menu, to: main}
 `, []string{`shop/flows/x.yaml:8: state "orphan" is unreachable: no event, button or command leads to it`}},
@@ -84,19 +84,27 @@ states:
 commands: [promo]
 states:
   a:
-    say: menu.text
+    say: help.text
     next: b
   b:
     say: help.text
     next: a
 `, []string{`shop/flows/x.yaml:4: state "a": promo:a → promo:b → promo:a go round in a loop without waiting for the shopper`}},
+		{"placeholder nothing fills", `flow: promo
+commands: [promo]
+states:
+  a:
+    say: menu.text
+    buttons:
+      - {text: common.menu, to: main}
+`, []string{`shop/flows/x.yaml:5: state "a": text "menu.text" needs {cart}, which nothing fills here (the state runs no action)`}},
 		{"several at once", `flow: promo
 commands: [promo]
 states:
   a:
     do: nope
     say: no.such.key
-`, []string{`shop/flows/x.yaml:4: state "a": unknown action "nope"`, `shop/flows/x.yaml:4: state "a": unknown text "no.such.key"`}},
+`, []string{`shop/flows/x.yaml:4: state "a": unknown action "nope"`, `shop/flows/x.yaml:6: state "a": unknown text "no.such.key"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -249,6 +249,27 @@ func (b *Bundle) Has(key string) bool {
 	return ok
 }
 
+// Placeholders returns the {names} the English text of key uses, sorted;
+// for a plural key, those of all its forms except {n}, which N fills.
+func (b *Bundle) Placeholders(key string) []string {
+	names := map[string]bool{}
+	for k, e := range b.texts("en") {
+		if base, form := splitKey(k); k == key || form != "" && base == key {
+			for n := range placeholders(e.text) {
+				if form == "" || n != "n" {
+					names[n] = true
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(names))
+	for n := range names {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Keys returns the English texts and plural keys, sorted: the keys Has
 // reports.
 func (b *Bundle) Keys() []string {

@@ -235,3 +235,16 @@ func TestErrorString(t *testing.T) {
 		t.Errorf("Errors.Error() = %q", got)
 	}
 }
+
+func TestPlaceholders(t *testing.T) {
+	b := Default()
+	if got := strings.Join(b.Placeholders("menu.text"), ","); got != "cart,name,shop" {
+		t.Errorf("menu.text: %s", got)
+	}
+	if got := strings.Join(b.Placeholders("cart.items"), ","); got != "" {
+		t.Errorf("cart.items (plural, {n} only): %q", got)
+	}
+	if got := b.Placeholders("help.text"); len(got) != 0 {
+		t.Errorf("help.text: %v", got)
+	}
+}
