@@ -116,3 +116,33 @@ func TestCrashAfterOrderLosesNothing(t *testing.T) {
 		t.Fatalf("paying: %s", got)
 	}
 }
+
+// TestButtonsFromOldScreensAreChecked: pay on a cancelled order, buy a
+// sold-out product, a product that left the catalog, a name made of
+// invisible characters.
+func TestButtonsFromOldScreensAreChecked(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	ctx := context.Background()
+	c := h.chat("old", "en")
+	say(t, c, "/start", "kenya", "[1]", "[Whole beans · ₽990]", "[4]", "[✅ Check out]")
+	if got := say(t, c, "\u200b\u0000\u200e"); !strings.Contains(got, "What is your name?") || !strings.Contains(got, "[Cancel]") {
+		t.Fatalf("invisible name: %s", got)
+	}
+	say(t, c, "Olga", "+79991112233", "[🏬 Pickup point]", "[1]", "[✅ Place the order]")
+	cust, _ := h.db.CustomerFor(ctx, c.Addr.String())
+	orders, _ := h.db.Orders(ctx, cust.ID)
+	h.db.UpdateOrder(ctx, orders[0].ID, func(o *shop.Order) error { return o.Move(shop.StatusCancelled, o.CreatedAt) })
+	if got := say(t, c, "[💳 Pay ₽990]"); !strings.Contains(got, "was cancelled and cannot be paid") || strings.Contains(got, "is paid") {
+		t.Fatalf("pay on a cancelled order: %s", got)
+	}
+	say(t, c, "matcha", "[1]") // sold out: no Add button on the card
+	r, _ := c.Send(bot.Message{Button: "buy|MATCHA-30"})
+	if got := text(r); !strings.Contains(got, "is out of stock") || strings.Contains(got, "How many?") {
+		t.Fatalf("forged buy of a sold-out product: %s", got)
+	}
+	say(t, c, "matcha")
+	r, _ = c.Send(bot.Message{Button: "pick|NO-SUCH"})
+	if got := text(r); !strings.Contains(got, "no longer in the catalog") || !strings.Contains(got, "Choose a product") {
+		t.Fatalf("a product that left the catalog: %s", got)
+	}
+}
