@@ -15,9 +15,13 @@ var csvColumns = []string{"sku", "category", "name_en", "name_ru", "description_
 
 // loadCSV reads products from a spreadsheet export: a header row naming the
 // columns, then one product per row. related and tags hold several values
-// separated by ";".
+// separated by ";". Columns with an empty header are ignored. When the file
+// cannot be read to its end, the loader is marked broken: the products it
+// lost may be what other products refer to.
 func (l *loader) loadCSV(file string, data []byte) {
-	r := csv.NewReader(bytes.NewReader(data))
+	// Spreadsheets often start UTF-8 files with a byte order mark, which
+	// would hide the quotes of a quoted first cell from the CSV reader.
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
 	if errors.Is(err, io.EOF) {
@@ -30,6 +34,7 @@ func (l *loader) loadCSV(file string, data []byte) {
 	hline, _ := r.FieldPos(0)
 	col, ok := l.csvHeader(file, hline, header)
 	if !ok {
+		l.broken = true
 		return
 	}
 	for {
@@ -95,12 +100,11 @@ func (l *loader) csvHeader(file string, line int, header []string) (map[string]i
 	col := map[string]int{}
 	ok := true
 	for i, h := range header {
-		if i == 0 {
-			h = strings.TrimPrefix(h, "\ufeff") // spreadsheets often start UTF-8 files with a BOM
-		}
 		h = strings.ToLower(strings.TrimSpace(h))
 		_, seen := col[h]
 		switch {
+		case h == "":
+			continue // spreadsheet exports often end rows with empty cells: ",,"
 		case len(header) == 1 && strings.Contains(h, ";"):
 			l.errorf(file, line, "separate the columns with commas, not semicolons")
 			return nil, false
@@ -128,7 +132,9 @@ func (l *loader) csvHeader(file string, line int, header []string) (map[string]i
 	return col, ok
 }
 
+// csvError reports a CSV syntax or read error and marks the loader broken.
 func (l *loader) csvError(file string, err error) {
+	l.broken = true
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		l.errorf(file, pe.Line, "CSV: %v", pe.Err)

@@ -45,7 +45,8 @@ func Load(fsys fs.FS, name string) (*Catalog, error) {
 		return nil, &l.errs
 	}
 	for _, p := range l.cat.Products {
-		l.cat.words = append(l.cat.words, searchWords(p))
+		cat, _ := l.cat.Category(p.Category)
+		l.cat.words = append(l.cat.words, searchWords(p, cat))
 	}
 	return l.cat, nil
 }
@@ -311,16 +312,43 @@ func checkID(kind, id string) error {
 	return nil
 }
 
-// parsePrice reads a non-negative price such as "890", "890.50" or "890,50".
+// parsePrice reads a non-negative price such as "890", "890.50", "890,50"
+// or "1 290,00" (spaces or no-break spaces between groups of three digits).
+// Its errors quote s as written.
 func parsePrice(s, currency string) (shop.Money, error) {
 	s = strings.TrimSpace(s)
 	if strings.HasPrefix(s, "-") {
 		return shop.Money{}, fmt.Errorf("price must not be negative")
 	}
-	if !strings.Contains(s, ".") {
-		s = strings.Replace(s, ",", ".", 1) // "890,50" from a Russian spreadsheet
+	n := dropGroupSpaces(s)
+	if !strings.Contains(n, ".") {
+		n = strings.Replace(n, ",", ".", 1) // "890,50" from a Russian spreadsheet
 	}
-	return shop.ParseMoney(s, currency)
+	m, err := shop.ParseMoney(n, currency)
+	if err != nil {
+		if _, frac, ok := strings.Cut(n, "."); ok && len(frac) > 2 && strings.Trim(frac, "0123456789") == "" {
+			return shop.Money{}, fmt.Errorf("price %q: at most two decimals", s)
+		}
+		return shop.Money{}, fmt.Errorf("price %q is not a number", s)
+	}
+	return m, nil
+}
+
+// dropGroupSpaces removes the spaces, no-break spaces and narrow no-break
+// spaces that separate thousands in "1 290" or "12 345 678,00"; s is
+// returned as it is when its spaces are anywhere else.
+func dropGroupSpaces(s string) string {
+	whole, frac, _ := strings.Cut(strings.ReplaceAll(s, ",", "."), ".")
+	groups := strings.FieldsFunc(whole, func(r rune) bool { return r == ' ' || r == '\u00a0' || r == '\u202f' })
+	if len(groups) < 2 || strings.ContainsAny(frac, " \u00a0\u202f") {
+		return s
+	}
+	for i, g := range groups {
+		if len(g) > 3 || i > 0 && len(g) != 3 || strings.Trim(g, "0123456789") != "" {
+			return s
+		}
+	}
+	return strings.Join(groups, "") + s[len(whole):]
 }
 
 // parseStock reads a non-negative whole number of items.

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -61,7 +62,7 @@ func TestLoadDemo(t *testing.T) {
 		"MATCHA-30":     0, // sold out
 		"ETH-250":       12,
 		"COL-250/beans": 15,
-		"V60-02":        9, // the white one shares the product's stock...
+		"V60-02":        7, // the white one shares the product's stock...
 		"V60-02/black":  2, // ...the black one counts its own
 		"MUG-350/mint":  4,
 	} {
@@ -128,6 +129,35 @@ products:
    name: x
 `},
 			want: []string{`shop/catalog.yaml:4: YAML: did not find expected '-' indicator`},
+		},
+		{
+			// A start of the file that ends inside the flow list or the
+			// quoted text fails too, but not with the parser's error.
+			name: "YAML syntax below a flow list and a text over several lines",
+			files: []string{"catalog.yaml", `currency: RUB
+categories: [{id: tea, name: Tea}]
+products:
+  - sku: A
+    category: tea
+    name: A
+    price: 1
+  - sku: B
+    category: tea
+    name: B
+    description: "A tea
+      that is green
+      or black"
+    tags: [
+      green,
+      black,
+    ]
+    price: 1
+  - sku: C
+    category: tea
+    name: C
+   price: 1
+`},
+			want: []string{`shop/catalog.yaml:22: YAML: did not find expected '-' indicator`},
 		},
 		{
 			name: "colon in a text",
@@ -414,7 +444,6 @@ C,"Multi
 line",tea,-1,x,
 A,Again,tea,1,1,
 D,D,tea
-E,"broken"quote,tea,1,1,
 F,F,tea,1,1,
 `},
 			want: []string{
@@ -423,7 +452,23 @@ F,F,tea,1,1,
 				`shop/products.csv:4: product "C": stock "x" is not a whole number`,
 				`shop/products.csv:6: duplicate SKU "A" (first defined at shop/catalog.yaml:3)`,
 				`shop/products.csv:7: row has 3 columns, the header has 6`,
-				`shop/products.csv:8: CSV: extraneous or missing " in quoted-field`,
+			},
+		},
+		{
+			// The products after the mistake are lost: saying that F, which
+			// A names, does not exist would only mislead.
+			name: "CSV syntax error",
+			files: []string{"catalog.yaml", teaCategory + "products: [{sku: A, category: tea, name: A, price: 1, related: [F]}]\n",
+				"products.csv", "sku,name_en,category,price\nE,\"broken\"quote,tea,1\nF,F,tea,1\n"},
+			want: []string{`shop/products.csv:2: CSV: extraneous or missing " in quoted-field`},
+		},
+		{
+			name: "CSV header mistake",
+			files: []string{"catalog.yaml", teaCategory + "products: [{sku: A, category: tea, name: A, price: 1, related: [F]}]\n",
+				"products.csv", "sku,name_en,categori,price\nF,F,tea,1\n"},
+			want: []string{
+				`shop/products.csv:1: unknown column "categori" (did you mean "category"?)`,
+				`shop/products.csv:1: missing column "category"`,
 			},
 		},
 		{
@@ -489,11 +534,57 @@ func TestLoadMergesFiles(t *testing.T) {
 	}
 }
 
+// TestLoadCSVExport reads a spreadsheet export: a byte order mark before
+// a quoted first cell, and empty cells at the end of every row.
+func TestLoadCSVExport(t *testing.T) {
+	fsys := shopFS(
+		"catalog.yaml", teaCategory+"products: [{sku: A, category: tea, name: A, price: 1, related: [B]}]\n",
+		"products.csv", "\ufeff\"sku\",\"category\",\"name_ru\",\"price\",,\r\n\"B\",\"tea\",\"Чай\",\"1 290,50\",,\r\n,,,,,\r\n",
+	)
+	c, err := Load(fsys, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := c.Product("B"); !ok || p.Name.In("ru") != "Чай" || p.Price != (shop.Money{Minor: 129050, Currency: "RUB"}) {
+		t.Errorf("B = %+v, %v", p, ok)
+	}
+}
+
 func equalProducts(a, b Product) bool {
 	return a.SKU == b.SKU && a.Category == b.Category && a.Name.In("en") == b.Name.In("en") &&
 		a.Name.In("ru") == b.Name.In("ru") && a.Price == b.Price && a.Stock == b.Stock && a.Photo == b.Photo &&
 		strings.Join(a.Related, ",") == strings.Join(b.Related, ",") && strings.Join(a.Tags, ",") == strings.Join(b.Tags, ",") &&
 		a.WarrantyMonths == b.WarrantyMonths && a.ReorderAfterDays == b.ReorderAfterDays && len(a.Variants) == len(b.Variants)
+}
+
+func TestParsePrice(t *testing.T) {
+	tests := []struct {
+		in    string
+		minor int64
+		err   string
+	}{
+		{"890", 89000, ""},
+		{"890.5", 89050, ""},
+		{" 890,50 ", 89050, ""},
+		{"1 290", 129000, ""},
+		{"1 290,00", 129000, ""},
+		{"1\u00a0290,50", 129050, ""},
+		{"12\u202f345\u202f678", 1234567800, ""},
+		{"12,345", 0, `price "12,345": at most two decimals`},
+		{"1 290,505", 0, `price "1 290,505": at most two decimals`},
+		{"1 29", 0, `price "1 29" is not a number`},
+		{"1290 00", 0, `price "1290 00" is not a number`},
+		{"1 290 руб", 0, `price "1 290 руб" is not a number`},
+		{"1,290.00", 0, `price "1,290.00" is not a number`},
+		{"12,3,4", 0, `price "12,3,4" is not a number`},
+		{"-5", 0, "price must not be negative"},
+	}
+	for _, tt := range tests {
+		m, err := parsePrice(tt.in, "RUB")
+		if got := fmt.Sprint(err); tt.err != "" && got != tt.err || tt.err == "" && (err != nil || m.Minor != tt.minor) {
+			t.Errorf("parsePrice(%q) = %d, %v; want %d, %s", tt.in, m.Minor, err, tt.minor, tt.err)
+		}
+	}
 }
 
 func TestParsePeriod(t *testing.T) {

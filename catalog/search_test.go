@@ -44,14 +44,55 @@ func TestSearch(t *testing.T) {
 		{"kettle", "en", "KETTLE-GN"},
 		{"  ", "en", ""},
 		{"no such thing", "en", ""},
+		// Category names: whole words, below whole words in names, above starts of words.
+		{"кофе", "ru", "SCALE-T,ETH-250,KEN-250,COL-250,BRA-1000,ESP-BLEND,DECAF-250,GUA-250,GRINDER-HAND,..."},
+		{"coffee", "en", "AEROPRESS,SCALE-T,ETH-250,KEN-250,COL-250,BRA-1000,ESP-BLEND,DECAF-250,GUA-250,..."},
+		{"чай", "ru", "SENCHA-100,ASSAM-100,MATCHA-30,EARLGREY-100,PUER-100,CHAMOMILE-50,KETTLE-GN,GAIWAN"},
+		{"gear", "en", "V60-02,FILTER-100,GRINDER-HAND,GRINDER-X,KETTLE-GN,FRENCH-600,AEROPRESS,SCALE-T"},
+		{"gea", "en", ""}, // not the start of a category word
+		// Endings of words of 5 or more letters.
+		{"кружку", "ru", "MUG-350"},
+		{"кружки", "ru", "MUG-350,CUP-ESP,TUMBLER-400,GAIWAN,GLASS-DW"}, // and the category "Чашки и кружки"
+		{"чашку", "ru", "CUP-ESP,MUG-350,..."},
+		{"воронку", "ru", "V60-02,ETH-250"},
+		{"mugs", "en", "MUG-350,TUMBLER-400,CUP-ESP,GAIWAN,GLASS-DW"}, // and the category "Cups & mugs"
+		{"grinders steel", "en", "GRINDER-HAND"},
+		{"ЗЕЛЁНОГО", "ru", ""}, // only one letter comes off
+		{"чаши", "ru", ""},     // four letters keep their ending
 	}
 	for _, tt := range tests {
-		if got := skus(c.Search(tt.query, tt.lang)); got != tt.want {
+		got := skus(c.Search(tt.query, tt.lang))
+		if start, ok := strings.CutSuffix(tt.want, ",..."); ok {
+			if !strings.HasPrefix(got, start+",") {
+				t.Errorf("Search(%q, %q) = %s, want it to start with %s", tt.query, tt.lang, got, start)
+			}
+		} else if got != tt.want {
 			t.Errorf("Search(%q, %q) = %s, want %s", tt.query, tt.lang, got, tt.want)
 		}
 	}
 	if n := len(c.Search("a", "en")); n != maxResults {
 		t.Errorf(`Search("a") returned %d products, want %d`, n, maxResults)
+	}
+}
+
+func TestStem(t *testing.T) {
+	tests := []struct{ word, want string }{
+		{"кружку", "кружк"},
+		{"воронки", "воронк"},
+		{"чайный", "чайны"},
+		{"пастиль", "пастил"},
+		{"mugs", "mug"},
+		{"bus", ""},
+		{"grinders", "grinder"},
+		{"кофе", ""}, // four letters keep a Russian ending
+		{"пуэр", ""},
+		{"sencha", ""}, // English vowels stay
+		{"ground", ""},
+	}
+	for _, tt := range tests {
+		if got := stem(tt.word); got != tt.want {
+			t.Errorf("stem(%q) = %q, want %q", tt.word, got, tt.want)
+		}
 	}
 }
 

@@ -42,7 +42,8 @@ func (l *loader) parseYAML(file string, data []byte) (root *yaml.Node, ok bool) 
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		line, msg := yamlError(err)
-		if n := firstBadLine(data); n > 0 {
+		// The mistake is never above the line the parser reports.
+		if n := firstBadLine(data, err); n >= line {
 			line = n
 		}
 		l.errorf(file, line, "%s", msg)
@@ -54,21 +55,24 @@ func (l *loader) parseYAML(file string, data []byte) (root *yaml.Node, ok bool) 
 	return doc.Content[0], true
 }
 
-// firstBadLine returns the first line at which the YAML in data stops
-// parsing, 0 if it parses. The YAML parser reports the line where the
-// enclosing block starts, which may be far above the mistake.
-func firstBadLine(data []byte) int {
+// firstBadLine returns the line of the mistake that makes the YAML in data
+// fail with err: the end of the shortest start of data that fails with the
+// same error, 0 if none does. The YAML parser reports the line where the
+// enclosing block starts, which may be far above the mistake. A start that
+// ends inside a flow list or a quoted text spanning several lines fails
+// differently, so it does not count.
+func firstBadLine(data []byte, err error) int {
 	lines := bytes.SplitAfter(data, []byte("\n"))
-	fails := func(n int) bool {
+	failsSame := func(n int) bool {
 		dec := yaml.NewDecoder(bytes.NewReader(bytes.Join(lines[:n], nil)))
 		for {
 			var doc yaml.Node
-			if err := dec.Decode(&doc); err != nil {
-				return !errors.Is(err, io.EOF)
+			if e := dec.Decode(&doc); e != nil {
+				return !errors.Is(e, io.EOF) && e.Error() == err.Error()
 			}
 		}
 	}
-	n := sort.Search(len(lines), func(i int) bool { return fails(i + 1) })
+	n := sort.Search(len(lines), func(i int) bool { return failsSame(i + 1) })
 	if n == len(lines) {
 		return 0
 	}

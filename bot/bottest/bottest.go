@@ -51,10 +51,14 @@ type Chat struct {
 	Timeout time.Duration
 
 	last []bot.Choice // buttons of the latest reply that had any
+	// late is closed when a message that timed out is handled; its
+	// replies are dropped before the next message.
+	late chan struct{}
 }
 
 // Send hands m to the handler, waits until it is handled, and returns the
-// replies.
+// replies. The replies of an earlier message that timed out are dropped,
+// not returned with the next one.
 func (c *Chat) Send(m bot.Message) ([]bot.Reply, error) {
 	if m.From == (bot.Address{}) {
 		m.From = c.Addr
@@ -65,16 +69,26 @@ func (c *Chat) Send(m bot.Message) ([]bot.Reply, error) {
 	if m.Name == "" {
 		m.Name = c.Name
 	}
-	handled := make(chan struct{})
-	m.Done = func() { close(handled) }
-	c.H.Handle(context.Background(), m)
 	timeout := c.Timeout
 	if timeout == 0 {
 		timeout = 10 * time.Second
 	}
+	if c.late != nil {
+		select {
+		case <-c.late:
+		case <-time.After(timeout):
+		}
+		c.late = nil
+		c.R.Take(c.Addr)
+	}
+	handled := make(chan struct{})
+	var once sync.Once
+	m.Done = func() { once.Do(func() { close(handled) }) }
+	c.H.Handle(context.Background(), m)
 	select {
 	case <-handled:
 	case <-time.After(timeout):
+		c.late = handled
 		return nil, fmt.Errorf("message not handled within %s", timeout)
 	}
 	replies := c.R.Take(c.Addr)
@@ -90,8 +104,9 @@ func (c *Chat) Send(m bot.Message) ([]bot.Reply, error) {
 }
 
 // Line sends one transcript input line: "[label]" or "[n]" presses a button
-// of the latest menu, "@contact +79991234567", "@location 55.75 37.61";
-// anything else is typed text (so "/start x" is a command).
+// of the latest menu (a number means the n-th button, even when a button is
+// labelled with another number), "@contact +79991234567", "@location 55.75
+// 37.61"; anything else is typed text (so "/start x" is a command).
 func (c *Chat) Line(line string) ([]bot.Reply, error) {
 	m, err := c.parse(line)
 	if err != nil {
@@ -103,13 +118,15 @@ func (c *Chat) Line(line string) ([]bot.Reply, error) {
 func (c *Chat) parse(line string) (bot.Message, error) {
 	if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
 		label := line[1 : len(line)-1]
+		if strings.Trim(label, "0123456789") == "" {
+			if n, err := strconv.Atoi(label); err == nil && n >= 1 && n <= len(c.last) {
+				return bot.Message{Button: c.last[n-1].Data}, nil
+			}
+		}
 		for _, ch := range c.last {
 			if ch.Label == label {
 				return bot.Message{Button: ch.Data}, nil
 			}
-		}
-		if n, err := strconv.Atoi(label); err == nil && n >= 1 && n <= len(c.last) {
-			return bot.Message{Button: c.last[n-1].Data}, nil
 		}
 		return bot.Message{}, fmt.Errorf("no button %q on the latest menu", label)
 	}
@@ -166,6 +183,7 @@ func Render(replies []bot.Reply) string {
 func (c *Chat) Transcript(script string) (string, error) {
 	var b strings.Builder
 	for _, line := range strings.Split(script, "\n") {
+		line = strings.TrimSuffix(line, "\r") // a script saved with Windows line ends
 		in, ok := strings.CutPrefix(line, "> ")
 		if !ok {
 			if strings.HasPrefix(line, "#") {

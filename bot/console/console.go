@@ -9,10 +9,12 @@
 //	[1] First button
 //	[2] Second button
 //
-// with buttons numbered across the rows of that reply. A line that is just a
-// number n presses button n of the most recent reply that had buttons; any
-// other line is sent as text (or a command: "/cart"). A blank line separates
-// the bot's turns.
+// with buttons numbered across the rows of that reply, then, when it asks
+// for a phone number or a location, a hint about the lines below (see
+// Options.Text). A line that is just a number n presses button n of the
+// most recent reply that had buttons; "@contact +79991234567" shares a phone
+// number and "@location 55.75 37.61" a location; any other line is sent as
+// text (or a command: "/cart"). A blank line separates the bot's turns.
 package console
 
 import (
@@ -21,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,8 +42,15 @@ type Options struct {
 	// Lang and Name are passed on in every Message.
 	Lang string
 	Name string
-	// Start sends "/start" before reading input.
+	// Start sends an empty message before reading input: the engine
+	// answers it with the chat's current screen, so a returning owner
+	// continues where they left off.
 	Start bool
+	// Text returns a text of the shop's locale files; when a reply asks for
+	// a contact or a location, the console prints the hint
+	// Text(lang, "console.share_contact") or "console.share_location" about
+	// the @contact and @location lines. nil or "" prints no hint.
+	Text func(lang, key string) string
 }
 
 // Console is one terminal chat.
@@ -81,7 +91,7 @@ func (c *Console) Run(ctx context.Context) error {
 	}()
 
 	if c.opt.Start {
-		c.send(ctx, "/start")
+		c.handle(ctx, bot.Message{})
 	}
 	for {
 		select {
@@ -118,22 +128,47 @@ func readLines(ctx context.Context, r io.Reader, lines chan<- string) error {
 	}
 }
 
-// send hands one line to the handler as a button press or a message and
-// waits until it is handled.
+// send hands one line to the handler as a button press, a contact, a
+// location or a message and waits until it is handled.
 func (c *Console) send(ctx context.Context, line string) {
-	done := make(chan struct{})
-	var once sync.Once
-	m := bot.Message{
-		From: c.opt.Addr,
-		Lang: c.opt.Lang,
-		Name: c.opt.Name,
-		Done: func() { once.Do(func() { close(done) }) },
-	}
+	var m bot.Message
 	if data, ok := c.button(line); ok {
 		m.Button = data
+	} else if phone, ok := strings.CutPrefix(line, "@contact "); ok {
+		m.Contact = &bot.Contact{Phone: strings.TrimSpace(phone), Own: true}
+	} else if loc, ok := parseLocation(line); ok {
+		m.Location = &loc
 	} else {
 		m.Command, m.Payload, m.Text = bot.ParseText(line)
 	}
+	c.handle(ctx, m)
+}
+
+// parseLocation reads "@location LAT LON".
+func parseLocation(line string) (bot.Location, bool) {
+	rest, ok := strings.CutPrefix(line, "@location ")
+	if !ok {
+		return bot.Location{}, false
+	}
+	f := strings.Fields(rest)
+	if len(f) != 2 {
+		return bot.Location{}, false
+	}
+	lat, err1 := strconv.ParseFloat(f[0], 64)
+	lon, err2 := strconv.ParseFloat(f[1], 64)
+	if err1 != nil || err2 != nil || math.Abs(lat) > 90 || math.Abs(lon) > 180 {
+		return bot.Location{}, false
+	}
+	return bot.Location{Lat: lat, Lon: lon}, true
+}
+
+// handle hands m, from this console, to the handler and waits until it is
+// handled.
+func (c *Console) handle(ctx context.Context, m bot.Message) {
+	done := make(chan struct{})
+	var once sync.Once
+	m.From, m.Lang, m.Name = c.opt.Addr, c.opt.Lang, c.opt.Name
+	m.Done = func() { once.Do(func() { close(done) }) }
 	c.h.Handle(ctx, m)
 
 	timer := time.NewTimer(c.wait)
@@ -178,7 +213,8 @@ func (c *Console) Send(_ context.Context, to bot.Address, replies []bot.Reply) e
 		for _, row := range r.Choices {
 			choices = append(choices, row...)
 		}
-		if r.Photo == "" && r.Text == "" && len(choices) == 0 {
+		hints := c.hints(r)
+		if r.Photo == "" && r.Text == "" && len(choices) == 0 && len(hints) == 0 {
 			continue // a bare Notice
 		}
 		if c.gap {
@@ -194,6 +230,9 @@ func (c *Console) Send(_ context.Context, to bot.Address, replies []bot.Reply) e
 		for i, ch := range choices {
 			fmt.Fprintf(&b, "[%d] %s\n", i+1, ch.Label)
 		}
+		for _, h := range hints {
+			b.WriteString(h + "\n")
+		}
 		if len(choices) > 0 {
 			c.buttons = choices
 		}
@@ -203,4 +242,28 @@ func (c *Console) Send(_ context.Context, to bot.Address, replies []bot.Reply) e
 		return fmt.Errorf("console: write: %w", err)
 	}
 	return nil
+}
+
+// hints returns the texts that tell how to share what r asks for.
+func (c *Console) hints(r bot.Reply) []string {
+	if c.opt.Text == nil {
+		return nil
+	}
+	var hs []string
+	for _, k := range []struct {
+		ask bool
+		key string
+	}{{r.AskContact, "console.share_contact"}, {r.AskLocation, "console.share_location"}} {
+		if !k.ask {
+			continue
+		}
+		lang := r.Lang
+		if lang == "" {
+			lang = c.opt.Lang
+		}
+		if h := c.opt.Text(lang, k.key); h != "" {
+			hs = append(hs, h)
+		}
+	}
+	return hs
 }

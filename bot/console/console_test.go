@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -26,7 +27,8 @@ func (s *shop) Handle(ctx context.Context, m bot.Message) {
 	go func() {
 		var rs []bot.Reply
 		switch {
-		case m.Command == "start":
+		case m.Text == "" && m.Command == "" && m.Button == "" && m.Contact == nil && m.Location == nil:
+			// An empty message asks for the current screen.
 			rs = []bot.Reply{
 				{Text: "Welcome!\nWhat would you like?", Photo: "images/shop.jpg", Choices: [][]bot.Choice{
 					{{Label: "Coffee", Data: "cat:coffee"}, {Label: "Gear", Data: "cat:gear"}},
@@ -36,6 +38,14 @@ func (s *shop) Handle(ctx context.Context, m bot.Message) {
 			}
 		case m.Command != "":
 			rs = []bot.Reply{{Text: "command " + m.Command}}
+		case m.Contact != nil:
+			rs = []bot.Reply{{Text: fmt.Sprintf("phone %s, own %v", m.Contact.Phone, m.Contact.Own)}}
+		case m.Location != nil:
+			rs = []bot.Reply{{Text: fmt.Sprintf("location %g %g", m.Location.Lat, m.Location.Lon)}}
+		case m.Text == "phone?":
+			rs = []bot.Reply{{Text: "Your phone?", AskContact: true}}
+		case m.Text == "where?":
+			rs = []bot.Reply{{Text: "Where?", AskContact: true, AskLocation: true, Lang: "en"}, {AskLocation: true}}
 		case m.Button != "":
 			rs = []bot.Reply{{Text: "pressed " + m.Button, Notice: "ok"}, {Text: "Sure?", Choices: [][]bot.Choice{{{Label: "Yes", Data: "yes"}}}}}
 		default:
@@ -83,7 +93,7 @@ Sure?
 [1] Yes
 `,
 			msgs: []bot.Message{
-				{Command: "start"}, {Button: "cat:gear"}, {Text: "hello"}, {Text: "3"},
+				{}, {Button: "cat:gear"}, {Text: "hello"}, {Text: "3"},
 				{Button: "yes"}, {Command: "cart"}, {Button: "yes"},
 			},
 		},
@@ -94,14 +104,42 @@ Sure?
 			msgs: []bot.Message{{Text: "1"}, {Text: "+1"}},
 		},
 		{name: "empty input", in: "", out: ""},
-		{name: "start only", in: "\n\n", start: true, out: "[photo: images/shop.jpg]\nWelcome!\nWhat would you like?\n[1] Coffee\n[2] Gear\n[3] Cart\n", msgs: []bot.Message{{Command: "start"}}},
+		{name: "start only", in: "\n\n", start: true, out: "[photo: images/shop.jpg]\nWelcome!\nWhat would you like?\n[1] Coffee\n[2] Gear\n[3] Cart\n", msgs: []bot.Message{{}}},
+		{
+			name: "contact and location",
+			in:   "phone?\n@contact +7 999 123-45-67\nwhere?\n@location 55.75 -37.5\n@location 95 0\n@location here\n@contact\n",
+			out: `Your phone?
+ru:console.share_contact
+
+phone +7 999 123-45-67, own true
+
+Where?
+en:console.share_contact
+en:console.share_location
+ru:console.share_location
+
+location 55.75 -37.5
+
+you said @location 95 0
+
+you said @location here
+
+you said @contact
+`,
+			msgs: []bot.Message{
+				{Text: "phone?"}, {Contact: &bot.Contact{Phone: "+7 999 123-45-67", Own: true}},
+				{Text: "where?"}, {Location: &bot.Location{Lat: 55.75, Lon: -37.5}},
+				{Text: "@location 95 0"}, {Text: "@location here"}, {Text: "@contact"},
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out strings.Builder
 			h := &shop{}
 			addr := bot.Address{Channel: bot.Console, Chat: "owner"}
-			h.con = New(strings.NewReader(tt.in), &out, h, Options{Addr: addr, Lang: "ru", Name: "Ann", Start: tt.start})
+			text := func(lang, key string) string { return lang + ":" + key }
+			h.con = New(strings.NewReader(tt.in), &out, h, Options{Addr: addr, Lang: "ru", Name: "Ann", Start: tt.start, Text: text})
 			if err := h.con.Run(context.Background()); err != nil {
 				t.Fatalf("Run: %v", err)
 			}
@@ -116,7 +154,8 @@ Sure?
 					t.Errorf("message %d: From %v Lang %q Name %q", i, m.From, m.Lang, m.Name)
 				}
 				want := tt.msgs[i]
-				if m.Text != want.Text || m.Command != want.Command || m.Payload != want.Payload || m.Button != want.Button {
+				if m.Text != want.Text || m.Command != want.Command || m.Payload != want.Payload || m.Button != want.Button ||
+					fmt.Sprint(m.Contact) != fmt.Sprint(want.Contact) || fmt.Sprint(m.Location) != fmt.Sprint(want.Location) {
 					t.Errorf("message %d = %+v, want %+v", i, m, want)
 				}
 			}
@@ -162,3 +201,15 @@ func TestSendAddress(t *testing.T) {
 }
 
 var _ bot.Sender = (*Console)(nil)
+
+func TestNoHintWithoutText(t *testing.T) {
+	var out strings.Builder
+	h := &shop{}
+	h.con = New(strings.NewReader("phone?\n"), &out, h, Options{})
+	if err := h.con.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "Your phone?\n" {
+		t.Errorf("output = %q, want only the text", out.String())
+	}
+}

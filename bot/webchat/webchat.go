@@ -47,7 +47,10 @@ var staticFS embed.FS
 const (
 	cookieName   = "omnicart_chat"
 	cookieMaxAge = 365 * 24 * 60 * 60
-	maxBody      = 8 << 10
+	// maxBody bounds a request body. It holds a MaxText of 4096 runes even
+	// when every rune is JSON-escaped as a surrogate pair (12 bytes);
+	// MaxText is the real limit.
+	maxBody      = 64 << 10
 	keepMessages = 100
 	maxChats     = 10000
 	pollWait     = 25 * time.Second
@@ -440,7 +443,16 @@ func (c *Chat) serveSend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req sendRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&req); err != nil {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	err := dec.Decode(&req)
+	if err == nil {
+		if _, err = dec.Token(); err == nil {
+			err = errors.New("data after the JSON object")
+		} else if errors.Is(err, io.EOF) {
+			err = nil
+		}
+	}
+	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			writeError(w, http.StatusRequestEntityTooLarge, "body too large")
 			return

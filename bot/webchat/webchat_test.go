@@ -12,6 +12,7 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+	"unicode/utf8"
 
 	"omnicart/bot"
 )
@@ -141,6 +142,10 @@ func TestSend(t *testing.T) {
 		{"long body", `{"text":"a","x":"` + strings.Repeat("a", maxBody) + `"}`, 413, "", nil},
 		{"long button", `{"button":"` + strings.Repeat("b", bot.MaxChoiceData+1) + `"}`, 400, "", nil},
 		{"bad json", `{"text":`, 400, "", nil},
+		{"two objects", `{"text":"a"}{"text":"b"}`, 400, "", nil},
+		{"trailing data", `{"text":"a"} x`, 400, "", nil},
+		{"trailing brace", `{"text":"a"}}`, 400, "", nil},
+		{"trailing space", "{\"text\":\"a\"} \r\n", 200, "a", nil},
 		{"bad location", `{"location":{"lat":91,"lon":0}}`, 400, "", nil},
 	}
 	for _, tt := range tests {
@@ -163,6 +168,40 @@ func TestSend(t *testing.T) {
 			}
 			if tt.check != nil && !tt.check(h.last()) {
 				t.Errorf("message = %+v", h.last())
+			}
+		})
+	}
+}
+
+// TestSendFullText sends the longest text, with every rune escaped in the
+// JSON: the rune limit decides, not the body size.
+func TestSendFullText(t *testing.T) {
+	const emoji = `\ud83d\ude00` // 😀, 12 bytes escaped
+	tests := []struct {
+		name, text string
+		status     int
+	}{
+		{"cyrillic", strings.Repeat("я", 4096), 200},
+		{"escaped cyrillic", strings.Repeat(`\u044f`, 4096), 200},
+		{"escaped emoji", strings.Repeat(emoji, 4096), 200},
+		{"one emoji too many", strings.Repeat(emoji, 4097), 413},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := newChat(t, Options{})
+			w := do(t, c, "POST", "/api/send", id, `{"text":"`+tt.text+`"}`)
+			if w.Code != tt.status {
+				t.Fatalf("status = %d, want %d: %.100s", w.Code, tt.status, w.Body)
+			}
+			if tt.status == 413 {
+				var e struct{ Error string }
+				if json.Unmarshal(w.Body.Bytes(), &e) != nil || e.Error != "text too long" {
+					t.Errorf("error body = %s", w.Body)
+				}
+				return
+			}
+			if b := decode(t, w); len(b.Messages) != 1 || utf8.RuneCountInString(b.Messages[0].Text) != 4096 {
+				t.Errorf("answer = %d messages", len(b.Messages))
 			}
 		})
 	}

@@ -38,6 +38,7 @@ func chat(ctx context.Context, cfg Config, user, lang string, stdin io.Reader, s
 	eng := flows.NewEngine(db, senders, flows.Builtin(), sh, flows.Options{Workers: 1, Logger: log})
 	con := console.New(stdin, stdout, eng, console.Options{
 		Addr: bot.Address{Channel: bot.Console, Chat: user}, Lang: lang, Start: true,
+		Text: func(lang, key string) string { return eng.Shop().Texts.Printer(lang).T(key) },
 	})
 	senders[bot.Console] = con
 	engCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"omnicart/bot"
+	"omnicart/spell"
 )
 
 // Config is the TOML configuration of omnicart; config.example.toml
@@ -134,7 +136,7 @@ func LoadConfig(path string) (Config, error) {
 			continue // inside an unknown table already reported
 		}
 		reported = append(reported, key)
-		errs = append(errs, fmt.Errorf("%s: unknown key %q", position(path, keyLine(string(data), key)), key.String()))
+		errs = append(errs, fmt.Errorf("%s: unknown key %q%s", position(path, keyLine(string(data), key)), key.String(), keyHint(key)))
 	}
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)
@@ -169,6 +171,35 @@ func decodeError(path string, err error) error {
 		msg = key + ": " + msg
 	}
 	return fmt.Errorf("%s: %s", position(path, line), msg)
+}
+
+// keyHint returns a "did you mean" hint for the first part of the unknown
+// key that its table does not have, against the keys that table has.
+func keyHint(key toml.Key) string {
+	t := reflect.TypeFor[Config]()
+	for _, part := range key {
+		if t.Kind() != reflect.Struct {
+			return ""
+		}
+		var known []string
+		var next reflect.Type
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+			if name == "" {
+				continue
+			}
+			known = append(known, name)
+			if name == part {
+				next = f.Type
+			}
+		}
+		if next == nil {
+			return spell.Hint(part, known)
+		}
+		t = next
+	}
+	return ""
 }
 
 func position(path string, line int) string {

@@ -170,16 +170,21 @@ func TestLoadConfigErrors(t *testing.T) {
 		want       []string
 	}{
 		{"unknown key", "# c\n[shop]\nname = \"x\"\n\n[telegram]\ntoken = \"1\"\n  tokn = \"2\"\n", []string{
-			`:7: unknown key "telegram.tokn"`,
+			`:7: unknown key "telegram.tokn" (did you mean "token"?)`,
 		}},
 		{"unknown keys everywhere", "verbose = true\n[http]\naddr = \"127.0.0.1:1\"\nengine.workerz = 3\n[telegramm]\ntoken = \"x\"\nmode = \"polling\"\n[log]\nlevel = \"info\"\nextra = { a = 1 }\n", []string{
 			`:1: unknown key "verbose"`,
 			`:4: unknown key "http.engine.workerz"`,
-			`:5: unknown key "telegramm"`,
+			`:5: unknown key "telegramm" (did you mean "telegram"?)`,
 			`:10: unknown key "log.extra"`,
 		}},
+		{"hints from the key's own table", "[engine]\nworker = 2\n[shop]\nnmae = \"x\"\n[admin]\nadmin = []\n", []string{
+			`:2: unknown key "engine.worker" (did you mean "workers"?)`,
+			`:4: unknown key "shop.nmae" (did you mean "name"?)`,
+			`:6: unknown key "admin.admin" (did you mean "admins"?)`,
+		}},
 		{"dotted and quoted", "[ whatsapp ]\n\"min-gap\" = \"1s\"\nwhatsapp.x = 1\n", []string{
-			`:2: unknown key "whatsapp.min-gap"`,
+			`:2: unknown key "whatsapp.min-gap" (did you mean "min_gap"?)`,
 			`:3: unknown key "whatsapp.whatsapp.x"`,
 		}},
 		{"syntax", "[shop]\nname = \"x\"\ndir = \n", []string{`:3: shop.dir: expected value but found '\n' instead`}},
