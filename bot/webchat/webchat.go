@@ -117,8 +117,7 @@ type chatState struct {
 	seq    int64
 	msgs   []message     // the last keepMessages, by seq
 	notify chan struct{} // closed and replaced when msgs grows
-	tokens float64       // rate limit bucket
-	filled time.Time
+	limit  bucket        // messages this chat may send
 }
 
 // message is one reply as the browser sees it.
@@ -231,7 +230,7 @@ func (c *Chat) state(id string) *chatState {
 		c.lru.MoveToFront(e)
 		return e.Value.(*chatState)
 	}
-	s := &chatState{id: id, notify: make(chan struct{}), tokens: rateBurst, filled: c.now()}
+	s := &chatState{id: id, notify: make(chan struct{}), limit: bucket{tokens: rateBurst, at: c.now()}}
 	c.chats[id] = c.lru.PushFront(s)
 	for c.lru.Len() > c.maxChats {
 		old := c.lru.Remove(c.lru.Back()).(*chatState)
@@ -251,13 +250,22 @@ func (s *chatState) since(seq int64) []message {
 }
 
 // allow takes a token from the chat's rate limit bucket.
-func (s *chatState) allow(now time.Time) bool {
-	s.tokens = min(rateBurst, s.tokens+now.Sub(s.filled).Seconds()*ratePerSec)
-	s.filled = now
-	if s.tokens < 1 {
+func (s *chatState) allow(now time.Time) bool { return s.limit.take(now, ratePerSec, rateBurst) }
+
+// bucket is a token bucket: up to burst tokens, refilled at perSecond.
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+// take takes a token if there is one.
+func (b *bucket) take(now time.Time, perSecond, burst float64) bool {
+	b.tokens = min(burst, b.tokens+now.Sub(b.at).Seconds()*perSecond)
+	b.at = now
+	if b.tokens < 1 {
 		return false
 	}
-	s.tokens--
+	b.tokens--
 	return true
 }
 
@@ -601,11 +609,6 @@ type ipLimiter struct {
 	buckets map[string]*bucket
 }
 
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
 func (l *ipLimiter) allow(ip string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -627,13 +630,7 @@ func (l *ipLimiter) allow(ip string, now time.Time) bool {
 		b = &bucket{tokens: newBurst, at: now}
 		l.buckets[ip] = b
 	}
-	b.tokens = min(newBurst, b.tokens+now.Sub(b.at).Minutes()*newPerMinute)
-	b.at = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
+	return b.take(now, newPerMinute/60, newBurst)
 }
 
 // clientIP is the request's remote address without the port.
