@@ -101,6 +101,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 		return err
 	}
 	if wa != nil {
+		defer wa.Close()
 		senders[bot.WhatsApp] = wa
 	}
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
@@ -132,7 +133,6 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 		})
 	}
 	if wa != nil {
-		defer wa.Close()
 		tgDone.Go(func() {
 			// WhatsApp ending (logged out, client outdated) leaves the other channels running.
 			if err := wa.Run(tgCtx); err != nil {
