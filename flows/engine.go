@@ -67,6 +67,10 @@ type Options struct {
 	Now       func() time.Time
 	Logger    *slog.Logger
 	Payments  payments.Provider
+	// DeepLinks returns links that open a chat with the shop and send it
+	// "/start <payload>" (Telegram's t.me link, the web chat's address);
+	// the link screen offers them with the link code. Nil: none.
+	DeepLinks func(payload string) []string
 	// SessionTTL is how long an idle conversation keeps its place; after
 	// it the shopper starts at the main menu (the cart is kept). 0: forever.
 	SessionTTL time.Duration

@@ -60,6 +60,12 @@ func showLinks(c *Ctx) (string, error) {
 		return "", err
 	}
 	c.Args("channels", strings.Join(lines, "\n"), "code", code)
+	if c.eng.opt.DeepLinks != nil {
+		if links := c.eng.opt.DeepLinks("link_" + code); len(links) > 0 {
+			c.Text(c.P.T("link.show", "channels", strings.Join(lines, "\n"), "code", code) + "\n" +
+				c.P.T("link.open", "links", strings.Join(links, "\n")))
+		}
+	}
 	return "", nil
 }
 

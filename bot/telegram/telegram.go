@@ -67,6 +67,18 @@ type Telegram struct {
 	pressed map[int64]int          // chat -> the message whose button was pressed last
 	photos  map[int64]map[int]bool // chat -> ids of photo messages we sent
 	fileIDs map[string]string      // image path -> Telegram file_id
+	me      string                 // the bot's username, once known
+}
+
+// DeepLink returns the t.me link that opens the bot with /start payload,
+// or "" while the bot's username is not known yet.
+func (t *Telegram) DeepLink(payload string) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.me == "" {
+		return ""
+	}
+	return "https://t.me/" + t.me + "?start=" + payload
 }
 
 // New returns the Telegram channel handing messages to h.
@@ -148,6 +160,9 @@ func (t *Telegram) Run(ctx context.Context) error {
 		return fmt.Errorf("telegram: the bot token was not accepted: %w", err)
 	}
 	t.log.Info("telegram connected", slog.String("bot", me.Username), slog.String("mode", t.opt.Mode))
+	t.mu.Lock()
+	t.me = me.Username
+	t.mu.Unlock()
 	t.setCommands(ctx)
 	if t.opt.Mode == "webhook" {
 		err := retry(ctx, t.log, "setWebhook", func() error {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -56,8 +57,21 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 		return fmt.Errorf("sync stock: %w", err)
 	}
 	senders := bot.Senders{}
+	var tg *telegram.Telegram // set below when configured
 	eng := flows.NewEngine(db, senders, flows.Builtin(), sh, flows.Options{
 		Workers: cfg.Engine.Workers, QueueSize: cfg.Engine.QueueSize, Logger: log, SessionTTL: cfg.Engine.SessionTTL.Duration,
+		DeepLinks: func(payload string) []string {
+			var links []string
+			if tg != nil {
+				if l := tg.DeepLink(payload); l != "" {
+					links = append(links, l)
+				}
+			}
+			if cfg.HTTP.PublicURL != "" {
+				links = append(links, strings.TrimSuffix(cfg.HTTP.PublicURL, "/")+"/?start="+url.QueryEscape(payload))
+			}
+			return links
+		},
 	})
 	web := webchat.New(eng, webchat.Options{
 		Images: sh.Images,
@@ -85,7 +99,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 	})
 	mux.Handle("GET /metrics", metricsHandler(eng, db))
 	mux.Handle("/", web)
-	tg, err := newTelegram(cfg, eng, db, log)
+	tg, err = newTelegram(cfg, eng, db, log)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -249,4 +252,32 @@ func answered(api *tgtest.Server) int {
 		}
 	}
 	return len(seen)
+}
+
+// TestLinkTelegramToWebChatByDeepLink: /link in Telegram offers a t.me link
+// and the web chat's; opening the web chat's link joins the two chats.
+func TestLinkTelegramToWebChatByDeepLink(t *testing.T) {
+	api := tgtest.NewServer(t, tgtest.Options{})
+	srv, _ := tgShop(t, api, func(c *Config) { c.HTTP.PublicURL = "https://shop.example" })
+	defer srv.stop(t)
+	u := &tgShopper{t: t, api: api, chat: 6101, lang: "en"}
+	u.say("/start")
+	u.say("cantucci")
+	u.press("Almond cantucci")
+	u.press("🛒 Add to cart")
+	u.press("Add 1")
+	u.say("/link")
+	shown := u.recent(1)
+	m := regexp.MustCompile(`https://t\.me/omnicart_test_bot\?start=link_([A-Z0-9]{8})`).FindStringSubmatch(shown)
+	if m == nil || !strings.Contains(shown, "https://shop.example/?start=link_"+m[1]) {
+		t.Fatalf("link screen:\n%s", shown)
+	}
+	jar, _ := cookiejar.New(nil)
+	w := &webShopper{t: t, base: srv.base, client: &http.Client{Jar: jar, Timeout: 20 * time.Second}}
+	if got := allText(w.say("/start link_" + m[1])); !strings.Contains(got, "Linked!") {
+		t.Fatalf("web chat opening the link: %s", got)
+	}
+	if got := allText(w.say("/cart")); !strings.Contains(got, "Almond cantucci 200 g — 1 ×") {
+		t.Fatalf("web chat cart after linking: %s", got)
+	}
 }
