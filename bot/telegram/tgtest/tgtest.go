@@ -28,6 +28,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -378,6 +379,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rest, isBot := strings.CutPrefix(r.URL.Path, "/bot")
 	token, name, _ := strings.Cut(rest, "/")
 	params, files, perr := readParams(r)
+	if perr != nil && (r.Context().Err() != nil || errors.Is(perr, io.ErrUnexpectedEOF)) {
+		return // the client hung up mid-request (a bot shutting down): nothing to judge
+	}
 	req := &request{m: s.spec.methods[strings.ToLower(name)], params: params, files: files}
 	if req.m != nil {
 		name = req.m.Name
