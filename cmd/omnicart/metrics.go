@@ -5,12 +5,14 @@ import (
 	"net/http"
 	"runtime"
 
+	"omnicart/bot/telegram"
 	"omnicart/flows"
 	"omnicart/store"
 )
 
-// metricsHandler serves the counters in the Prometheus text format.
-func metricsHandler(eng *flows.Engine, db *store.DB) http.Handler {
+// metricsHandler serves the counters in the Prometheus text format; tg
+// gives the Telegram channel's, nil when Telegram is off.
+func metricsHandler(eng *flows.Engine, db *store.DB, tg func() telegram.Stats) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		st := eng.Stats()
@@ -26,6 +28,13 @@ func metricsHandler(eng *flows.Engine, db *store.DB) http.Handler {
 		if err == nil {
 			metric("omnicart_customers", "gauge", "Customers in the store.", customers)
 			metric("omnicart_orders", "gauge", "Orders in the store.", orders)
+		}
+		if tg != nil {
+			t := tg()
+			metric("omnicart_telegram_sent_total", "counter", "Telegram calls that succeeded.", t.Sent)
+			metric("omnicart_telegram_retried_total", "counter", "Telegram calls retried (429 or network).", t.Retried)
+			metric("omnicart_telegram_failed_total", "counter", "Telegram calls given up.", t.Failed)
+			metric("omnicart_telegram_blocked_total", "counter", "Sends refused because the customer blocked the bot.", t.Blocked)
 		}
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)

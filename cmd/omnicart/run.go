@@ -97,12 +97,16 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	mux.Handle("GET /metrics", metricsHandler(eng, db))
 	mux.Handle("/", web)
 	tg, err = newTelegram(cfg, eng, db, log)
 	if err != nil {
 		return err
 	}
+	var tgStats func() telegram.Stats
+	if tg != nil {
+		tgStats = tg.Stats
+	}
+	mux.Handle("GET /metrics", metricsHandler(eng, db, tgStats))
 	if tg != nil {
 		senders[bot.Telegram] = tg
 		if cfg.Telegram.Mode == "webhook" {

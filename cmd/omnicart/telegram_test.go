@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"regexp"
@@ -221,6 +222,15 @@ func TestTelegramPurchase(t *testing.T) {
 			// Every button press was answered.
 			if p, a := u.presses, answered(api); a != p {
 				t.Errorf("%d presses, %d answered", p, a)
+			}
+			resp, err := http.Get(srv.base + "metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			metrics, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !regexp.MustCompile(`(?m)^omnicart_telegram_sent_total [1-9]`).Match(metrics) {
+				t.Errorf("no Telegram sends in /metrics:\n%s", metrics)
 			}
 			if cmds := api.Calls("setMyCommands"); len(cmds) < 2 {
 				t.Errorf("setMyCommands called %d times, want default + per language", len(cmds))
