@@ -214,14 +214,29 @@ func retry(ctx context.Context, log *slog.Logger, what string, fn func() error) 
 	}
 }
 
+// SetCommands registers a reloaded shop's slash commands in the command
+// menu (at once when connected, else when Run connects).
+func (t *Telegram) SetCommands(ctx context.Context, commands, langs []string) {
+	t.mu.Lock()
+	t.opt.Commands, t.opt.Langs = commands, langs
+	connected := t.me != ""
+	t.mu.Unlock()
+	if connected {
+		t.setCommands(ctx)
+	}
+}
+
 func (t *Telegram) setCommands(ctx context.Context) {
-	for _, lang := range append([]string{""}, t.opt.Langs...) {
+	t.mu.Lock()
+	commands, langs := t.opt.Commands, t.opt.Langs
+	t.mu.Unlock()
+	for _, lang := range append([]string{""}, langs...) {
 		textLang := lang
-		if textLang == "" && len(t.opt.Langs) > 0 {
-			textLang = t.opt.Langs[0]
+		if textLang == "" && len(langs) > 0 {
+			textLang = langs[0]
 		}
 		var cmds []models.BotCommand
-		for _, c := range t.opt.Commands {
+		for _, c := range commands {
 			key := "command." + c
 			if d := t.opt.Text(textLang, key); d != "" && d != key {
 				cmds = append(cmds, models.BotCommand{Command: c, Description: d})

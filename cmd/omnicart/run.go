@@ -174,6 +174,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 			eng.SetShop(sh)
 			if tg != nil {
 				tg.SetImages(sh.Images) // replaced photos are uploaded again
+				tg.SetCommands(engCtx, sh.Flows.Commands(), sh.Texts.Langs())
 			}
 		})
 	})
