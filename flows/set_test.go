@@ -171,3 +171,22 @@ func FuzzDecodeChoice(f *testing.F) {
 		}
 	})
 }
+
+func TestGraph(t *testing.T) {
+	set, err := flows.Load(nil, "", flows.Builtin(), locales.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := set.Graph("checkout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"graph LR", "[checkout:place]", "|tap checkout.place_order|", "|ok|"} {
+		if !strings.Contains(g, want) {
+			t.Errorf("graph lacks %q:\n%s", want, g)
+		}
+	}
+	if _, err := set.Graph("chekout"); err == nil || !strings.Contains(err.Error(), `did you mean "checkout"`) {
+		t.Errorf("unknown flow: %v", err)
+	}
+}

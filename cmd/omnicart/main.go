@@ -26,6 +26,8 @@ commands:
           --config FILE --data DIR --user ID --lang en|ru
   check   validate the config and the shop directory
           --config FILE
+  flows graph [FLOW]  draw the shop's flows (or one) as Mermaid state diagrams
+          --config FILE
   whatsapp login   pair the shop's WhatsApp account: scan the QR code drawn in
                    the terminal, or pass --phone NUMBER for a pairing code
   whatsapp logout  unpair it
@@ -42,7 +44,17 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
-	waCmd := ""
+	waCmd, flow := "", ""
+	if cmd == "flows" {
+		if len(args) == 0 || args[0] != "graph" {
+			fmt.Fprintf(stderr, "omnicart flows: say graph\n\n%s", usage)
+			return 2
+		}
+		args = args[1:]
+		if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+			flow, args = args[0], args[1:]
+		}
+	}
 	if cmd == "whatsapp" {
 		if len(args) == 0 || (args[0] != "login" && args[0] != "logout") {
 			fmt.Fprintf(stderr, "omnicart whatsapp: say login or logout\n\n%s", usage)
@@ -66,7 +78,7 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		dataDir = fs.String("data", "", "data directory (default from the config, else ./data)")
 		user = fs.String("user", "owner", "chat as this user id")
 		lang = fs.String("lang", "", "language: en or ru")
-	case "check":
+	case "check", "flows":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -104,6 +116,8 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "check":
 		return check(cfg, path, stdout, stderr)
+	case "flows":
+		return graph(cfg, flow, stdout, stderr)
 	case "whatsapp":
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
@@ -148,5 +162,27 @@ func check(cfg Config, path string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "%s: ok: %d categories, %d products, %d pickup points, flows %v, languages %v\n",
 		path, len(sh.Catalog.Categories), len(sh.Catalog.Products), len(sh.Catalog.Delivery.Pickup), sh.Flows.Flows(), sh.Texts.Langs())
+	return 0
+}
+
+// graph prints Mermaid state diagrams of the shop's flows.
+func graph(cfg Config, flow string, stdout, stderr io.Writer) int {
+	sh, err := loadShop(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	names := sh.Flows.Flows()
+	if flow != "" {
+		names = []string{flow}
+	}
+	for _, name := range names {
+		g, err := sh.Flows.Graph(name)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "%%%% flow %s\n%s\n", name, g)
+	}
 	return 0
 }

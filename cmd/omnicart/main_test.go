@@ -402,3 +402,19 @@ func waitFor(t *testing.T, within time.Duration, cond func() bool, what string) 
 	}
 	t.Fatalf("timed out waiting for %s", what)
 }
+
+func TestFlowsGraph(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := cli([]string{"flows", "graph", "--config", exampleConfig}, nil, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	for _, want := range []string{"%% flow checkout", "%% flow main", "graph LR", "|tap cart.checkout|"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	errOut.Reset()
+	if code := cli([]string{"flows", "graph", "chekout", "--config", exampleConfig}, nil, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), `did you mean "checkout"`) {
+		t.Errorf("unknown flow: exit %d, %s", code, errOut.String())
+	}
+}
