@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"omnicart/locales"
 )
 
 // A flow file names its states; each state may say a text, run an action on
@@ -59,30 +61,13 @@ type Button struct {
 	Line int
 }
 
-// Error is one problem in an owner file, printed as "file:line: message".
-type Error struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return e.File + ": " + e.Msg
-}
-
-// Errors is every problem found in a set of flow files.
-type Errors []Error
-
-func (es Errors) Error() string {
-	s := make([]string, len(es))
-	for i, e := range es {
-		s[i] = e.Error()
-	}
-	return strings.Join(s, "\n")
-}
+// Error is one problem in a flow file, printed as "file:line: message";
+// Errors is every problem found. They are the locales package's types, so
+// every owner file reports problems alike.
+type (
+	Error  = locales.Error
+	Errors = locales.Errors
+)
 
 // parseFlows reads every *.yaml file of fsys; a flow in a later set replaces
 // one of the same name.
