@@ -102,7 +102,7 @@ func listCategories(c *Ctx) (string, error) {
 }
 
 func listProducts(c *Ctx) (string, error) {
-	if c.Event == "pick" || c.Event == "page" && c.Vars["cat"] == "" {
+	if c.Event == "pick" {
 		c.Vars["cat"] = c.Arg
 		c.Vars["page"] = "0"
 	}
