@@ -350,7 +350,7 @@ func (e *Engine) step(ctx context.Context, id shop.CustomerID, m bot.Message) ([
 	if err != nil {
 		return c.out, err
 	}
-	if c.dirty || dirty || verified {
+	if c.dirty || dirty {
 		if err := e.store.SaveCustomer(ctx, cust); err != nil {
 			return c.out, fmt.Errorf("save customer: %w", err)
 		}
@@ -390,7 +390,7 @@ func (e *Engine) route(c *Ctx, set *Set, state string) (next, event, arg string)
 			c.Say("error.stale")
 			return state, "", ""
 		}
-		if target, isGo := cutPrefix(ev, "go:"); isGo && set.starts[target] {
+		if target, isGo := strings.CutPrefix(ev, "go:"); isGo && set.starts[target] {
 			// Buttons that open a flow's start work from any screen.
 			return target, "go", a
 		}
@@ -523,13 +523,6 @@ func cleanSource(s string) string {
 		}
 	}
 	return s
-}
-
-func cutPrefix(s, prefix string) (string, bool) {
-	if len(s) >= len(prefix) && s[:len(prefix)] == prefix {
-		return s[len(prefix):], true
-	}
-	return s, false
 }
 
 // clean drops what a person cannot see or type from shopper text: control
