@@ -36,21 +36,29 @@ func (db *DB) CustomerFor(ctx context.Context, addr string) (shop.Customer, erro
 		if !errors.Is(err, badger.ErrKeyNotFound) {
 			return err
 		}
-		id, err := freshID(txn, "c", 6, func(id string) []byte { return customerKey(shop.CustomerID(id)) })
-		if err != nil {
-			return err
-		}
-		now := db.now()
-		c = shop.Customer{ID: shop.CustomerID(id), Channels: []string{addr}, CreatedAt: now, SeenAt: now}
-		if err := setJSON(txn, customerKey(c.ID), c); err != nil {
-			return err
-		}
-		return txn.Set(addrKey(addr), []byte(c.ID))
+		c, err = db.newCustomer(txn, addr, shop.Customer{})
+		return err
 	})
 	if err != nil {
 		return shop.Customer{}, fmt.Errorf("customer for %s: %w", addr, err)
 	}
 	return c, nil
+}
+
+// newCustomer stores a new customer, like proto but with a fresh ID, addr
+// as its only channel and the time, and points addr at it.
+func (db *DB) newCustomer(txn *badger.Txn, addr string, proto shop.Customer) (shop.Customer, error) {
+	id, err := freshID(txn, "c", 6, func(id string) []byte { return customerKey(shop.CustomerID(id)) })
+	if err != nil {
+		return shop.Customer{}, err
+	}
+	now := db.now()
+	c := proto
+	c.ID, c.Channels, c.CreatedAt, c.SeenAt = shop.CustomerID(id), []string{addr}, now, now
+	if err := setJSON(txn, customerKey(c.ID), c); err != nil {
+		return shop.Customer{}, err
+	}
+	return c, txn.Set(addrKey(addr), []byte(c.ID))
 }
 
 // freshID returns a random ID (prefix + n bytes in hex) whose key is unused.

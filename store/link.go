@@ -259,19 +259,11 @@ func (db *DB) Unlink(ctx context.Context, id shop.CustomerID, addr string) (shop
 		if c.LastAddress == addr {
 			c.LastAddress = ""
 		}
-		nid, err := freshID(txn, "c", 6, func(id string) []byte { return customerKey(shop.CustomerID(id)) })
-		if err != nil {
-			return err
-		}
-		now := db.now()
-		fresh = shop.Customer{ID: shop.CustomerID(nid), Channels: []string{addr}, Lang: c.Lang, CreatedAt: now, SeenAt: now, NoAutoLink: true}
 		if err := setJSON(txn, customerKey(c.ID), c); err != nil {
 			return err
 		}
-		if err := setJSON(txn, customerKey(fresh.ID), fresh); err != nil {
-			return err
-		}
-		return txn.Set(addrKey(addr), []byte(fresh.ID))
+		fresh, err = db.newCustomer(txn, addr, shop.Customer{Lang: c.Lang, NoAutoLink: true})
+		return err
 	})
 	if err != nil {
 		return shop.Customer{}, fmt.Errorf("unlink %s: %w", addr, err)
