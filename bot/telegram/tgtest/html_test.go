@@ -70,17 +70,13 @@ func TestUTF16Len(t *testing.T) {
 	}
 }
 
-func TestFindSpecFromEnv(t *testing.T) {
-	t.Setenv(specEnv, "/somewhere/api.json")
-	if got, err := findSpec(); err != nil || got != "/somewhere/api.json" {
-		t.Errorf("findSpec() = %q, %v; want the path in $%s", got, err, specEnv)
-	}
-}
-
-func TestFindSpecWalksUp(t *testing.T) {
+func TestSpecIsEmbedded(t *testing.T) {
 	t.Setenv(specEnv, "")
-	got, err := findSpec()
-	if err != nil || !strings.HasSuffix(got, "shared/telegram-bot-api/api.json") {
-		t.Errorf("findSpec() = %q, %v", got, err)
+	sp, err := parseSpec(botAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sp.methods["sendmessage"] == nil || sp.types["Message"] == nil {
+		t.Errorf("the embedded Bot API description lacks sendMessage or Message")
 	}
 }

@@ -1,12 +1,12 @@
 package tgtest
 
 import (
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,7 +15,7 @@ import (
 // specEnv names the environment variable that overrides where api.json is.
 const specEnv = "OMNICART_TG_API_JSON"
 
-// apiSpec is the Bot API as described by shared/telegram-bot-api/api.json.
+// apiSpec is the Bot API as described by botapi/api.json.
 type apiSpec struct {
 	methods map[string]*apiMethod // by lower-case name: Telegram ignores the case
 	types   map[string]*apiType
@@ -40,45 +40,30 @@ type apiType struct {
 	Subtypes []string   `json:"subtypes"`
 }
 
-// loadSpec reads api.json once per test binary.
+// botAPI is the Bot API description kept in the repository (botapi/: its
+// source and MIT licence are beside it), so a clone tests on its own.
+//
+//go:embed botapi/api.json
+var botAPI []byte
+
+// loadSpec parses the Bot API description once per test binary:
+// $OMNICART_TG_API_JSON when set (to try a newer description), else the
+// embedded copy.
 var loadSpec = sync.OnceValues(func() (*apiSpec, error) {
-	path, err := findSpec()
-	if err != nil {
-		return nil, err
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read Bot API spec: %w", err)
+	data, name := botAPI, "botapi/api.json (embedded)"
+	if p := os.Getenv(specEnv); p != "" {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("read Bot API spec from $%s: %w", specEnv, err)
+		}
+		data, name = b, p
 	}
 	sp, err := parseSpec(data)
 	if err != nil {
-		return nil, fmt.Errorf("parse Bot API spec %s: %w", path, err)
+		return nil, fmt.Errorf("parse Bot API spec %s: %w", name, err)
 	}
 	return sp, nil
 })
-
-// findSpec returns $OMNICART_TG_API_JSON or the first
-// shared/telegram-bot-api/api.json found walking up from the working directory.
-func findSpec() (string, error) {
-	if p := os.Getenv(specEnv); p != "" {
-		return p, nil
-	}
-	start, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("find Bot API spec: %w", err)
-	}
-	for dir := start; ; {
-		p := filepath.Join(dir, "shared", "telegram-bot-api", "api.json")
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("find Bot API spec: no shared/telegram-bot-api/api.json in %s or any parent directory (set %s to its path)", start, specEnv)
-		}
-		dir = parent
-	}
-}
 
 func parseSpec(data []byte) (*apiSpec, error) {
 	var raw struct {

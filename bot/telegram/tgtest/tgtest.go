@@ -5,7 +5,7 @@
 //	b, err := tgbot.New(s.Token(), tgbot.WithServerURL(s.URL()), tgbot.WithSkipGetMe())
 //
 // Every request is checked against the Bot API contract in
-// shared/telegram-bot-api/api.json (unknown methods and fields, missing
+// botapi/api.json (unknown methods and fields, missing
 // required fields, values of the wrong type) and against the documented
 // limits (message text, captions, callback data, inline buttons, HTML
 // formatting, commands). A request that breaks the contract is answered the
@@ -168,9 +168,8 @@ type send struct {
 }
 
 // NewServer starts a fake Bot API server and registers its shutdown and the
-// violations check with t.Cleanup. It calls t.Fatalf if api.json cannot be
-// found: it is looked for in $OMNICART_TG_API_JSON, then as
-// shared/telegram-bot-api/api.json in the working directory or a parent.
+// violations check with t.Cleanup. It validates against the embedded
+// botapi/api.json, or $OMNICART_TG_API_JSON when set.
 func NewServer(t testing.TB, opt Options) *Server {
 	t.Helper()
 	sp, err := loadSpec()
