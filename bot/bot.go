@@ -7,6 +7,8 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -160,3 +162,30 @@ func (s Senders) Send(ctx context.Context, to Address, replies []Reply) error {
 type NoChannelError struct{ Channel string }
 
 func (e *NoChannelError) Error() string { return "no sender for channel " + e.Channel }
+
+// ErrRefused is wrapped by Deliver errors that are final for one chat: the
+// shopper blocked the shop, the chat is gone, or the platform does not let
+// the shop write first there. The next linked chat should be tried at once.
+var ErrRefused = errors.New("the chat refuses messages from the shop")
+
+// Deliverer is a Sender that can also deliver now: Deliver returns only when
+// the platform accepted every reply, or with an error (wrapping ErrRefused
+// when the chat will never take them). Channels whose Send queues in memory
+// implement it, so a durable outbox knows what was delivered.
+type Deliverer interface {
+	Deliver(ctx context.Context, to Address, replies []Reply) error
+}
+
+// Deliver delivers replies through the sender of to.Channel and waits: with
+// its Deliver when it has one, else with Send (whose return then means
+// delivered).
+func (s Senders) Deliver(ctx context.Context, to Address, replies []Reply) error {
+	snd, ok := s[to.Channel]
+	if !ok {
+		return fmt.Errorf("%w: %w", ErrRefused, &NoChannelError{Channel: to.Channel})
+	}
+	if d, ok := snd.(Deliverer); ok {
+		return d.Deliver(ctx, to, replies)
+	}
+	return snd.Send(ctx, to, replies)
+}

@@ -102,7 +102,7 @@ func (c *Ctx) Money(m shop.Money) string { return m.Format(c.Lang()) }
 func (c *Ctx) CustomerChanged() { c.dirty = true }
 
 // Track logs an analytics event.
-func (c *Ctx) Track(typ, sku, orderID string) {
+func (c *Ctx) Track(typ shop.EventKind, sku, orderID string) {
 	e := shop.Event{Time: c.Now, Customer: c.Customer.ID, Type: typ, Channel: c.Msg.From.Channel,
 		Source: c.Customer.Source, SKU: sku, OrderID: orderID}
 	if err := c.eng.store.LogEvent(c, e); err != nil {

@@ -31,18 +31,6 @@ type Customer struct {
 	SeenAt      time.Time `json:"seen_at"`
 }
 
-// Event is one line of the analytics log: a shopper viewed, carted, checked
-// out, paid...
-type Event struct {
-	Time     time.Time  `json:"time"`
-	Customer CustomerID `json:"customer"`
-	Type     string     `json:"type"` // "start", "view", "cart", "checkout", "order", "paid"
-	Channel  string     `json:"channel,omitempty"`
-	Source   string     `json:"source,omitempty"`
-	SKU      string     `json:"sku,omitempty"`
-	OrderID  string     `json:"order_id,omitempty"`
-}
-
 // SetReachable marks channel reachable or not; it reports whether anything
 // changed.
 func (c *Customer) SetReachable(channel string, ok bool) bool {
