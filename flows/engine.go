@@ -74,6 +74,9 @@ type Options struct {
 	// SessionTTL is how long an idle conversation keeps its place; after
 	// it the shopper starts at the main menu (the cart is kept). 0: forever.
 	SessionTTL time.Duration
+	// Observe, when set, is called once per handled message with the time
+	// it took (for a histogram in /metrics).
+	Observe func(time.Duration)
 }
 
 // Engine runs conversations.
@@ -243,7 +246,11 @@ func (e *Engine) handle(ctx context.Context, id shop.CustomerID, m bot.Message) 
 	start := time.Now()
 	defer func() {
 		e.stats.Messages.Add(1)
-		e.stats.Nanos.Add(int64(time.Since(start)))
+		took := time.Since(start)
+		e.stats.Nanos.Add(int64(took))
+		if e.opt.Observe != nil {
+			e.opt.Observe(took)
+		}
 		if r := recover(); r != nil {
 			e.stats.Errors.Add(1)
 			e.log.Error("panic in flow", slog.Any("panic", r), slog.String("customer", string(id)))
