@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"path"
@@ -32,6 +33,10 @@ type op struct {
 	edit    int    // message to edit
 	markup  models.ReplyMarkup
 	retries int
+	// done, when set, hears how the call ended: nil when Telegram took it,
+	// an error wrapping bot.ErrRefused when the chat blocked the bot, or
+	// another error (failed, dropped at shutdown).
+	done func(error)
 }
 
 // escape makes plain text safe for parse_mode HTML.
@@ -207,6 +212,7 @@ func (o *outbox) chatWindow(chat int64) *window {
 var (
 	errClosing    = errors.New("telegram: shutting down")
 	errEditFailed = errors.New("telegram: message cannot be edited")
+	errBlocked    = fmt.Errorf("telegram: the customer blocked the bot: %w", bot.ErrRefused)
 )
 
 // push queues ops for chat behind its earlier ones.
@@ -283,11 +289,23 @@ func (o *outbox) drain(chat int64, q *chatQueue) {
 		next := q.ops[0]
 		q.ops = q.ops[1:]
 		o.mu.Unlock()
-		if !o.deliver(chat, q, next) {
+		err := o.deliver(chat, q, next)
+		finish(next, err)
+		if errors.Is(err, errBlocked) {
 			o.mu.Lock()
+			rest := q.ops
 			q.ops = nil // the chat blocked the bot: drop the rest
 			o.mu.Unlock()
+			for _, x := range rest {
+				finish(x, errBlocked)
+			}
 		}
+	}
+}
+
+func finish(x op, err error) {
+	if x.done != nil {
+		x.done(err)
 	}
 }
 
@@ -308,27 +326,28 @@ func (o *outbox) sleepUntil(at time.Time) bool {
 }
 
 // deliver makes one call within the limits, retrying 429s after
-// retry_after and transient errors a few times. It returns false when the
-// chat is unreachable.
-func (o *outbox) deliver(chat int64, q *chatQueue, x op) bool {
+// retry_after and transient errors a few times. It returns nil when
+// Telegram took the call, errBlocked when the chat is unreachable, or why
+// the call was given up.
+func (o *outbox) deliver(chat int64, q *chatQueue, x op) error {
 	for attempt := 0; ; attempt++ {
 		endChat, ok := q.limit.begin(o.ctx)
 		if !ok {
-			return true
+			return errClosing
 		}
 		o.mu.Lock()
 		pause := o.pause
 		o.mu.Unlock()
 		if !o.sleepUntil(pause) {
 			endChat()
-			return true
+			return errClosing
 		}
 		o.slots <- struct{}{}
 		endGlobal, ok := o.global.begin(o.ctx)
 		if !ok {
 			<-o.slots
 			endChat()
-			return true
+			return errClosing
 		}
 		err := o.t.call(o.ctx, chat, x)
 		endGlobal()
@@ -336,7 +355,7 @@ func (o *outbox) deliver(chat int64, q *chatQueue, x op) bool {
 		endChat()
 		if err == nil {
 			o.Sent.Add(1)
-			return true
+			return nil
 		}
 		var tooMany *tgbot.TooManyRequestsError
 		switch {
@@ -353,7 +372,7 @@ func (o *outbox) deliver(chat int64, q *chatQueue, x op) bool {
 			}
 			o.mu.Unlock()
 			if !o.sleepUntil(time.Now().Add(wait)) {
-				return true
+				return errClosing
 			}
 			attempt = 0 // a 429 is not a failure of the call
 		case errors.Is(err, tgbot.ErrorForbidden):
@@ -362,15 +381,15 @@ func (o *outbox) deliver(chat int64, q *chatQueue, x op) bool {
 			if o.t.opt.Unreachable != nil {
 				o.t.opt.Unreachable(o.ctx, address(chat))
 			}
-			return false
+			return errBlocked
 		case errors.Is(err, tgbot.ErrorBadRequest), errors.Is(err, context.Canceled), attempt >= 3:
 			o.Failed.Add(1)
 			o.t.log.Warn("telegram: message not delivered", slog.String("kind", x.kind), slog.Any("err", err))
-			return true
+			return fmt.Errorf("telegram: %s not delivered: %w", x.kind, err)
 		default:
 			o.Retried.Add(1)
 			if !o.sleepUntil(time.Now().Add(time.Duration(attempt+1) * 500 * time.Millisecond)) {
-				return true
+				return errClosing
 			}
 		}
 	}

@@ -370,9 +370,47 @@ func address(chat int64) bot.Address {
 // Send queues replies for delivery and returns at once; the outbox keeps
 // each chat's order and Telegram's limits.
 func (t *Telegram) Send(_ context.Context, to bot.Address, replies []bot.Reply) error {
+	chat, ops, err := t.ops(to, replies)
+	if err != nil {
+		return err
+	}
+	return t.out.push(chat, ops)
+}
+
+// Deliver sends replies like Send but waits until Telegram took every call
+// (nil), or one failed: an error wrapping bot.ErrRefused when the customer
+// blocked the bot, another error when a call was given up or ctx ended.
+// The durable outbox uses it to know what was delivered.
+func (t *Telegram) Deliver(ctx context.Context, to bot.Address, replies []bot.Reply) error {
+	chat, ops, err := t.ops(to, replies)
+	if err != nil || len(ops) == 0 {
+		return err
+	}
+	results := make(chan error, len(ops))
+	for i := range ops {
+		ops[i].done = func(err error) { results <- err }
+	}
+	if err := t.out.push(chat, ops); err != nil {
+		return err
+	}
+	for range ops {
+		select {
+		case err := <-results:
+			if err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// ops turns replies to one chat into Bot API calls.
+func (t *Telegram) ops(to bot.Address, replies []bot.Reply) (int64, []op, error) {
 	chat, err := strconv.ParseInt(to.Chat, 10, 64)
 	if err != nil || to.Channel != bot.Telegram {
-		return fmt.Errorf("telegram: bad address %s", to)
+		return 0, nil, fmt.Errorf("telegram: bad address %s", to)
 	}
 	t.mu.Lock()
 	pressed := t.pressed[chat]
@@ -386,5 +424,5 @@ func (t *Telegram) Send(_ context.Context, to bot.Address, replies []bot.Reply) 
 		}
 		ops = append(ops, t.render(chat, r, edit)...)
 	}
-	return t.out.push(chat, ops)
+	return chat, ops, nil
 }

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -35,16 +36,59 @@ const (
 // them is delivered, the chat's menu (for "2", "Cart", poll votes) becomes
 // the choices of the last reply that has any, or none.
 func (w *WhatsApp) Send(ctx context.Context, to bot.Address, replies []bot.Reply) error {
+	items, err := w.items(ctx, to, replies)
+	if err != nil || len(items) == 0 {
+		return err
+	}
+	return w.out.push(to.Chat, items)
+}
+
+// Deliver sends replies like Send but waits until every message was sent
+// (nil) or one was dropped. A chat that never wrote first is refused at
+// once (the error wraps bot.ErrRefused); while the client is offline, or
+// when ctx ends first, the messages not yet sent are withdrawn and an error
+// returned, so a later retry does not send them twice.
+func (w *WhatsApp) Deliver(ctx context.Context, to bot.Address, replies []bot.Reply) error {
+	items, err := w.items(ctx, to, replies)
+	if err != nil || len(items) == 0 {
+		return err
+	}
+	if !w.out.isOnline() {
+		return ErrOffline
+	}
+	dl := &delivery{results: make(chan error, len(items))}
+	for i := range items {
+		items[i].dl = dl
+	}
+	if err := w.out.push(to.Chat, items); err != nil {
+		return err
+	}
+	for range items {
+		select {
+		case err := <-dl.results:
+			if err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			w.out.withdraw(to.Chat, dl)
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// items renders replies to one chat as outbox items.
+func (w *WhatsApp) items(ctx context.Context, to bot.Address, replies []bot.Reply) ([]item, error) {
 	jid, ok := jidOf(to)
 	if !ok {
-		return fmt.Errorf("whatsapp: bad address %s", to)
+		return nil, fmt.Errorf("whatsapp: bad address %s", to)
 	}
 	wrote, err := w.hasWritten(ctx, to.Chat)
 	if err != nil {
-		return fmt.Errorf("whatsapp: send to %s: %w", to, err)
+		return nil, fmt.Errorf("whatsapp: send to %s: %w", to, err)
 	}
 	if !wrote {
-		return fmt.Errorf("%w (%s)", ErrFirstContact, to)
+		return nil, fmt.Errorf("%w (%s)", ErrFirstContact, to)
 	}
 	var msgs []out
 	b := &batch{}
@@ -60,14 +104,14 @@ func (w *WhatsApp) Send(ctx context.Context, to bot.Address, replies []bot.Reply
 		msgs = append(msgs, outs...)
 	}
 	if len(msgs) == 0 {
-		return nil
+		return nil, nil
 	}
 	items := make([]item, len(msgs))
 	for i, m := range msgs {
 		items[i] = item{chat: to.Chat, jid: jid, msg: m, batch: b, menuPoll: i == pollAt}
 	}
 	items[len(items)-1].last = true
-	return w.out.push(to.Chat, items)
+	return items, nil
 }
 
 // batch is what the messages of one Send share.
@@ -85,6 +129,18 @@ type item struct {
 	menuPoll bool   // the poll that shows the batch's menu
 	last     bool   // the last message of a Send: typing stops, the menu is set
 	tries    int    // failed attempts, not counting those made while offline
+	// dl, when set (Deliver), hears whether the message was sent (nil) or
+	// dropped; it hears nothing of a message Deliver withdrew.
+	dl *delivery
+}
+
+// delivery collects the outcomes of the messages of one Deliver.
+type delivery struct{ results chan error }
+
+func (it item) done(err error) {
+	if it.dl != nil {
+		it.dl.results <- err
+	}
 }
 
 // outbox is the one paced queue of all outbound messages. Chats take turns,
@@ -169,6 +225,39 @@ func (o *outbox) retry(it item) {
 		o.ring = append([]string{it.chat}, o.ring...)
 	}
 	o.chats[it.chat] = append([]item{it}, o.chats[it.chat]...)
+}
+
+// isOnline reports whether messages are being handed out.
+func (o *outbox) isOnline() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.online && !o.stopped
+}
+
+// withdraw takes the messages of one Deliver (those sharing its done
+// function) out of the chat's queue, if they are still waiting.
+func (o *outbox) withdraw(chat string, dl *delivery) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	q := o.chats[chat]
+	kept := q[:0]
+	for _, it := range q {
+		if it.dl == dl {
+			o.n--
+			continue
+		}
+		kept = append(kept, it)
+	}
+	if len(kept) == 0 {
+		delete(o.chats, chat)
+		o.ring = slices.DeleteFunc(o.ring, func(c string) bool { return c == chat })
+	} else {
+		o.chats[chat] = kept
+	}
+	if o.n == 0 && o.drained != nil {
+		close(o.drained)
+		o.drained = nil
+	}
 }
 
 // done counts a message as delivered or dropped.
@@ -263,6 +352,7 @@ func (o *outbox) run(ctx context.Context) {
 		id, err := w.deliver(ctx, it)
 		switch {
 		case err == nil:
+			it.done(nil)
 			if it.menuPoll {
 				it.batch.poll = id
 			}
@@ -285,6 +375,7 @@ func (o *outbox) run(ctx context.Context) {
 			continue
 		default:
 			w.log.Error("whatsapp: message dropped", slog.String("chat", it.chat), slog.Any("err", err))
+			it.done(fmt.Errorf("whatsapp: message dropped: %w", err))
 		}
 		state := types.ChatPresenceComposing
 		if it.last {

@@ -70,7 +70,9 @@ var (
 	ErrNotPaired = errors.New(`whatsapp: no device is paired; run "omnicart whatsapp login"`)
 	// ErrFirstContact is returned by Send for a chat that never wrote to the
 	// shop: the shop never starts a WhatsApp conversation.
-	ErrFirstContact = errors.New("whatsapp: the customer has not written to the shop first")
+	ErrFirstContact = fmt.Errorf("whatsapp: the customer has not written to the shop first: %w", bot.ErrRefused)
+	// ErrOffline is returned by Deliver while the client has no connection.
+	ErrOffline = errors.New("whatsapp: not connected")
 	// ErrClosed is returned by Send after Flush, or after Run ended because
 	// the session ended for good; and by Run after Flush.
 	ErrClosed = errors.New("whatsapp: channel stopped")
