@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+
+	"omnicart/ownerfile"
 )
 
 // csvColumns are the columns products.csv may have, in any order.
@@ -108,8 +111,8 @@ func (l *loader) csvHeader(file string, line int, header []string) (map[string]i
 		case len(header) == 1 && strings.Contains(h, ";"):
 			l.errorf(file, line, "separate the columns with commas, not semicolons")
 			return nil, false
-		case !isKnown(h, csvColumns):
-			l.errorf(file, line, "unknown column %q%s", h, didYouMean(h, csvColumns, "known columns"))
+		case !slices.Contains(csvColumns, h):
+			l.errorf(file, line, "unknown column %q%s", h, ownerfile.HintOrList(h, csvColumns, "known columns"))
 			ok = false
 		case seen:
 			l.errorf(file, line, "column %q given twice", h)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"omnicart/ownerfile"
 	"omnicart/shop"
 )
 
@@ -29,8 +30,8 @@ const maxIDLen = 32
 // points), and checks that every product photo exists in fsys. name is how
 // the directory is shown in errors ("demo", "/home/o/myshop").
 //
-// When anything is wrong, Load returns an *Errors holding every problem it
-// found, each at its file and line.
+// When anything is wrong, Load returns an ownerfile.Errors holding every
+// problem it found, each at its file and line.
 func Load(fsys fs.FS, name string) (*Catalog, error) {
 	l := &loader{
 		fsys:       fsys,
@@ -40,9 +41,8 @@ func Load(fsys fs.FS, name string) (*Catalog, error) {
 		skuAt:      map[string]at{},
 	}
 	l.load()
-	if len(l.errs) > 0 {
-		l.errs.sort()
-		return nil, &l.errs
+	if err := l.errs.Err(); err != nil {
+		return nil, err
 	}
 	for _, p := range l.cat.Products {
 		cat, _ := l.cat.Category(p.Category)
@@ -68,7 +68,7 @@ type productAt struct {
 type loader struct {
 	fsys fs.FS
 	name string
-	errs Errors
+	errs ownerfile.Errors
 	cat  *Catalog
 
 	currency   at // where the currency was set
@@ -78,8 +78,9 @@ type loader struct {
 	broken     bool        // a catalog file could not be parsed: references may be unknown
 }
 
+// errorf reports a problem at line of file, a path inside the shop directory.
 func (l *loader) errorf(file string, line int, format string, args ...any) {
-	l.errs = append(l.errs, Error{File: path.Join(l.name, file), Line: line, Msg: fmt.Sprintf(format, args...)})
+	l.errs.Add(path.Join(l.name, file), line, format, args...)
 }
 
 func (l *loader) where(a at) string { return fmt.Sprintf("%s:%d", path.Join(l.name, a.file), a.line) }
@@ -99,8 +100,9 @@ func (l *loader) load() {
 		l.checkReferences()
 	}
 	if data, ok := l.read(deliveryFile, true); ok {
-		if root, ok := l.parseYAML(deliveryFile, data); ok {
-			l.cat.Delivery = yfile{loader: l, file: deliveryFile}.delivery(root)
+		f := l.yamlFile(deliveryFile)
+		if root, ok := f.Parse(data); ok {
+			l.cat.Delivery = f.delivery(root)
 		}
 	}
 }
@@ -136,8 +138,8 @@ func (l *loader) catalogDocs() []yfile {
 		if !ok {
 			continue
 		}
-		f := yfile{loader: l, file: file}
-		root, ok := l.parseYAML(file, data)
+		f := l.yamlFile(file)
+		root, ok := f.Parse(data)
 		f.root = root
 		l.broken = l.broken || !ok
 		docs = append(docs, f)
@@ -149,11 +151,11 @@ func (l *loader) catalogDocs() []yfile {
 // and checks that the others agree.
 func (l *loader) findCurrency(docs []yfile) {
 	for _, d := range docs {
-		n := lookup(d.root, "currency")
+		n := ownerfile.Lookup(d.root, "currency")
 		if n == nil {
 			continue
 		}
-		c := strings.ToUpper(scalar(n))
+		c := strings.ToUpper(ownerfile.Scalar(n))
 		if len(c) != 3 || strings.Trim(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
 			d.errorf(n, "currency %q: write a three-letter code like RUB, EUR or USD", n.Value)
 			continue
@@ -268,7 +270,7 @@ func (l *loader) checkReferences() {
 		pa := l.productAt[i]
 		if _, ok := l.cat.categories[p.Category]; !ok && p.Category != "" {
 			l.errorf(pa.category.file, pa.category.line, "product %q: unknown category %q%s",
-				p.SKU, p.Category, didYouMean(p.Category, ids, "categories"))
+				p.SKU, p.Category, ownerfile.HintOrList(p.Category, ids, "categories"))
 		}
 		for j, r := range p.Related {
 			switch _, ok := l.cat.products[r]; {

@@ -8,6 +8,7 @@ import (
 	"testing/fstest"
 
 	"omnicart/demo"
+	"omnicart/ownerfile"
 	"omnicart/shop"
 )
 
@@ -488,9 +489,9 @@ F,F,tea,1,1,
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := Load(shopFS(tt.files...), "shop")
-			var errs *Errors
+			var errs ownerfile.Errors
 			if !errors.As(err, &errs) {
-				t.Fatalf("Load() = %v, %v; want *Errors", c, err)
+				t.Fatalf("Load() = %v, %v; want ownerfile.Errors", c, err)
 			}
 			if c != nil {
 				t.Errorf("Load() returned a catalog with errors")
@@ -652,11 +653,11 @@ func FuzzLoad(f *testing.F) {
 			c.StockSeed()
 			return
 		}
-		var errs *Errors
-		if !errors.As(err, &errs) || len(*errs) == 0 {
-			t.Fatalf("error %v is not a non-empty *Errors", err)
+		var errs ownerfile.Errors
+		if !errors.As(err, &errs) || len(errs) == 0 {
+			t.Fatalf("error %v is not a non-empty ownerfile.Errors", err)
 		}
-		for _, e := range *errs {
+		for _, e := range errs {
 			if !strings.HasPrefix(e.File, "shop/") || e.Line < 0 || e.Msg == "" {
 				t.Fatalf("bad error %+v", e)
 			}

@@ -1,17 +1,15 @@
 package catalog
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"math"
-	"sort"
+	"path"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"omnicart/ownerfile"
 	"omnicart/shop"
 )
 
@@ -19,156 +17,23 @@ import (
 // every problem is reported at its line and unknown fields are errors.
 type yfile struct {
 	*loader
-	file string
+	ownerfile.File
+	file string     // the path inside the shop directory
 	root *yaml.Node // nil when the file is empty or could not be parsed
 }
 
+// yamlFile returns the reader of file, a path inside the shop directory.
+func (l *loader) yamlFile(file string) yfile {
+	return yfile{loader: l, File: ownerfile.File{Name: path.Join(l.name, file), Errs: &l.errs}, file: file}
+}
+
 func (f yfile) errorf(n *yaml.Node, format string, args ...any) {
-	f.loader.errorf(f.file, n.Line, format, args...)
-}
-
-// parseYAML parses one YAML document and returns its top node, nil for an
-// empty file; ok is false, and the mistake reported, when it does not parse.
-func (l *loader) parseYAML(file string, data []byte) (root *yaml.Node, ok bool) {
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	err := dec.Decode(&doc)
-	if err == nil {
-		var next yaml.Node
-		if err = dec.Decode(&next); err == nil {
-			l.errorf(file, next.Line, "a second YAML document (---): keep one per file")
-			return nil, false
-		}
-	}
-	if err != nil && !errors.Is(err, io.EOF) {
-		line, msg := yamlError(err)
-		// The mistake is never above the line the parser reports.
-		if n := firstBadLine(data, err); n >= line {
-			line = n
-		}
-		l.errorf(file, line, "%s", msg)
-		return nil, false
-	}
-	if len(doc.Content) == 0 {
-		return nil, true
-	}
-	return doc.Content[0], true
-}
-
-// firstBadLine returns the line of the mistake that makes the YAML in data
-// fail with err: the end of the shortest start of data that fails with the
-// same error, 0 if none does. The YAML parser reports the line where the
-// enclosing block starts, which may be far above the mistake. A start that
-// ends inside a flow list or a quoted text spanning several lines fails
-// differently, so it does not count.
-func firstBadLine(data []byte, err error) int {
-	lines := bytes.SplitAfter(data, []byte("\n"))
-	failsSame := func(n int) bool {
-		dec := yaml.NewDecoder(bytes.NewReader(bytes.Join(lines[:n], nil)))
-		for {
-			var doc yaml.Node
-			if e := dec.Decode(&doc); e != nil {
-				return !errors.Is(e, io.EOF) && e.Error() == err.Error()
-			}
-		}
-	}
-	n := sort.Search(len(lines), func(i int) bool { return failsSame(i + 1) })
-	if n == len(lines) {
-		return 0
-	}
-	return n + 1
-}
-
-// yamlError splits a YAML syntax error into its line and message.
-func yamlError(err error) (int, string) {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 0
-	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		num, text, ok := strings.Cut(rest, ": ")
-		if n, err := strconv.Atoi(num); ok && err == nil {
-			line, msg = n, text
-		}
-	}
-	if msg == "mapping values are not allowed in this context" {
-		msg += ` (put a text with ": " in quotes)`
-	}
-	return line, "YAML: " + msg
-}
-
-// resolve follows aliases (*name) to the node they stand for.
-func resolve(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
-		n = n.Alias
-	}
-	return n
-}
-
-// absent reports whether n is missing or null.
-func absent(n *yaml.Node) bool {
-	return n == nil || n.Kind == yaml.ScalarNode && n.Tag == "!!null"
-}
-
-// lookup returns the value of key in the mapping n, or nil.
-func lookup(n *yaml.Node, key string) *yaml.Node {
-	n = resolve(n)
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return resolve(n.Content[i+1])
-		}
-	}
-	return nil
-}
-
-// scalar returns the text of a scalar node, "" for anything else.
-func scalar(n *yaml.Node) string {
-	n = resolve(n)
-	if absent(n) || n.Kind != yaml.ScalarNode {
-		return ""
-	}
-	return n.Value
-}
-
-// fields returns the values of mapping n by key, reporting keys that are
-// not in known and keys given twice; ok is false when n is not a mapping.
-// ctx starts every message; want says what was expected instead.
-func (f yfile) fields(n *yaml.Node, ctx, want string, known ...string) (map[string]*yaml.Node, bool) {
-	n = resolve(n)
-	if n == nil || n.Kind != yaml.MappingNode {
-		if n != nil {
-			f.errorf(n, "%sexpected %s", ctx, want)
-		}
-		return nil, false
-	}
-	m := make(map[string]*yaml.Node, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], resolve(n.Content[i+1])
-		switch {
-		case !isKnown(k.Value, known):
-			f.errorf(k, "%sunknown field %q%s", ctx, k.Value, didYouMean(k.Value, known, "known fields"))
-		case m[k.Value] != nil:
-			f.errorf(k, "%s%s given twice", ctx, k.Value)
-		default:
-			m[k.Value] = v
-		}
-	}
-	return m, true
-}
-
-func isKnown(s string, known []string) bool {
-	for _, k := range known {
-		if s == k {
-			return true
-		}
-	}
-	return false
+	f.Errorf(n.Line, format, args...)
 }
 
 // value returns the scalar n with its line; a zero value when absent.
 func (f yfile) value(n *yaml.Node, ctx, field string) value {
-	if absent(n) {
+	if ownerfile.Absent(n) {
 		return value{}
 	}
 	if n.Kind != yaml.ScalarNode {
@@ -181,7 +46,7 @@ func (f yfile) value(n *yaml.Node, ctx, field string) value {
 // text reads a text: {en: ..., ru: ...}, or a plain string for every language.
 func (f yfile) text(n *yaml.Node, ctx, field string) Text {
 	switch {
-	case absent(n):
+	case ownerfile.Absent(n):
 		return nil
 	case n.Kind == yaml.ScalarNode:
 		return Text{"": strings.TrimSpace(n.Value)}
@@ -191,11 +56,11 @@ func (f yfile) text(n *yaml.Node, ctx, field string) Text {
 	}
 	t := Text{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], resolve(n.Content[i+1])
+		k, v := n.Content[i], ownerfile.Resolve(n.Content[i+1])
 		switch {
 		case !isLang(k.Value):
 			f.errorf(k, "%s%s: %q is not a language code like en or ru (put a text with a comma in quotes)", ctx, field, k.Value)
-		case absent(v):
+		case ownerfile.Absent(v):
 		case v.Kind != yaml.ScalarNode:
 			f.errorf(v, "%s%s.%s: expected a text", ctx, field, k.Value)
 		case t[k.Value] != "":
@@ -226,26 +91,10 @@ func isLang(s string) bool {
 	return true
 }
 
-// list returns the items of the sequence n; nil when absent.
-func (f yfile) list(n *yaml.Node, ctx, field, example string) []*yaml.Node {
-	if absent(n) {
-		return nil
-	}
-	if n.Kind != yaml.SequenceNode {
-		f.errorf(n, "%s%s: expected a list, like %s", ctx, field, example)
-		return nil
-	}
-	items := make([]*yaml.Node, len(n.Content))
-	for i, c := range n.Content {
-		items[i] = resolve(c)
-	}
-	return items
-}
-
 // values reads a list of single values, like [a, b].
 func (f yfile) values(n *yaml.Node, ctx, field string) []value {
 	var vs []value
-	for _, item := range f.list(n, ctx, field, "[a, b]") {
+	for _, item := range f.List(n, ctx, field, "[a, b]") {
 		if v := f.value(item, ctx, field); v.s != "" {
 			vs = append(vs, v)
 		}
@@ -255,24 +104,24 @@ func (f yfile) values(n *yaml.Node, ctx, field string) []value {
 
 // catalog reads the top of a catalog file.
 func (f yfile) catalog() {
-	m, ok := f.fields(f.root, "", "currency, categories and products", "currency", "categories", "products")
+	m, ok := f.Fields(f.root, "", "currency, categories and products", "currency", "categories", "products")
 	if !ok {
 		return
 	}
-	for _, n := range f.list(m["categories"], "", "categories", "[{id: coffee, name: {en: Coffee, ru: Кофе}}]") {
+	for _, n := range f.List(m["categories"], "", "categories", "[{id: coffee, name: {en: Coffee, ru: Кофе}}]") {
 		f.category(n)
 	}
-	for _, n := range f.list(m["products"], "", "products", "[{sku: ETH-250, ...}]") {
+	for _, n := range f.List(m["products"], "", "products", "[{sku: ETH-250, ...}]") {
 		f.product(n)
 	}
 }
 
 func (f yfile) category(n *yaml.Node) {
 	ctx := "category: "
-	if id := scalar(lookup(n, "id")); id != "" {
+	if id := ownerfile.Scalar(ownerfile.Lookup(n, "id")); id != "" {
 		ctx = fmt.Sprintf("category %q: ", id)
 	}
-	m, ok := f.fields(n, ctx, "a category like {id: coffee, name: {en: Coffee, ru: Кофе}}",
+	m, ok := f.Fields(n, ctx, "a category like {id: coffee, name: {en: Coffee, ru: Кофе}}",
 		"id", "name", "description", "emoji")
 	if !ok {
 		return
@@ -308,10 +157,10 @@ var productFields = []string{"sku", "category", "name", "description", "price", 
 
 func (f yfile) product(n *yaml.Node) {
 	ctx := "product: "
-	if sku := scalar(lookup(n, "sku")); sku != "" {
+	if sku := ownerfile.Scalar(ownerfile.Lookup(n, "sku")); sku != "" {
 		ctx = fmt.Sprintf("product %q: ", sku)
 	}
-	m, ok := f.fields(n, ctx, "a product like {sku: ETH-250, name: {en: ..., ru: ...}, price: 890}", productFields...)
+	m, ok := f.Fields(n, ctx, "a product like {sku: ETH-250, name: {en: ..., ru: ...}, price: 890}", productFields...)
 	if !ok {
 		return
 	}
@@ -331,7 +180,7 @@ func (f yfile) product(n *yaml.Node) {
 	for _, v := range f.values(m["tags"], ctx, "tags") {
 		r.tags = append(r.tags, v.s)
 	}
-	for _, vn := range f.list(m["variants"], ctx, "variants", "[{id: beans, name: {en: Beans, ru: Зерно}}]") {
+	for _, vn := range f.List(m["variants"], ctx, "variants", "[{id: beans, name: {en: Beans, ru: Зерно}}]") {
 		if v, ok := f.variant(vn, ctx, r.variants); ok {
 			r.variants = append(r.variants, v)
 		}
@@ -343,10 +192,10 @@ func (f yfile) product(n *yaml.Node) {
 // repeats one of seen.
 func (f yfile) variant(n *yaml.Node, ctx string, seen []Variant) (Variant, bool) {
 	vctx := ctx + "variant: "
-	if id := scalar(lookup(n, "id")); id != "" {
+	if id := ownerfile.Scalar(ownerfile.Lookup(n, "id")); id != "" {
 		vctx = fmt.Sprintf("%svariant %q: ", ctx, id)
 	}
-	m, ok := f.fields(n, vctx, "a variant like {id: beans, name: {en: Beans, ru: Зерно}}", "id", "name", "price", "stock")
+	m, ok := f.Fields(n, vctx, "a variant like {id: beans, name: {en: Beans, ru: Зерно}}", "id", "name", "price", "stock")
 	if !ok {
 		return Variant{}, false
 	}
@@ -384,17 +233,17 @@ func (f yfile) variant(n *yaml.Node, ctx string, seen []Variant) (Variant, bool)
 // delivery reads delivery.yaml.
 func (f yfile) delivery(root *yaml.Node) Delivery {
 	var d Delivery
-	m, ok := f.fields(root, "", "courier and pickup", "courier", "pickup")
+	m, ok := f.Fields(root, "", "courier and pickup", "courier", "pickup")
 	if !ok && root != nil {
 		return d
 	}
-	if cn := m["courier"]; absent(cn) {
+	if cn := m["courier"]; ownerfile.Absent(cn) {
 		f.loader.errorf(f.file, 1, "missing courier, like courier: {price: 300, free_from: 3000}")
 	} else {
 		d.Courier = f.courier(cn)
 	}
 	seen := map[string]int{}
-	for _, n := range f.list(m["pickup"], "", "pickup", "[{id: center, name: ..., address: ..., lat: 55.75, lon: 37.62}]") {
+	for _, n := range f.List(m["pickup"], "", "pickup", "[{id: center, name: ..., address: ..., lat: 55.75, lon: 37.62}]") {
 		p, ok := f.pickup(n)
 		if !ok {
 			continue
@@ -412,7 +261,7 @@ func (f yfile) delivery(root *yaml.Node) Delivery {
 func (f yfile) courier(n *yaml.Node) Courier {
 	const ctx = "courier: "
 	var c Courier
-	m, ok := f.fields(n, ctx, "{price: 300, free_from: 3000, note: {en: ..., ru: ...}}", "price", "free_from", "note")
+	m, ok := f.Fields(n, ctx, "{price: 300, free_from: 3000, note: {en: ..., ru: ...}}", "price", "free_from", "note")
 	if !ok {
 		return c
 	}
@@ -440,10 +289,10 @@ func (f yfile) price(v value, ctx string) (shop.Money, bool) {
 
 func (f yfile) pickup(n *yaml.Node) (PickupPoint, bool) {
 	ctx := "pickup point: "
-	if id := scalar(lookup(n, "id")); id != "" {
+	if id := ownerfile.Scalar(ownerfile.Lookup(n, "id")); id != "" {
 		ctx = fmt.Sprintf("pickup point %q: ", id)
 	}
-	m, ok := f.fields(n, ctx, "a pickup point like {id: center, name: ..., address: ..., lat: 55.75, lon: 37.62}",
+	m, ok := f.Fields(n, ctx, "a pickup point like {id: center, name: ..., address: ..., lat: 55.75, lon: 37.62}",
 		"id", "name", "address", "hours", "lat", "lon")
 	if !ok {
 		return PickupPoint{}, false
