@@ -74,3 +74,23 @@ func (n Notice) Validate() error {
 	}
 	return nil
 }
+
+// PendingNotice is a notice waiting in the durable outbox.
+type PendingNotice struct {
+	// ID names the outbox entry (not the notice's Key).
+	ID     string
+	Notice Notice
+	// Attempts counts the sends begun.
+	Attempts  int
+	LastError string
+	// CutShort says a send began and its outcome was never recorded (the
+	// process stopped mid-send): it may have been delivered.
+	CutShort bool
+}
+
+// Due is a customer due for something at a time (an index entry read by
+// scheduled jobs, so they never scan every customer).
+type Due struct {
+	Customer CustomerID
+	At       time.Time
+}

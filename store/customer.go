@@ -190,7 +190,7 @@ func (db *DB) Cart(ctx context.Context, id shop.CustomerID) (shop.Cart, error) {
 
 // SaveCart stores the customer's cart; an empty cart deletes it.
 func (db *DB) SaveCart(ctx context.Context, id shop.CustomerID, c shop.Cart) error {
-	err := db.update(ctx, func(txn *badger.Txn) error { return putCart(txn, id, c) })
+	err := db.update(ctx, func(txn *badger.Txn) error { return db.putCart(txn, id, c) })
 	if err != nil {
 		return fmt.Errorf("save cart %s: %w", id, err)
 	}
@@ -206,7 +206,7 @@ func (db *DB) SaveState(ctx context.Context, id shop.CustomerID, session []byte,
 		if err := putSession(txn, id, session); err != nil {
 			return err
 		}
-		return putCart(txn, id, c)
+		return db.putCart(txn, id, c)
 	})
 	if err != nil {
 		return fmt.Errorf("save state %s: %w", id, err)
@@ -221,9 +221,17 @@ func putSession(txn *badger.Txn, id shop.CustomerID, data []byte) error {
 	return txn.Set(sessionKey(id), data)
 }
 
-func putCart(txn *badger.Txn, id shop.CustomerID, c shop.Cart) error {
+// putCart stores the cart and keeps the customer's place in the DueCart
+// index: the last activity with a non-empty cart.
+func (db *DB) putCart(txn *badger.Txn, id shop.CustomerID, c shop.Cart) error {
 	if len(c.Lines) == 0 {
+		if err := clearDue(txn, DueCart, id); err != nil {
+			return err
+		}
 		return txn.Delete(cartKey(id))
+	}
+	if err := setDue(txn, DueCart, id, db.now()); err != nil {
+		return err
 	}
 	return setJSON(txn, cartKey(id), c)
 }

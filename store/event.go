@@ -22,7 +22,13 @@ func (db *DB) LogEvent(ctx context.Context, e shop.Event) error {
 		e.Time = db.now()
 	}
 	err := db.update(ctx, func(txn *badger.Txn) error {
-		return setJSON(txn, eventKey(e.Time, mrand.Uint64()), e)
+		k := eventKey(e.Time, mrand.Uint64())
+		if e.Customer != "" {
+			if err := txn.Set(custEventKey(e.Customer, k), nil); err != nil {
+				return err
+			}
+		}
+		return setJSON(txn, k, e)
 	})
 	if err != nil {
 		return fmt.Errorf("log event %s: %w", e.Type, err)
@@ -53,6 +59,36 @@ func (db *DB) Events(ctx context.Context, since time.Time, fn func(shop.Event) b
 	})
 	if err != nil {
 		return fmt.Errorf("events: %w", err)
+	}
+	return nil
+}
+
+// CustomerEvents calls fn for every event of customer id at or after since,
+// in time order, until fn returns false. It reads the per-customer index,
+// not the whole log.
+func (db *DB) CustomerEvents(ctx context.Context, id shop.CustomerID, since time.Time, fn func(shop.Event) bool) error {
+	err := db.view(ctx, func(txn *badger.Txn) error {
+		prefix := []byte(prefixCustEvent + string(id) + "/")
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+		defer it.Close()
+		for it.Seek(custEventKey(id, eventSeek(since))); it.ValidForPrefix(prefix); it.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			k := append([]byte(prefixEvent), it.Item().Key()[len(prefix):]...)
+			var e shop.Event
+			ok, err := getJSON(txn, k, &e)
+			if err != nil {
+				return err
+			}
+			if ok && !fn(e) {
+				return nil
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("events of %s: %w", id, err)
 	}
 	return nil
 }

@@ -27,6 +27,16 @@ import (
 //	lc/<code>                      customer ID as raw bytes: a one-time link code, 10 min TTL
 //	lo/<customerID>                the customer's live link code, 10 min TTL
 //	u/<key>                        seen-update marker ("telegram:update:12345"), empty value, 48 h TTL
+//	ob/<id>                        outbox entry (notice waiting to be sent); <id> is 32 hex digits of
+//	                               the enqueue time in nanoseconds and a random number: enqueue order
+//	obk/<notice key>               what became of the notice with that idempotency key (NoticeRecord)
+//	un/<nanos>/<orderID>           unpaid-order index, empty value: orders waiting for payment by
+//	                               creation time (8 bytes big-endian), read by the expiry job
+//	du/<kind>/<nanos>/<customerID> due-time index, empty value: customers due for <kind> at <nanos>
+//	                               (8 bytes big-endian); "cart": last change of a non-empty cart
+//	dr/<kind>/<customerID>         the customer's entry in du/<kind> (its nanos), to move or drop it
+//	ec/<customerID>/<nanos><rand>  per-customer event index: the key of the event in e/
+//	m/<name>                       migration markers ("m/unpaid-index": un/ was built)
 //
 // The prefixes never prefix one another ("o/" vs "oc/", "s/" vs "ss/" and
 // "st/"), so a prefix scan of one record type sees only that type.
@@ -44,6 +54,14 @@ const (
 	prefixPhone         = "ph/"
 	prefixLinkCode      = "lc/"
 	prefixLinkOwner     = "lo/"
+	prefixOutbox        = "ob/"
+	prefixNoticeKey     = "obk/"
+	prefixUnpaid        = "un/"
+	prefixDue           = "du/"
+	prefixDueRev        = "dr/"
+	prefixCustEvent     = "ec/"
+
+	keyUnpaidIndexBuilt = "m/unpaid-index"
 
 	keyOrderSeq = "n/order"
 )
@@ -60,6 +78,32 @@ func orderSeqKey() []byte                    { return []byte(keyOrderSeq) }
 func phoneKey(phone string) []byte           { return []byte(prefixPhone + phone) }
 func linkCodeKey(code string) []byte         { return []byte(prefixLinkCode + code) }
 func linkOwnerKey(id shop.CustomerID) []byte { return []byte(prefixLinkOwner + string(id)) }
+func outboxKey(id string) []byte             { return []byte(prefixOutbox + id) }
+func noticeKeyKey(key string) []byte         { return []byte(prefixNoticeKey + key) }
+
+// unpaidKey indexes an order waiting for payment by its creation time.
+func unpaidKey(o shop.Order) []byte {
+	k := binary.BigEndian.AppendUint64([]byte(prefixUnpaid), uint64(max(o.CreatedAt.UnixNano(), 0)))
+	return append(append(k, '/'), o.ID...)
+}
+
+// duePrefix is the prefix of the due-time index of kind.
+func duePrefix(kind string) []byte { return []byte(prefixDue + kind + "/") }
+
+// dueKey is the entry of customer id in the due-time index of kind at t.
+func dueKey(kind string, t time.Time, id shop.CustomerID) []byte {
+	k := binary.BigEndian.AppendUint64(duePrefix(kind), uint64(max(t.UnixNano(), 0)))
+	return append(append(k, '/'), id...)
+}
+
+func dueRevKey(kind string, id shop.CustomerID) []byte {
+	return []byte(prefixDueRev + kind + "/" + string(id))
+}
+
+// custEventKey indexes an event (its e/ key) under its customer.
+func custEventKey(id shop.CustomerID, eventKey []byte) []byte {
+	return append([]byte(prefixCustEvent+string(id)+"/"), eventKey[len(prefixEvent):]...)
+}
 
 // customerOrdersPrefix is the prefix of every index key of one customer.
 func customerOrdersPrefix(id shop.CustomerID) []byte {

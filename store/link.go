@@ -173,7 +173,10 @@ func (db *DB) Merge(ctx context.Context, from, into shop.CustomerID) (shop.Custo
 			return err
 		}
 		cartB.Merge(cartA)
-		if err := putCart(txn, into, cartB); err != nil {
+		if err := db.putCart(txn, into, cartB); err != nil {
+			return err
+		}
+		if err := clearDue(txn, DueCart, from); err != nil {
 			return err
 		}
 		if err := moveOrders(txn, from, into); err != nil {

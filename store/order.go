@@ -171,15 +171,24 @@ func (db *DB) PlaceOrder(ctx context.Context, o shop.Order) (shop.Order, error) 
 		if err := txn.Set(customerOrderKey(o), nil); err != nil {
 			return err
 		}
+		if o.Status == shop.StatusNew {
+			if err := txn.Set(unpaidKey(o), nil); err != nil {
+				return err
+			}
+		}
+		if err := clearDue(txn, DueCart, o.CustomerID); err != nil {
+			return err
+		}
 		return txn.Delete(cartKey(o.CustomerID))
 	})
 	db.orderMu.Unlock()
 	if err != nil {
 		return shop.Order{}, fmt.Errorf("place order: %w", err)
 	}
-	if err := db.bdb.Sync(); err != nil {
+	if err := db.sync(); err != nil {
 		return shop.Order{}, fmt.Errorf("place order %s: sync: %w", o.ID, err)
 	}
+	db.noteOrder(o.Number) // the record that guards against lost orders (guard.go)
 	return o, nil
 }
 
@@ -228,6 +237,14 @@ func (db *DB) Orders(ctx context.Context, id shop.CustomerID) ([]shop.Order, err
 // order's ID, number, customer and creation time are kept whatever fn does;
 // UpdatedAt is set to now.
 func (db *DB) UpdateOrder(ctx context.Context, id string, fn func(*shop.Order) error) (shop.Order, error) {
+	return db.ChangeOrder(ctx, id, func(o *shop.Order) ([]shop.Notice, error) { return nil, fn(o) })
+}
+
+// ChangeOrder is UpdateOrder whose fn also returns notices to the customer
+// (the order turning paid, shipped...): they are written to the outbox in
+// the same transaction as the change, so the change is never made without
+// its notice nor the notice sent without the change.
+func (db *DB) ChangeOrder(ctx context.Context, id string, fn func(*shop.Order) ([]shop.Notice, error)) (shop.Order, error) {
 	var o shop.Order
 	err := db.update(ctx, func(txn *badger.Txn) error {
 		o = shop.Order{}
@@ -235,11 +252,22 @@ func (db *DB) UpdateOrder(ctx context.Context, id string, fn func(*shop.Order) e
 			return err
 		}
 		old := o
-		if err := fn(&o); err != nil {
+		notices, err := fn(&o)
+		if err != nil {
 			return err
 		}
 		o.ID, o.Number, o.CustomerID, o.CreatedAt = old.ID, old.Number, old.CustomerID, old.CreatedAt
 		o.UpdatedAt = db.now()
+		if old.Status == shop.StatusNew && o.Status != shop.StatusNew {
+			if err := txn.Delete(unpaidKey(old)); err != nil {
+				return err
+			}
+		}
+		for _, n := range notices {
+			if _, err := putNotice(txn, n, o.UpdatedAt); err != nil {
+				return err
+			}
+		}
 		return setJSON(txn, orderKey(id), o)
 	})
 	if err != nil {
@@ -252,21 +280,26 @@ func (db *DB) UpdateOrder(ctx context.Context, id string, fn func(*shop.Order) e
 }
 
 // ExpireUnpaid cancels every order still waiting for payment that was
-// placed before cutoff, and puts its stock back, each order in one
-// transaction. It returns the cancelled orders.
+// placed before cutoff and puts its stock back, each order in one
+// transaction that also writes the notice telling the customer
+// ("order-expired/<number>", text orders.expired). It reads only the
+// unpaid-order index, never every order, and returns the cancelled orders.
 func (db *DB) ExpireUnpaid(ctx context.Context, cutoff time.Time) ([]shop.Order, error) {
+	if err := db.buildUnpaidIndex(ctx); err != nil {
+		return nil, fmt.Errorf("expire unpaid orders: %w", err)
+	}
 	var ids []string
 	err := db.view(ctx, func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixOrder), PrefetchValues: true})
+		prefix := []byte(prefixUnpaid)
+		end := unpaidKey(shop.Order{CreatedAt: cutoff})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			var o shop.Order
-			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &o) }); err != nil {
-				return err
+		for it.Rewind(); it.ValidForPrefix(prefix); it.Next() {
+			k := it.Item().Key()
+			if string(k) >= string(end) {
+				break
 			}
-			if o.Status == shop.StatusNew && o.CreatedAt.Before(cutoff) {
-				ids = append(ids, o.ID)
-			}
+			ids = append(ids, string(k[len(prefix)+9:]))
 		}
 		return nil
 	})
@@ -283,7 +316,10 @@ func (db *DB) ExpireUnpaid(ctx context.Context, cutoff time.Time) ([]shop.Order,
 			}
 			if o.Status != shop.StatusNew { // paid meanwhile
 				o.ID = ""
-				return nil
+				return txn.Delete(unpaidKey(o))
+			}
+			if err := txn.Delete(unpaidKey(o)); err != nil {
+				return err
 			}
 			if err := o.Move(shop.StatusCancelled, db.now()); err != nil {
 				return err
@@ -300,6 +336,11 @@ func (db *DB) ExpireUnpaid(ctx context.Context, cutoff time.Time) ([]shop.Order,
 					}
 				}
 			}
+			n := shop.Notice{Key: fmt.Sprintf("order-expired/%d", o.Number), Customer: o.CustomerID,
+				Kind: shop.NoticeService, Text: "orders.expired", Args: []shop.NoticeArg{shop.NumberArg("number", o.Number)}}
+			if _, err := putNotice(txn, n, db.now()); err != nil {
+				return err
+			}
 			return setJSON(txn, orderKey(id), o)
 		})
 		if err != nil {
@@ -315,4 +356,54 @@ func (db *DB) ExpireUnpaid(ctx context.Context, cutoff time.Time) ([]shop.Order,
 		}
 	}
 	return expired, nil
+}
+
+// buildUnpaidIndex indexes the unpaid orders of a store written before
+// the index existed, once.
+func (db *DB) buildUnpaidIndex(ctx context.Context) error {
+	if db.unpaidIndexed.Load() {
+		return nil
+	}
+	var built bool
+	if err := db.view(ctx, func(txn *badger.Txn) (err error) {
+		built, err = exists(txn, []byte(keyUnpaidIndexBuilt))
+		return err
+	}); err != nil {
+		return err
+	}
+	if !built {
+		var unpaid []shop.Order
+		err := db.view(ctx, func(txn *badger.Txn) error {
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixOrder), PrefetchValues: true})
+			defer it.Close()
+			for it.Rewind(); it.Valid(); it.Next() {
+				var o shop.Order
+				if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &o) }); err != nil {
+					return err
+				}
+				if o.Status == shop.StatusNew {
+					unpaid = append(unpaid, o)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		wb := db.bdb.NewWriteBatch()
+		defer wb.Cancel()
+		for _, o := range unpaid {
+			if err := wb.Set(unpaidKey(o), nil); err != nil {
+				return err
+			}
+		}
+		if err := wb.Set([]byte(keyUnpaidIndexBuilt), nil); err != nil {
+			return err
+		}
+		if err := wb.Flush(); err != nil {
+			return err
+		}
+	}
+	db.unpaidIndexed.Store(true)
+	return nil
 }

@@ -481,7 +481,7 @@ func TestEvents(t *testing.T) {
 	for _, tt := range tests {
 		var got []string
 		err := db.Events(ctx, tt.since, func(e shop.Event) bool {
-			got = append(got, e.Type)
+			got = append(got, string(e.Type))
 			return len(got) < tt.limit
 		})
 		if err != nil || !slices.Equal(got, tt.want) {
