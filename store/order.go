@@ -264,7 +264,7 @@ func (db *DB) ChangeOrder(ctx context.Context, id string, fn func(*shop.Order) (
 			}
 		}
 		for _, n := range notices {
-			if _, err := putNotice(txn, n, o.UpdatedAt); err != nil {
+			if _, err := db.putNotice(txn, n, o.UpdatedAt); err != nil {
 				return err
 			}
 		}
@@ -338,7 +338,7 @@ func (db *DB) ExpireUnpaid(ctx context.Context, cutoff time.Time) ([]shop.Order,
 			}
 			n := shop.Notice{Key: fmt.Sprintf("order-expired/%d", o.Number), Customer: o.CustomerID,
 				Kind: shop.NoticeService, Text: "orders.expired", Args: []shop.NoticeArg{shop.NumberArg("number", o.Number)}}
-			if _, err := putNotice(txn, n, db.now()); err != nil {
+			if _, err := db.putNotice(txn, n, db.now()); err != nil {
 				return err
 			}
 			return setJSON(txn, orderKey(id), o)

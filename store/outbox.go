@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	mrand "math/rand/v2"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -48,7 +47,7 @@ type NoticeRecord struct {
 
 // putNotice adds n to the outbox in txn unless its key was seen before, and
 // reports whether it was added.
-func putNotice(txn *badger.Txn, n shop.Notice, now time.Time) (bool, error) {
+func (db *DB) putNotice(txn *badger.Txn, n shop.Notice, now time.Time) (bool, error) {
 	if err := n.Validate(); err != nil {
 		return false, err
 	}
@@ -59,7 +58,7 @@ func putNotice(txn *badger.Txn, n shop.Notice, now time.Time) (bool, error) {
 	if n.Created.IsZero() {
 		n.Created = now
 	}
-	id := outboxID(now, mrand.Uint64())
+	id := outboxID(now, db.outboxSeq.Add(1))
 	if err := setJSON(txn, outboxKey(id), outboxEntry{Notice: n}); err != nil {
 		return false, err
 	}
@@ -78,7 +77,7 @@ func (db *DB) Enqueue(ctx context.Context, notices ...shop.Notice) (int, error) 
 			n := 0
 			now := db.now()
 			for _, x := range chunk {
-				ok, err := putNotice(txn, x, now)
+				ok, err := db.putNotice(txn, x, now)
 				if err != nil {
 					return err
 				}
@@ -230,7 +229,8 @@ func (db *DB) finishEntry(ctx context.Context, id string, r NoticeRecord) error 
 }
 
 // outboxID is an entry name that sorts by enqueue time: 32 hex digits of
-// the time in nanoseconds and a random number.
+// the time in nanoseconds and a counter (notices of one instant keep their
+// order).
 func outboxID(t time.Time, r uint64) string {
 	b := binary.BigEndian.AppendUint64(nil, uint64(t.UnixNano()))
 	return hex.EncodeToString(binary.BigEndian.AppendUint64(b, r))
