@@ -33,7 +33,7 @@ import (
 	"sort"
 	"strings"
 
-	"omnicart/spell"
+	"omnicart/ownerfile"
 )
 
 //go:embed en.yaml ru.yaml
@@ -89,7 +89,7 @@ func Load(defaults *Bundle, fsys fs.FS, name string) (*Bundle, error) {
 			errs = append(errs, b.add(l, owner.langs[l])...)
 		}
 	}
-	if err := errs.err(); err != nil {
+	if err := sorted(errs); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -128,7 +128,7 @@ func parseDir(fsys fs.FS, name string) (*Bundle, error) {
 			b.langs[l] = &lang{file: file, texts: texts}
 		}
 	}
-	if err := errs.err(); err != nil {
+	if err := sorted(errs); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -169,7 +169,7 @@ func overlay(cur *lang, name string, owner *lang) Errors {
 	for key, e := range owner.texts {
 		def, ok := cur.texts[key]
 		if !ok {
-			errs = append(errs, Error{e.file, e.line, unknownKey(key, name, cur)})
+			errs = append(errs, Error{File: e.file, Line: e.line, Msg: unknownKey(key, name, cur)})
 			continue
 		}
 		got, want := placeholders(e.text), placeholders(def.text)
@@ -178,7 +178,7 @@ func overlay(cur *lang, name string, owner *lang) Errors {
 			delete(want, "n")
 		}
 		if !sameSet(got, want) {
-			errs = append(errs, Error{e.file, e.line, fmt.Sprintf("%q: placeholders %s do not match the default %s", key, setString(got), setString(want))})
+			errs = append(errs, Error{File: e.file, Line: e.line, Msg: fmt.Sprintf("%q: placeholders %s do not match the default %s", key, setString(got), setString(want))})
 			continue
 		}
 		cur.texts[key] = e
@@ -203,7 +203,7 @@ func unknownKey(key, name string, l *lang) string {
 	for k := range l.texts {
 		keys = append(keys, k)
 	}
-	return fmt.Sprintf("unknown key %q%s", key, spell.Hint(key, keys))
+	return fmt.Sprintf("unknown key %q%s", key, ownerfile.Hint(key, keys))
 }
 
 // add adds a language that defaults lack; it must be complete.
@@ -327,7 +327,7 @@ func (b *Bundle) Check() error {
 		}
 		errs = append(errs, checkForms(name, l)...)
 	}
-	return errs.err()
+	return sorted(errs)
 }
 
 // group is a key as a whole: a plain text or all forms of a plural key.
@@ -385,12 +385,12 @@ func compare(ref *lang, refName string, l *lang) (missing []string, errs Errors)
 		r := rg[k]
 		switch {
 		case r == nil:
-			errs = append(errs, Error{g.file, g.line, fmt.Sprintf("unknown key %q: %s has no such key%s", k, refName, spell.Hint(k, refKeys))})
+			errs = append(errs, Error{File: g.file, Line: g.line, Msg: fmt.Sprintf("unknown key %q: %s has no such key%s", k, refName, ownerfile.Hint(k, refKeys))})
 		case g.plural != r.plural:
 			kind := map[bool]string{false: "a plain text", true: "a plural key"}
-			errs = append(errs, Error{g.file, g.line, fmt.Sprintf("%q is %s here but %s in %s (%s:%d)", k, kind[g.plural], kind[r.plural], refName, r.file, r.line)})
+			errs = append(errs, Error{File: g.file, Line: g.line, Msg: fmt.Sprintf("%q is %s here but %s in %s (%s:%d)", k, kind[g.plural], kind[r.plural], refName, r.file, r.line)})
 		case !sameSet(g.names, r.names):
-			errs = append(errs, Error{g.file, g.line, fmt.Sprintf("%q: placeholders %s do not match %s in %s (%s:%d)", k, setString(g.names), setString(r.names), refName, r.file, r.line)})
+			errs = append(errs, Error{File: g.file, Line: g.line, Msg: fmt.Sprintf("%q: placeholders %s do not match %s in %s (%s:%d)", k, setString(g.names), setString(r.names), refName, r.file, r.line)})
 		}
 	}
 	return missing, errs
@@ -407,12 +407,12 @@ func checkForms(name string, l *lang) Errors {
 		}
 		for _, f := range need {
 			if _, ok := g.forms[f]; !ok {
-				errs = append(errs, Error{g.file, g.line, fmt.Sprintf("%q: missing plural form %q (%s needs %s)", k, f, name, strings.Join(need, ", "))})
+				errs = append(errs, Error{File: g.file, Line: g.line, Msg: fmt.Sprintf("%q: missing plural form %q (%s needs %s)", k, f, name, strings.Join(need, ", "))})
 			}
 		}
 		for f, e := range g.forms {
 			if !contains(need, f) {
-				errs = append(errs, Error{e.file, e.line, fmt.Sprintf("plural form %q is not used in %s (it has %s)", f, name, strings.Join(need, ", "))})
+				errs = append(errs, Error{File: e.file, Line: e.line, Msg: fmt.Sprintf("plural form %q is not used in %s (it has %s)", f, name, strings.Join(need, ", "))})
 			}
 		}
 	}

@@ -193,7 +193,7 @@ func TestLoadErrors(t *testing.T) {
 			[]string{`texts/ru.yaml:1: "cart.items" is a plural key: set cart.items.one, cart.items.few, cart.items.many, cart.items.other`}},
 		{"syntax", fstest.MapFS{"en.yaml": {Data: []byte("menu.title: {shop}\nmenu.hint: \"open\n")}}, []string{
 			`texts/en.yaml:1: text starting with "{" must be in double quotes: "{shop}"`,
-			`texts/en.yaml:2: unterminated quoted text (the closing quote must be on the same line; write \n for a line break)`,
+			`texts/en.yaml:2: YAML: found unexpected end of stream (is a quote or a bracket not closed?)`,
 		}},
 		{"incomplete language", fstest.MapFS{"de.yaml": {Data: []byte("menu.title: \"Hallo {shop}\"\ncart.items.one: Ein\ncart.items.few: x\nmenu.tilte: x\n")}}, []string{
 			`texts/de.yaml: a new language needs every key: 4 of 6 missing ("cart.total", "checkout.long", "menu.hint")`,
@@ -225,13 +225,13 @@ func TestLoadErrors(t *testing.T) {
 }
 
 func TestErrorString(t *testing.T) {
-	if got := (Error{"a.yaml", 3, "bad"}).Error(); got != "a.yaml:3: bad" {
+	if got := (Error{File: "a.yaml", Line: 3, Msg: "bad"}).Error(); got != "a.yaml:3: bad" {
 		t.Errorf("Error() = %q", got)
 	}
-	if got := (Error{"a.yaml", 0, "bad"}).Error(); got != "a.yaml: bad" {
+	if got := (Error{File: "a.yaml", Line: 0, Msg: "bad"}).Error(); got != "a.yaml: bad" {
 		t.Errorf("Error() = %q", got)
 	}
-	if got := (Errors{{"a", 1, "x"}, {"b", 2, "y"}}).Error(); got != "a:1: x\nb:2: y" {
+	if got := (Errors{{File: "a", Line: 1, Msg: "x"}, {File: "b", Line: 2, Msg: "y"}}).Error(); got != "a:1: x\nb:2: y" {
 		t.Errorf("Errors.Error() = %q", got)
 	}
 }

@@ -1,59 +1,33 @@
 package locales
 
 import (
+	"bytes"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"unicode"
-	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+
+	"omnicart/ownerfile"
 )
 
-// Error is a problem at a position in a text file. Line is 0 when the
-// problem concerns the whole file (a missing key, an unreadable file).
-type Error struct {
-	File string
-	Line int
-	Msg  string
-}
+// Error is a problem at a line of a text file, printed "file:line: message";
+// Errors is every problem found. They are the ownerfile package's types, so
+// every owner file reports problems alike. Load and Check return Errors as
+// the error value (not a pointer): get it back with errors.As(err, &errs)
+// where errs is an Errors.
+type (
+	Error  = ownerfile.Error
+	Errors = ownerfile.Errors
+)
 
-// Error returns "file:line: msg", or "file: msg" when Line is 0.
-func (e Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return e.File + ": " + e.Msg
-}
-
-// Errors is every problem found, sorted by file and line. Load and Check
-// return it as the error value (not a pointer): get it back with
-// errors.As(err, &errs) where errs is an Errors.
-type Errors []Error
-
-// Error returns the errors one per line.
-func (es Errors) Error() string {
-	lines := make([]string, len(es))
-	for i, e := range es {
-		lines[i] = e.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-
-// err returns es sorted, or nil when it is empty.
-func (es Errors) err() error {
-	if len(es) == 0 {
-		return nil
-	}
-	sort.SliceStable(es, func(i, j int) bool {
-		a, b := es[i], es[j]
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		return a.Msg < b.Msg
-	})
-	return es
+// sorted returns es sorted by file, line and message, or nil when it is
+// empty. The message orders problems on one line, which are found in map
+// order.
+func sorted(es Errors) error {
+	slices.SortFunc(es, func(a, b Error) int { return strings.Compare(a.Msg, b.Msg) })
+	return es.Err()
 }
 
 // entry is one text with the position it came from.
@@ -98,22 +72,24 @@ func validKey(key string) bool {
 }
 
 // parse reads a text file (see the package doc for the format) named file
-// in errors. It returns every error, not only the first.
+// in errors. It returns every error, not only the first: when the file is
+// not YAML, each top-level entry (a line at the left margin and the
+// indented lines below it) is read on its own, so every broken entry is
+// reported.
 func parse(file string, data []byte) (map[string]entry, Errors) {
 	texts := make(map[string]entry)
 	var errs Errors
-	src := strings.TrimPrefix(string(data), "\ufeff")
-	for i, line := range strings.Split(src, "\n") {
-		n := i + 1
-		key, val, msg := parseLine(strings.TrimSuffix(line, "\r"))
-		switch {
-		case msg != "":
-			errs = append(errs, Error{file, n, msg})
-		case key == "":
-		case texts[key].line > 0:
-			errs = append(errs, Error{file, n, fmt.Sprintf("duplicate key %q (first on line %d)", key, texts[key].line)})
-		default:
-			texts[key] = entry{val, file, n}
+	if root, err := ownerfile.Parse(file, data); err == nil {
+		readEntries(file, data, root, 0, texts, &errs)
+	} else {
+		for _, c := range entries(data) {
+			root, err := ownerfile.Parse(file, c.data)
+			if e, ok := err.(Error); ok {
+				e.Line = min(max(e.Line, 1), c.lines) + c.off
+				errs = append(errs, e)
+				continue
+			}
+			readEntries(file, c.data, root, c.off, texts, &errs)
 		}
 	}
 	// A key is either a text or a plural base, never both.
@@ -128,148 +104,156 @@ func parse(file string, data []byte) (map[string]entry, Errors) {
 		}
 	}
 	for base, l := range firstForm {
-		errs = append(errs, Error{file, texts[base].line, fmt.Sprintf("%q is both a text and a plural key (see line %d)", base, l)})
+		errs.Add(file, texts[base].line, "%q is both a text and a plural key (see line %d)", base, l)
 	}
 	return texts, errs
 }
 
-// parseLine reads one line: key and val for "key: value", an empty key for a
-// blank or comment line, or an error message.
-func parseLine(line string) (key, val, msg string) {
-	if !utf8.ValidString(line) {
-		return "", "", "invalid UTF-8"
-	}
-	for _, r := range line {
-		if unicode.IsControl(r) && r != '\t' {
-			return "", "", fmt.Sprintf("invalid control character %U", r)
-		}
-	}
-	trimmed := strings.TrimLeft(line, " \t")
-	if trimmed == "" || trimmed[0] == '#' {
-		return "", "", ""
-	}
-	if len(trimmed) < len(line) {
-		return "", "", `unexpected indentation: keys are flat, write "section.key: text" on one line`
-	}
-	colon := strings.IndexByte(line, ':')
-	if colon < 0 {
-		return "", "", `expected "key: text"`
-	}
-	key = strings.TrimRight(line[:colon], " \t")
-	if len(key) > maxKey {
-		return "", "", fmt.Sprintf("key longer than %d characters", maxKey)
-	}
-	if !validKey(key) {
-		return "", "", fmt.Sprintf("invalid key %q: use lowercase letters, digits, _ and dots, like menu.title", key)
-	}
-	rest := line[colon+1:]
-	if rest != "" && rest[0] != ' ' && rest[0] != '\t' {
-		return "", "", `expected a space after ":"`
-	}
-	rest = strings.TrimLeft(rest, " \t")
-	if rest == "" || rest[0] == '#' {
-		return "", "", fmt.Sprintf(`missing text after "%s:" (write "" for an empty text; keys are flat: %s.name: text)`, key, key)
-	}
-	switch rest[0] {
-	case '"':
-		val, msg = parseDoubleQuoted(rest)
-	case '\'':
-		val, msg = parseSingleQuoted(rest)
-	default:
-		val, msg = parsePlain(rest)
-	}
-	if msg != "" {
-		return "", "", msg
-	}
-	return key, val, ""
+// chunk is a part of a file: lines off+1 to off+lines.
+type chunk struct {
+	data       []byte
+	off, lines int
 }
 
-// maxKey is the longest key, well below YAML's limit of 1024.
-const maxKey = 128
+// entries splits data before every line that starts at the left margin.
+func entries(data []byte) []chunk {
+	var cs []chunk
+	for i, line := range bytes.SplitAfter(data, []byte("\n")) {
+		if len(line) == 0 {
+			break // after the last line break
+		}
+		if len(cs) == 0 || line[0] != ' ' && line[0] != '\t' {
+			cs = append(cs, chunk{off: i})
+		}
+		c := &cs[len(cs)-1]
+		c.data = append(c.data, line...)
+		c.lines++
+	}
+	return cs
+}
 
-const unterminated = `unterminated quoted text (the closing quote must be on the same line; write \n for a line break)`
-
-// parseDoubleQuoted reads "text" with the escapes \n, \" and \\.
-func parseDoubleQuoted(s string) (string, string) {
-	var b strings.Builder
-	for i := 1; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\\':
-			if i+1 == len(s) {
-				return "", unterminated
-			}
-			i++
-			switch s[i] {
-			case 'n':
-				b.WriteByte('\n')
-			case '"', '\\':
-				b.WriteByte(s[i])
-			default:
-				r, _ := utf8.DecodeRuneInString(s[i:])
-				return "", fmt.Sprintf(`invalid escape "\%c" (use \n, \" or \\)`, r)
-			}
-		case '"':
-			return b.String(), afterQuote(s[i+1:], `write \" for a quote inside`)
+// readEntries reads the texts of root, the top node of data, whose first
+// line is line off+1 of file.
+func readEntries(file string, data []byte, root *yaml.Node, off int, texts map[string]entry, errs *Errors) {
+	f := ownerfile.File{Name: file, Errs: errs}
+	errorf := func(line int, format string, args ...any) { f.Errorf(line+off, format, args...) }
+	switch {
+	case root == nil:
+		return
+	case root.Kind == yaml.ScalarNode && strings.Contains(root.Value, ":"):
+		errorf(root.Line, `expected a space after ":"`)
+		return
+	case root.Kind != yaml.MappingNode:
+		errorf(root.Line, `expected "key: text"`)
+		return
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		key := k.Value
+		switch {
+		case k.Kind != yaml.ScalarNode || k.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.TaggedStyle) != 0:
+			w, _, _ := strings.Cut(written(data, k), ": ")
+			errorf(k.Line, "invalid key %q: use lowercase letters, digits, _ and dots, like menu.title", w)
+			continue
+		case len(key) > maxKey:
+			errorf(k.Line, "key longer than %d characters", maxKey)
+			continue
+		case !validKey(key):
+			errorf(k.Line, "invalid key %q: use lowercase letters, digits, _ and dots, like menu.title", key)
+			continue
+		}
+		val, msgs := text(data, k, v)
+		for _, m := range msgs {
+			errorf(m.line, "%s", m.msg)
+		}
+		switch {
+		case len(msgs) > 0:
+		case texts[key].line > 0:
+			errorf(k.Line, "duplicate key %q (first on line %d)", key, texts[key].line)
 		default:
-			b.WriteByte(c)
+			texts[key] = entry{val, file, k.Line + off}
 		}
 	}
-	return "", unterminated
 }
 
-// parseSingleQuoted reads 'text', where two single quotes stand for one.
-func parseSingleQuoted(s string) (string, string) {
-	var b strings.Builder
-	for i := 1; i < len(s); i++ {
-		if s[i] != '\'' {
-			b.WriteByte(s[i])
-			continue
-		}
-		if i+1 < len(s) && s[i+1] == '\'' {
-			b.WriteByte('\'')
-			i++
-			continue
-		}
-		return b.String(), afterQuote(s[i+1:], `write '' for a quote inside`)
+// problem is a message at a line of a chunk.
+type problem struct {
+	line int
+	msg  string
+}
+
+// text returns the text that v, the value of key k, holds, or the
+// problems when v is anything but one text.
+func text(data []byte, k, v *yaml.Node) (string, []problem) {
+	key := k.Value
+	missing := fmt.Sprintf(`missing text after "%s:" (write "" for an empty text; keys are flat: %s.name: text)`, key, key)
+	switch {
+	case v.Kind == yaml.MappingNode && v.Style&yaml.FlowStyle == 0:
+		return "", []problem{{k.Line, missing}, {v.Line, `unexpected indentation: keys are flat, write "section.key: text" on one line`}}
+	case v.Kind == yaml.SequenceNode && v.Style&yaml.FlowStyle == 0:
+		return "", []problem{{k.Line, missing}, {v.Line, `unexpected indentation: keys are flat, write "section.key: text" on one line`}}
+	case v.Kind != yaml.ScalarNode, v.Anchor != "", v.Style&yaml.TaggedStyle != 0:
+		w := written(data, v)
+		return "", []problem{{v.Line, fmt.Sprintf("text starting with %q must be in double quotes: %s", w[:1], quote(w))}}
+	case v.Tag == "!!null" && v.Value == "":
+		return "", []problem{{k.Line, missing}}
+	case v.Tag == "!!null" && v.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0:
+		return "", []problem{{v.Line, fmt.Sprintf("text %s must be in double quotes (YAML reads it as nothing)", quote(v.Value))}}
 	}
-	return "", unterminated
-}
-
-// afterQuote checks what follows a closing quote: nothing, or a comment.
-func afterQuote(rest, hint string) string {
-	t := strings.TrimLeft(rest, " \t")
-	if t == "" || t[0] == '#' && len(t) < len(rest) {
-		return ""
+	for _, r := range v.Value {
+		if r != '\n' && r != '\t' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029') {
+			return "", []problem{{v.Line, fmt.Sprintf("invalid control character %U", r)}}
+		}
 	}
-	return "unexpected text after the closing quote (" + hint + ")"
+	return v.Value, nil
 }
 
-// parsePlain reads an unquoted value up to a " #" comment, rejecting what
-// YAML would read as something other than text.
-func parsePlain(s string) (string, string) {
+// written returns n as it is written in data: the rest of its first line
+// without a trailing comment, or as much of it as there is.
+func written(data []byte, n *yaml.Node) string {
+	lines := strings.Split(string(data), "\n")
+	if n.Line < 1 || n.Line > len(lines) {
+		return n.Value
+	}
+	line := []rune(strings.TrimSuffix(lines[n.Line-1], "\r"))
+	if n.Column < 1 || n.Column > len(line) {
+		return n.Value
+	}
+	s := string(line[n.Column-1:])
 	for i := 1; i < len(s); i++ {
 		if s[i] == '#' && (s[i-1] == ' ' || s[i-1] == '\t') {
 			s = s[:i]
 			break
 		}
 	}
-	s = strings.TrimRight(s, " \t")
-	switch c := s[0]; {
-	case c == '|' || c == '>':
-		return "", `multi-line blocks (| and >) are not supported: write one line in double quotes with \n for line breaks`
-	case strings.IndexByte("{}[],&*!%@`", c) >= 0,
-		strings.IndexByte("-?:", c) >= 0 && (len(s) == 1 || s[1] == ' ' || s[1] == '\t'):
-		return "", fmt.Sprintf("text starting with %q must be in double quotes: %s", s[:1], quote(s))
-	case s == "~" || s == "null" || s == "Null" || s == "NULL":
-		return "", fmt.Sprintf("text %s must be in double quotes (YAML reads it as nothing)", quote(s))
-	case strings.Contains(s, ": ") || strings.Contains(s, ":\t") || strings.HasSuffix(s, ":"):
-		return "", fmt.Sprintf(`text containing ":" followed by a space must be in double quotes: %s`, quote(s))
+	if s = strings.TrimRight(s, " \t"); s == "" {
+		return n.Value
 	}
-	return s, ""
+	return s
 }
 
-// quote writes s as a double-quoted value.
+// maxKey is the longest key, well below YAML's limit of 1024.
+const maxKey = 128
+
+// quote writes s as a double-quoted YAML value.
 func quote(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
-	return `"` + r.Replace(s) + `"`
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '\\' || r == '"':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\ufeff':
+			fmt.Fprintf(&b, `\u%04X`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }

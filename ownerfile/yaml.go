@@ -98,8 +98,21 @@ func syntaxError(err error) (int, string) {
 			line, msg = n, text
 		}
 	}
-	if msg == "mapping values are not allowed in this context" {
+	switch {
+	case msg == "mapping values are not allowed in this context":
 		msg += ` (put a text with ": " in quotes)`
+	case msg == "block sequence entries are not allowed in this context":
+		msg += ` (put a text starting with "- " in quotes)`
+	case strings.HasPrefix(msg, "unknown anchor"):
+		msg += ` (put a text starting with "*" in quotes)`
+	case msg == "found unknown escape character":
+		msg += ` (in "double quotes" write \n, \" or \\; or use 'single quotes')`
+	case msg == "found unexpected end of stream":
+		msg += " (is a quote or a bracket not closed?)"
+	case msg == "did not find expected key":
+		msg += " (check the indentation, and quote a text that starts with a quote, { or [ whole)"
+	case msg == "invalid leading UTF-8 octet" || msg == "invalid trailing UTF-8 octet":
+		msg += " (save the file as UTF-8)"
 	}
 	return line, "YAML: " + msg
 }
