@@ -43,6 +43,20 @@ type Options struct {
 	InMemory bool             // keep everything in memory (tests); dir is ignored
 	Logger   *slog.Logger     // Badger warnings and errors, value-log GC failures; may be nil
 	Now      func() time.Time // clock; nil means time.Now
+
+	// ReadOnly opens an existing directory for reading only (omnicart
+	// verify): nothing in it is changed.
+	ReadOnly bool
+	// MinFree is the free space to keep on the data directory's
+	// filesystem: below it every write is refused with a *LowSpaceError
+	// and Open refuses to start. 0 means DefaultMinFree.
+	MinFree uint64
+	// FreeSpace reports the free bytes of the filesystem holding a
+	// directory; nil means FreeSpace (statfs). Tests inject a full disk.
+	FreeSpace func(dir string) (uint64, error)
+	// NoSync skips the sync after each order (bulk loads and tests);
+	// Close syncs.
+	NoSync bool
 }
 
 // DB is the shop's database. It is safe for concurrent use.
@@ -56,6 +70,17 @@ type DB struct {
 	// bumps the same sequence key, so concurrent orders would only conflict
 	// and retry.
 	orderMu sync.Mutex
+
+	unpaidIndexed atomic.Bool   // the unpaid-order index is known to be built
+	outboxSeq     atomic.Uint64 // orders outbox entries of one instant
+
+	dir     string
+	noSync  bool
+	record  *recorder // nil in memory and read-only
+	space   *space    // nil in memory and read-only
+	damaged []string  // damage found when opening, for Health
+	damages atomic.Int64
+	backups backupStats
 }
 
 // LockedError says the data directory is held by another process.
@@ -68,11 +93,43 @@ func (e *LockedError) Error() string {
 }
 
 // Open opens (creating if needed) the database in dir. It returns a
-// *LockedError when another process holds dir.
+// *LockedError when another process holds dir, a *DamagedError when dir lost
+// data (see guard.go) and a *LowSpaceError when its disk is full.
 func Open(dir string, opt Options) (*DB, error) {
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	db := &DB{log: log, now: opt.Now, dir: dir, noSync: opt.NoSync}
+	if db.now == nil {
+		db.now = time.Now
+	}
 	bo := badger.DefaultOptions(dir)
 	if opt.InMemory {
 		bo = badger.DefaultOptions("").WithInMemory(true)
+	}
+	var warnings []string
+	if !opt.InMemory {
+		if !opt.ReadOnly {
+			db.space = newSpace(dir, opt, log)
+			if err := db.space.check(0); err != nil {
+				return nil, fmt.Errorf("cannot start: %w", err)
+			}
+			unlock, err := lockDir(dir)
+			if err != nil {
+				return nil, err
+			}
+			warnings, err = precheck(dir, false)
+			unlock()
+			if err != nil {
+				return nil, err
+			}
+		} else {
+			var err error
+			if warnings, err = precheck(dir, true); err != nil {
+				return nil, err
+			}
+		}
 	}
 	var bl badger.Logger // nil silences Badger
 	if opt.Logger != nil {
@@ -87,23 +144,84 @@ func Open(dir string, opt Options) (*DB, error) {
 		WithValueThreshold(valueThreshold).
 		WithNumCompactors(numCompactors).
 		WithSyncWrites(false).
+		WithReadOnly(opt.ReadOnly).
 		WithLogger(bl)
 
-	bdb, err := badger.Open(bo)
+	bdb, err := openBadger(bo)
 	if err != nil {
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
 			return nil, &LockedError{Dir: dir}
 		}
+		var damaged *DamagedError
+		if errors.As(err, &damaged) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("open data directory %s: %w", dir, err)
 	}
-	db := &DB{bdb: bdb, log: opt.Logger, now: opt.Now}
-	if db.log == nil {
-		db.log = slog.New(slog.DiscardHandler)
+	db.bdb = bdb
+	if !opt.InMemory {
+		if err := db.checkRecord(dir, opt.ReadOnly); err != nil {
+			bdb.Close()
+			return nil, err
+		}
 	}
-	if db.now == nil {
-		db.now = time.Now
+	for _, w := range warnings {
+		log.Error("damaged data directory", slog.String("dir", dir), slog.String("detail", w))
 	}
+	db.damaged = warnings
+	db.damages.Add(int64(len(warnings)))
 	return db, nil
+}
+
+// openBadger opens Badger and turns its panics on damaged files into a
+// *DamagedError. (A panic in one of Badger's own goroutines cannot be
+// caught here.)
+func openBadger(bo badger.Options) (bdb *badger.DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &DamagedError{Dir: bo.Dir, Problem: fmt.Sprintf("Badger cannot read it: %v", firstLine(fmt.Sprint(r)))}
+		}
+	}()
+	bdb, err = badger.Open(bo)
+	if err != nil && isDamage(err) {
+		return nil, &DamagedError{Dir: bo.Dir, Problem: fmt.Sprintf("Badger cannot read it: %v", firstLine(err.Error()))}
+	}
+	return bdb, err
+}
+
+// isDamage tells errors about damaged files from others (permissions, a
+// lock).
+func isDamage(err error) bool {
+	s := strings.ToLower(err.Error())
+	for _, w := range []string{"checksum", "corrupt", "truncat", ".sst", "table", "manifest", "magic", "unexpected eof"} {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+// sync makes committed writes durable, unless Options.NoSync.
+func (db *DB) sync() error {
+	if db.noSync {
+		return nil
+	}
+	return db.bdb.Sync()
+}
+
+// noteOrder records a synced order in the record file (guard.go).
+func (db *DB) noteOrder(number int64) {
+	if db.noSync {
+		return // Close writes the Record
+	}
+	if err := db.record.noteOrder(number); err != nil {
+		db.log.Error("write the store Record", slog.Any("err", err))
+	}
 }
 
 // Close flushes and closes the database. Calling it again does nothing.
@@ -111,28 +229,74 @@ func (db *DB) Close() error {
 	if !db.closed.CompareAndSwap(false, true) {
 		return nil
 	}
+	if db.record != nil && db.noSync {
+		err := db.bdb.Sync()
+		if err == nil {
+			err = db.bdb.View(func(txn *badger.Txn) error {
+				last, orders, err := orderState(txn)
+				if err == nil {
+					err = db.record.reset(last, orders)
+				}
+				return err
+			})
+		}
+		if err != nil {
+			db.bdb.Close()
+			return fmt.Errorf("close store: %w", err)
+		}
+	}
 	if err := db.bdb.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
 	return nil
 }
 
-// Healthy reports whether the database is open.
+// Healthy reports whether the database is open and can take writes.
 func (db *DB) Healthy() bool {
-	return !db.closed.Load() && !db.bdb.IsClosed()
+	return len(db.Health().Problems) == 0
 }
 
-// Run collects value-log garbage every 10 minutes until ctx ends, then
-// returns nil.
+// Health is the store's state for /healthz.
+type Health struct {
+	Problems []string // the store cannot work as it should: unhealthy
+	Warnings []string // it works, but an owner should look: healthy
+}
+
+// Health describes what is wrong with the store, if anything.
+func (db *DB) Health() Health {
+	var h Health
+	if db.closed.Load() || db.bdb.IsClosed() {
+		h.Problems = append(h.Problems, "store closed")
+		return h
+	}
+	if err := db.space.check(spaceRecheck); err != nil {
+		h.Problems = append(h.Problems, err.Error()+"; new chats, messages and orders are refused until space is freed")
+	}
+	for _, d := range db.damaged {
+		h.Warnings = append(h.Warnings, "recovered at start: "+d)
+	}
+	if w := db.backups.warning(); w != "" {
+		h.Warnings = append(h.Warnings, w)
+	}
+	return h
+}
+
+// Run collects value-log garbage every 10 minutes and watches the free disk
+// space every few seconds until ctx ends, then returns nil.
 func (db *DB) Run(ctx context.Context) error {
 	t := time.NewTicker(gcInterval)
 	defer t.Stop()
+	watch := time.NewTicker(spaceInterval)
+	defer watch.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 			db.gc(ctx)
+		case <-watch.C:
+			db.space.preallocate()
+			db.space.check(0)
 		}
 	}
 }
@@ -158,6 +322,15 @@ func (db *DB) gc(ctx context.Context) {
 func (db *DB) update(ctx context.Context, fn func(*badger.Txn) error) error {
 	for try := 1; ; try++ {
 		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if db.space.check(spaceRecheck) != nil {
+			// Below the reserve: run fn without the right to write. A
+			// transaction that only reads still works.
+			err := db.bdb.View(fn)
+			if errors.Is(err, badger.ErrReadOnlyTxn) {
+				return db.space.writable()
+			}
 			return err
 		}
 		err := db.bdb.Update(fn)
