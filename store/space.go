@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -64,27 +63,6 @@ func Bytes(n uint64) string {
 		return fmt.Sprintf("%d KB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
-}
-
-// ParseBytes reads sizes like "64MB", "1.5 GB", "512KiB" or "1000000".
-func ParseBytes(s string) (uint64, error) {
-	t := strings.ToUpper(strings.TrimSpace(s))
-	units := []struct {
-		suffix string
-		mult   float64
-	}{{"GIB", 1 << 30}, {"MIB", 1 << 20}, {"KIB", 1 << 10}, {"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}}
-	mult := 1.0
-	for _, u := range units {
-		if strings.HasSuffix(t, u.suffix) {
-			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
-			break
-		}
-	}
-	var f float64
-	if _, err := fmt.Sscan(t, &f); err != nil || f < 0 || t == "" {
-		return 0, fmt.Errorf("%q is not a size like \"64MB\"", s)
-	}
-	return uint64(f * mult), nil
 }
 
 // space watches the free space of the data directory's filesystem.
