@@ -21,6 +21,7 @@ import (
 	"omnicart/bot/telegram/tgtest"
 	"omnicart/bot/whatsapp"
 	"omnicart/flows"
+	"omnicart/payments"
 	"omnicart/store"
 )
 
@@ -123,7 +124,7 @@ func newShopHarness(t *testing.T, api *tgtest.Server) *shopHarness {
 	}
 	db.SyncStock(context.Background(), sh.Catalog.StockSeed())
 	senders := bot.Senders{}
-	eng := flows.NewEngine(db, senders, flows.Builtin(), sh, flows.Options{Workers: 4, Now: now})
+	eng := flows.NewEngine(db, senders, payments.Demo{}, sh, flows.Options{Workers: 4, Now: now})
 	fk := &waFake{}
 	opt := whatsappOptions(cfg, eng, nil)
 	opt.DB, opt.MinGap, opt.Polls = "", time.Millisecond, false
