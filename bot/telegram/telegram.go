@@ -107,6 +107,7 @@ func New(h bot.Handler, opt Options) (*Telegram, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
+	opt.Logger = redactLogger(opt.Logger, opt.Token) // the token is in every URL of the library's errors
 	if opt.Text == nil {
 		opt.Text = func(_, key string) string { return key }
 	}
@@ -141,7 +142,7 @@ func New(h bot.Handler, opt Options) (*Telegram, error) {
 		}),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("telegram: %w", err)
+		return nil, redactError(fmt.Errorf("telegram: %w", err), opt.Token)
 	}
 	t.tg = tg
 	t.out = newOutbox(t, opt)
@@ -153,6 +154,10 @@ func New(h bot.Handler, opt Options) (*Telegram, error) {
 // are retried with backoff; a token Telegram refuses ends Run with an error.
 // Replies are still accepted after Run returns: Flush delivers them.
 func (t *Telegram) Run(ctx context.Context) error {
+	return redactError(t.run(ctx), t.opt.Token)
+}
+
+func (t *Telegram) run(ctx context.Context) error {
 	go t.out.run(t.out.ctx)
 	var me *models.User
 	err := retry(ctx, t.log, "getMe", func() (err error) { me, err = t.tg.GetMe(ctx); return err })

@@ -2,20 +2,31 @@
 // chat page, its JSON API and product photos, and a bot.Sender that queues
 // the shop's replies for the browser to fetch.
 //
-// A browser is identified by a random session cookie; its address is
-// bot.Address{Channel: bot.Web, Chat: <cookie>}. Replies are kept in memory
-// (the last 100 per chat, for at most 10000 chats) and numbered by a per-chat
-// sequence: POST /api/send returns the replies to the message it sent, and
-// GET /api/messages?after=<seq> long-polls for later ones (campaigns).
+// A browser is identified by a random chat id the server issued in a
+// cookie signed with Options.Key (HMAC-SHA256), so an id the server never
+// issued is not a chat: it gets a new one. Its address is
+// bot.Address{Channel: bot.Web, Chat: <id>}. Replies are kept in memory (the
+// last 100 per chat, for at most 10000 chats, and at most
+// Options.HistoryBytes in all, the least recently active chats forgotten
+// first) and numbered by a per-chat sequence: POST /api/send returns the
+// replies to the message it sent, and GET /api/messages?after=<seq>
+// long-polls for later ones (campaigns).
+//
+// Every API request counts against its client address's rate limit; the
+// first message of a chat the server does not hold (a new browser, a forged
+// or unsigned cookie, a chat forgotten since) also counts against the
+// address's limit on new chats, because the engine stores a customer for it.
 package webchat
 
 import (
 	"bytes"
 	"container/list"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -29,6 +40,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path"
 	"slices"
 	"sort"
@@ -56,6 +68,8 @@ const (
 	pollWait     = 25 * time.Second
 	ratePerSec   = 5.0
 	rateBurst    = 10.0
+	// DefaultHistoryBytes bounds the replies kept for all chats together.
+	DefaultHistoryBytes = 32 << 20
 )
 
 // imageTypes are the extensions served under /media/.
@@ -79,6 +93,15 @@ type Options struct {
 	Wait time.Duration
 	// MaxText is the longest text message in runes (default 4096).
 	MaxText int
+	// Key signs the session cookies (see LoadKey); at least 32 bytes.
+	// Empty: a random key for this process, so chats do not survive a
+	// restart.
+	Key []byte
+	// HistoryBytes bounds the memory the kept replies of all chats take
+	// together, estimated from their texts, photos and buttons (default
+	// DefaultHistoryBytes). Past it the least recently active chats are
+	// forgotten, and a single chat bigger than it loses its oldest replies.
+	HistoryBytes int64
 }
 
 // Chat serves the web chat and delivers replies to it. Mount it at "/".
@@ -98,11 +121,13 @@ type Chat struct {
 	mu    sync.Mutex
 	chats map[string]*list.Element // of *chatState, most recent first in lru
 	lru   list.List
+	bytes int64 // estimated size of every chatState, see cost
 
 	closing   chan struct{} // closed by Close: long polls answer now
 	closeOnce sync.Once
 
 	newcomers ipLimiter // new chats per client address
+	api       ipLimiter // API requests per client address
 }
 
 // asset is one embedded static file.
@@ -115,6 +140,7 @@ type asset struct {
 type chatState struct {
 	id     string
 	seq    int64
+	bytes  int64         // estimated size of this state
 	msgs   []message     // the last keepMessages, by seq
 	notify chan struct{} // closed and replaced when msgs grows
 	limit  bucket        // messages this chat may send
@@ -150,17 +176,26 @@ func New(h bot.Handler, opt Options) *Chat {
 	if opt.Lang == nil {
 		opt.Lang = defaultLang
 	}
+	if len(opt.Key) < minKey {
+		opt.Key = make([]byte, minKey)
+		rand.Read(opt.Key) // never fails (crypto/rand since Go 1.24)
+	}
+	if opt.HistoryBytes <= 0 {
+		opt.HistoryBytes = DefaultHistoryBytes
+	}
 	c := &Chat{
-		h:        h,
-		opt:      opt,
-		log:      opt.Logger,
-		page:     template.Must(template.ParseFS(staticFS, "static/index.html")),
-		static:   make(map[string]asset),
-		now:      time.Now,
-		poll:     pollWait,
-		maxChats: maxChats,
-		chats:    make(map[string]*list.Element),
-		closing:  make(chan struct{}),
+		h:         h,
+		opt:       opt,
+		log:       opt.Logger,
+		page:      template.Must(template.ParseFS(staticFS, "static/index.html")),
+		static:    make(map[string]asset),
+		now:       time.Now,
+		poll:      pollWait,
+		maxChats:  maxChats,
+		chats:     make(map[string]*list.Element),
+		closing:   make(chan struct{}),
+		newcomers: ipLimiter{perSecond: newPerMinute / 60, burst: newBurst},
+		api:       ipLimiter{perSecond: apiPerSec, burst: apiBurst},
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
@@ -210,14 +245,20 @@ func (c *Chat) Send(_ context.Context, to bot.Address, replies []bot.Reply) erro
 		s.seq++
 		m.Seq = s.seq
 		s.msgs = append(s.msgs, m)
+		c.grow(s, cost(m))
 		added = true
 	}
 	if !added {
 		return nil
 	}
 	if n := len(s.msgs); n > keepMessages {
+		for _, old := range s.msgs[:n-keepMessages] {
+			c.grow(s, -cost(old))
+		}
 		s.msgs = append(s.msgs[:0], s.msgs[n-keepMessages:]...)
+		clear(s.msgs[len(s.msgs):n]) // let the dropped texts go
 	}
+	c.shrink(s)
 	close(s.notify)
 	s.notify = make(chan struct{})
 	return nil
@@ -232,11 +273,73 @@ func (c *Chat) state(id string) *chatState {
 	}
 	s := &chatState{id: id, notify: make(chan struct{}), limit: bucket{tokens: rateBurst, at: c.now()}}
 	c.chats[id] = c.lru.PushFront(s)
+	c.grow(s, chatCost+int64(len(id)))
 	for c.lru.Len() > c.maxChats {
-		old := c.lru.Remove(c.lru.Back()).(*chatState)
-		delete(c.chats, old.id)
+		c.forget(c.lru.Back())
 	}
+	c.shrink(s)
 	return s
+}
+
+// held reports whether the server holds the chat id's state.
+func (c *Chat) held(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.chats[id]
+	return ok
+}
+
+// forget drops a chat's state. c.mu must be held.
+func (c *Chat) forget(e *list.Element) {
+	old := c.lru.Remove(e).(*chatState)
+	delete(c.chats, old.id)
+	c.bytes -= old.bytes
+}
+
+// grow adds n bytes to the size of s. c.mu must be held.
+func (c *Chat) grow(s *chatState, n int64) {
+	s.bytes += n
+	c.bytes += n
+}
+
+// shrink brings the history within Options.HistoryBytes: it forgets the
+// least recently active chats other than keep, then keep's oldest replies
+// (the latest one stays). c.mu must be held.
+func (c *Chat) shrink(keep *chatState) {
+	for c.bytes > c.opt.HistoryBytes {
+		if back := c.lru.Back(); back.Value.(*chatState) != keep {
+			c.forget(back)
+			continue
+		}
+		if len(keep.msgs) <= 1 {
+			return
+		}
+		c.grow(keep, -cost(keep.msgs[0]))
+		keep.msgs[0] = message{}
+		keep.msgs = keep.msgs[1:]
+	}
+}
+
+// Memory estimates, in bytes, for HistoryBytes: what a message and a chat
+// take on the heap beyond their strings, with the slack of slices that grow
+// by doubling and of the allocator's size classes.
+const (
+	messageCost = 192 // message in a []message (72 bytes, doubled) and its JSON copy's share
+	rowCost     = 48  // a []bot.Choice header and slack
+	choiceCost  = 64  // a bot.Choice and its strings' headers
+	chatCost    = 512 // chatState, its map entry, list element and channel
+)
+
+// cost estimates the memory one kept message takes.
+func cost(m message) int64 {
+	n := messageCost + len(m.Text) + len(m.Photo)
+	for _, row := range m.Choices {
+		n += rowCost
+		for _, ch := range row {
+			n += choiceCost + len(ch.Label) + len(ch.Data)
+		}
+	}
+	return int64(n)
 }
 
 // since returns a copy of the messages after seq. A seq beyond the chat's
@@ -293,32 +396,102 @@ func cloneChoices(rows [][]bot.Choice) [][]bot.Choice {
 	return out
 }
 
-// session returns the browser's chat id from its cookie, issuing a new
-// cookie when it has none or a malformed one. refresh re-issues a valid
-// cookie to extend its life.
-func (c *Chat) session(w http.ResponseWriter, r *http.Request, refresh bool) string {
-	id := ""
-	if ck, err := r.Cookie(cookieName); err == nil && validID(ck.Value) {
-		id = ck.Value
+// session returns the browser's chat id from its cookie, and whether the
+// cookie was one this server signed; without one it issues a cookie with a
+// new id. refresh re-issues a valid cookie to extend its life.
+func (c *Chat) session(w http.ResponseWriter, r *http.Request, refresh bool) (id string, signed bool) {
+	if ck, err := r.Cookie(cookieName); err == nil {
+		id, signed = c.verify(ck.Value)
 	}
-	if id != "" && !refresh {
-		return id
+	if signed && !refresh {
+		return id, true
 	}
-	if id == "" {
+	if !signed {
 		b := make([]byte, 16)
 		rand.Read(b) // never fails (crypto/rand since Go 1.24)
 		id = hex.EncodeToString(b)
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name:     cookieName,
-		Value:    id,
+		Value:    c.sign(id),
 		Path:     "/",
 		MaxAge:   cookieMaxAge,
 		HttpOnly: true,
 		Secure:   r.TLS != nil,
 		SameSite: http.SameSiteLaxMode,
 	})
-	return id
+	return id, signed
+}
+
+// minKey is the shortest Options.Key.
+const minKey = 32
+
+// sign returns the cookie value for a chat id: the id, a dot and its
+// HMAC-SHA256 under Options.Key.
+func (c *Chat) sign(id string) string {
+	return id + "." + base64.RawURLEncoding.EncodeToString(c.mac(id))
+}
+
+func (c *Chat) mac(id string) []byte {
+	h := hmac.New(sha256.New, c.opt.Key)
+	h.Write([]byte("omnicart webchat session\x00"))
+	h.Write([]byte(id))
+	return h.Sum(nil)
+}
+
+// verify returns the chat id of a cookie value this server signed.
+func (c *Chat) verify(value string) (string, bool) {
+	id, sig, ok := strings.Cut(value, ".")
+	if !ok || !validID(id) {
+		return "", false
+	}
+	got, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil || !hmac.Equal(got, c.mac(id)) {
+		return "", false
+	}
+	return id, true
+}
+
+// LoadKey returns the key for Options.Key kept in the file at path,
+// creating the file with a new random key (readable by its owner only) when
+// there is none. Keep the file with the data: a new key starts every web
+// chat afresh.
+func LoadKey(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		key := make([]byte, minKey)
+		rand.Read(key)
+		text := []byte(hex.EncodeToString(key) + "\n")
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			return LoadKey(path) // another process made it meanwhile
+		}
+		if err != nil {
+			return nil, fmt.Errorf("create web chat key: %w", err)
+		}
+		if _, err := f.Write(text); err != nil {
+			f.Close()
+			os.Remove(path)
+			return nil, fmt.Errorf("write web chat key %s: %w", path, err)
+		}
+		if err := f.Sync(); err != nil {
+			f.Close()
+			os.Remove(path)
+			return nil, fmt.Errorf("write web chat key %s: %w", path, err)
+		}
+		if err := f.Close(); err != nil {
+			return nil, fmt.Errorf("write web chat key %s: %w", path, err)
+		}
+		return key, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read web chat key: %w", err)
+	}
+	key, err := hex.DecodeString(strings.TrimSpace(string(data)))
+	if err != nil || len(key) < minKey {
+		return nil, fmt.Errorf("web chat key %s is damaged: want %d or more hex-encoded bytes (delete it to make a new one; open web chats start afresh)", path, minKey)
+	}
+	return key, nil
 }
 
 // validID reports whether s looks like an id this package issued.
@@ -436,16 +609,24 @@ type sendRequest struct {
 // serveSend hands the shopper's message to the handler, waits until it is
 // handled and answers with the replies queued meanwhile.
 func (c *Chat) serveSend(w http.ResponseWriter, r *http.Request) {
-	if ck, err := r.Cookie(cookieName); err != nil || !validID(ck.Value) {
-		// A message without a session starts a new shopper: bound how fast
-		// one address can do that, so a script cannot fill the store.
+	if !c.allowAPI(w, r) {
+		return
+	}
+	var id string
+	if ck, err := r.Cookie(cookieName); err == nil {
+		id, _ = c.verify(ck.Value)
+	}
+	if id == "" || !c.held(id) {
+		// A message from a chat the server does not hold starts a shopper
+		// the engine stores: bound how fast one address can do that, so a
+		// script cannot fill the store (or the memory).
 		if !c.newcomers.allow(clientIP(r), c.now()) {
 			w.Header().Set("Retry-After", "10")
 			writeError(w, http.StatusTooManyRequests, "too many new chats")
 			return
 		}
 	}
-	id := c.session(w, r, false)
+	id, _ = c.session(w, r, false)
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
 		writeError(w, http.StatusUnsupportedMediaType, "body must be application/json")
 		return
@@ -536,7 +717,15 @@ func (c *Chat) serveSend(w http.ResponseWriter, r *http.Request) {
 // 25s for one to arrive. Without ?after it answers at once with the whole
 // history.
 func (c *Chat) serveMessages(w http.ResponseWriter, r *http.Request) {
-	id := c.session(w, r, false)
+	if !c.allowAPI(w, r) {
+		return
+	}
+	id, signed := c.session(w, r, false)
+	if !signed {
+		// A new chat has nothing yet: answer without holding any state.
+		writeJSON(w, http.StatusOK, batch{})
+		return
+	}
 	q := r.URL.Query().Get("after")
 	var after int64
 	if q != "" {
@@ -595,16 +784,32 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
 }
 
-// Newcomers: new chats one client address may start.
+// allowAPI takes a token from the client address's API rate limit, or
+// answers 429.
+func (c *Chat) allowAPI(w http.ResponseWriter, r *http.Request) bool {
+	if c.api.allow(clientIP(r), c.now()) {
+		return true
+	}
+	w.Header().Set("Retry-After", "1")
+	writeError(w, http.StatusTooManyRequests, "too many requests")
+	return false
+}
+
+// Limits per client address: new chats one address may start, and API
+// requests (sends and polls of all its chats together).
 const (
 	newPerMinute = 30.0
 	newBurst     = 60.0
+	apiPerSec    = 20.0
+	apiBurst     = 60.0
 	maxIPs       = 10000
 )
 
 // ipLimiter is a token bucket per client address, forgetting the oldest
 // addresses past maxIPs.
 type ipLimiter struct {
+	perSecond, burst float64
+
 	mu      sync.Mutex
 	buckets map[string]*bucket
 }
@@ -627,17 +832,21 @@ func (l *ipLimiter) allow(ip string, now time.Time) bool {
 				clear(l.buckets)
 			}
 		}
-		b = &bucket{tokens: newBurst, at: now}
+		b = &bucket{tokens: l.burst, at: now}
 		l.buckets[ip] = b
 	}
-	return b.take(now, newPerMinute/60, newBurst)
+	return b.take(now, l.perSecond, l.burst)
 }
 
-// clientIP is the request's remote address without the port.
+// clientIP is the request's remote address without the port; for IPv6,
+// its /64 network, which is what one client usually has.
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
+		return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
 	}
 	return host
 }

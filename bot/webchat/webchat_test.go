@@ -61,8 +61,18 @@ func newChat(t *testing.T, opt Options) (*Chat, *echo) {
 	return h.chat, h
 }
 
-// do serves one request; cookie is the session id to send ("" for none).
+// do serves one request; cookie is the chat id to send in a cookie the
+// chat signed ("" for none).
 func do(t *testing.T, c *Chat, method, target, cookie, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	if cookie != "" {
+		cookie = c.sign(cookie)
+	}
+	return doRaw(t, c, method, target, cookie, body)
+}
+
+// doRaw serves one request with cookie as the cookie's value.
+func doRaw(t *testing.T, c *Chat, method, target, cookie, body string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(method, target, strings.NewReader(body))
 	if body != "" {
@@ -104,20 +114,42 @@ func TestCookie(t *testing.T) {
 	if ck == nil {
 		t.Fatal("no cookie issued")
 	}
-	if !validID(ck.Value) || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.MaxAge != cookieMaxAge {
+	chat, ok := c.verify(ck.Value)
+	if !ok || !validID(chat) || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.MaxAge != cookieMaxAge {
 		t.Errorf("cookie = %+v", ck)
 	}
-	if w := do(t, c, "GET", "/api/messages", ck.Value, ""); issued(w) != nil {
+	if w := doRaw(t, c, "GET", "/api/messages", ck.Value, ""); issued(w) != nil {
 		t.Errorf("valid cookie replaced on API call")
 	}
-	if w := do(t, c, "GET", "/", ck.Value, ""); issued(w) == nil || issued(w).Value != ck.Value {
+	if w := doRaw(t, c, "GET", "/", ck.Value, ""); issued(w) == nil || issued(w).Value != ck.Value {
 		t.Errorf("page did not refresh the same cookie")
 	}
-	for _, forged := range []string{"abc", "../../etc", strings.Repeat("g", 32), strings.ToUpper(id), id + "0"} {
-		w := do(t, c, "GET", "/api/messages", forged, "")
-		if got := issued(w); got == nil || got.Value == forged || !validID(got.Value) {
+	other, _ := newChat(t, Options{}) // another key
+	sig := ck.Value[len(chat)+1:]
+	for _, forged := range []string{
+		"abc", "../../etc", strings.Repeat("g", 32), strings.ToUpper(id), id + "0",
+		id,                            // an unsigned id (cookies before signing)
+		id + "." + sig,                // another chat's signature
+		chat + "." + sig[:len(sig)-1], // a cut signature
+		chat + ".",
+		chat + "." + sig + "A",
+		other.sign(chat), // signed with another key
+	} {
+		w := doRaw(t, c, "GET", "/api/messages", forged, "")
+		got := issued(w)
+		if got == nil || got.Value == forged {
 			t.Errorf("forged cookie %q: issued %+v", forged, got)
+			continue
 		}
+		if newID, ok := c.verify(got.Value); !ok || newID == chat || newID == id {
+			t.Errorf("forged cookie %q: issued %q for chat %q", forged, got.Value, newID)
+		}
+		if b := decode(t, w); len(b.Messages) != 0 || b.Last != 0 {
+			t.Errorf("forged cookie %q: answer %+v", forged, b)
+		}
+	}
+	if n := len(c.chats); n != 1 {
+		t.Errorf("the chat holds %d chats after forged polls, want 1", n)
 	}
 }
 
@@ -486,7 +518,7 @@ func TestCloseAnswersLongPolls(t *testing.T) {
 }
 
 func TestNewChatsPerAddressAreLimited(t *testing.T) {
-	var l ipLimiter
+	l := ipLimiter{perSecond: newPerMinute / 60, burst: newBurst}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	n := 0
 	for l.allow("10.0.0.1", now) {

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,7 +16,6 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"omnicart/bot"
-	"omnicart/spell"
 )
 
 // Config is the TOML configuration of omnicart; config.example.toml
@@ -35,7 +33,18 @@ type Config struct {
 	HTTP struct {
 		Addr      string `toml:"addr"`
 		PublicURL string `toml:"public_url"`
+		// ReadTimeout bounds reading a request's headers, and its body.
+		ReadTimeout Duration `toml:"read_timeout"`
+		// IdleTimeout closes a kept-alive connection that sends nothing.
+		IdleTimeout Duration `toml:"idle_timeout"`
+		MaxBody     ByteSize `toml:"max_body"`           // the largest request body
+		MaxConns    int      `toml:"max_conns_per_addr"` // per client address; 0: no cap
 	} `toml:"http"`
+	Web struct {
+		// HistoryBytes bounds the replies the web chat keeps in memory for
+		// all chats together.
+		HistoryBytes ByteSize `toml:"history_bytes"`
+	} `toml:"web"`
 	Engine struct {
 		Workers    int      `toml:"workers"`
 		QueueSize  int      `toml:"queue_size"` // per customer
@@ -91,12 +100,42 @@ func (d *Duration) UnmarshalText(text []byte) error {
 	return nil
 }
 
+// ByteSize is a size read from TOML text such as "32MB", "512KB" or "1GB"
+// (units of 1024), or a number of bytes ("4096").
+type ByteSize int64
+
+// UnmarshalText parses a size.
+func (b *ByteSize) UnmarshalText(text []byte) error {
+	s := strings.ToUpper(strings.TrimSpace(string(text)))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"B", 1}} {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, mult = strings.TrimSpace(n), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<50)/mult {
+		return fmt.Errorf("invalid size %q (write 512KB, 32MB or 1GB)", text)
+	}
+	*b = ByteSize(n * mult)
+	return nil
+}
+
 // defaultConfig returns the configuration used for keys the file leaves out.
 func defaultConfig() Config {
 	var c Config
 	c.Shop.Lang = "en"
 	c.Data.Dir = "data"
 	c.HTTP.Addr = "127.0.0.1:8080"
+	c.HTTP.ReadTimeout.Duration = 10 * time.Second
+	c.HTTP.IdleTimeout.Duration = 2 * time.Minute
+	c.HTTP.MaxBody = 1 << 20
+	c.HTTP.MaxConns = 64
+	c.Web.HistoryBytes = 32 << 20
 	c.Engine.Workers = 8
 	c.Engine.QueueSize = 64
 	c.Engine.SessionTTL.Duration = 720 * time.Hour
@@ -151,142 +190,6 @@ func LoadConfig(path string) (Config, error) {
 	return cfg, nil
 }
 
-// tomlLine matches the errors toml returns as plain text.
-var tomlLine = regexp.MustCompile(`^toml: line (\d+)(?: \(last key "([^"]*)"\))?: (.*)$`)
-
-// decodeError turns a toml error into "file:line: message".
-func decodeError(path string, err error) error {
-	var line int
-	var key, msg string
-	var pe toml.ParseError
-	if errors.As(err, &pe) {
-		line, key, msg = pe.Position.Line, pe.LastKey, pe.Message
-	} else if m := tomlLine.FindStringSubmatch(err.Error()); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		key, msg = m[2], m[3]
-	} else {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if key != "" && !strings.Contains(msg, key) {
-		msg = key + ": " + msg
-	}
-	return fmt.Errorf("%s: %s", position(path, line), msg)
-}
-
-// keyHint returns a "did you mean" hint for the first part of the unknown
-// key that its table does not have, against the keys that table has.
-func keyHint(key toml.Key) string {
-	t := reflect.TypeFor[Config]()
-	for _, part := range key {
-		if t.Kind() != reflect.Struct {
-			return ""
-		}
-		var known []string
-		var next reflect.Type
-		for i := range t.NumField() {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
-			if name == "" {
-				continue
-			}
-			known = append(known, name)
-			if name == part {
-				next = f.Type
-			}
-		}
-		if next == nil {
-			return spell.Hint(part, known)
-		}
-		t = next
-	}
-	return ""
-}
-
-func position(path string, line int) string {
-	if line > 0 {
-		return path + ":" + strconv.Itoa(line)
-	}
-	return path
-}
-
-func hasPrefix(key toml.Key, prefixes []toml.Key) bool {
-	for _, p := range prefixes {
-		if len(p) < len(key) && equalKeys(key[:len(p)], p) {
-			return true
-		}
-	}
-	return false
-}
-
-func equalKeys(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// keyLine returns the line of src where key is set or its table begins,
-// else the line of the longest enclosing key found (an inline table), else 0.
-// It reads [table] headers and "key = value" lines; a key inside a
-// multi-line string may be mistaken for a real one.
-func keyLine(src string, key toml.Key) int {
-	var table []string
-	best, bestLen := 0, 0
-	for i, line := range strings.Split(src, "\n") {
-		line = strings.TrimSpace(line)
-		var path []string
-		switch {
-		case strings.HasPrefix(line, "["):
-			name := strings.Trim(line, "[")
-			if end := strings.IndexByte(name, ']'); end >= 0 {
-				name = name[:end]
-			}
-			table = splitTOMLKey(name)
-			path = table
-		case strings.Contains(line, "=") && !strings.HasPrefix(line, "#"):
-			left, _, _ := strings.Cut(line, "=")
-			path = append(append([]string(nil), table...), splitTOMLKey(left)...)
-		default:
-			continue
-		}
-		if equalKeys(path, key) {
-			return i + 1
-		}
-		if len(path) > bestLen && len(path) < len(key) && equalKeys(path, key[:len(path)]) {
-			best, bestLen = i+1, len(path)
-		}
-	}
-	return best
-}
-
-// splitTOMLKey splits a dotted key such as `a."b.c" . d` into its parts.
-func splitTOMLKey(s string) []string {
-	var parts []string
-	var cur strings.Builder
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '"', '\'':
-			end := strings.IndexByte(s[i+1:], c)
-			if end < 0 {
-				end = len(s) - i - 1
-			}
-			cur.WriteString(s[i+1 : i+1+end])
-			i += end + 1
-		case '.':
-			parts = append(parts, strings.TrimSpace(cur.String()))
-			cur.Reset()
-		default:
-			cur.WriteByte(c)
-		}
-	}
-	return append(parts, strings.TrimSpace(cur.String()))
-}
-
 // resolve makes the relative paths relative to dir and fills in the
 // WhatsApp store's default path.
 func (c *Config) resolve(dir string) {
@@ -303,7 +206,31 @@ func (c *Config) resolve(dir string) {
 var (
 	langCode      = regexp.MustCompile(`^[a-z]{2,3}$`)
 	webhookSecret = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+	botToken      = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]{35}$`)
 )
+
+// tokenProblem explains what is wrong with a Telegram bot token without
+// repeating it (a token is a password), or returns "".
+func tokenProblem(token string) string {
+	if botToken.MatchString(token) {
+		return ""
+	}
+	const shape = "a token from @BotFather is digits, a colon and 35 letters, digits, _ or -"
+	id, secret, ok := strings.Cut(token, ":")
+	switch {
+	case strings.TrimSpace(token) != token:
+		return "starts or ends with a space or a line break; " + shape
+	case strings.ContainsAny(token, " \t\r\n"):
+		return "contains a space or a line break; " + shape
+	case !ok:
+		return "has no colon; " + shape
+	case id == "" || strings.Trim(id, "0123456789") != "":
+		return "does not start with the bot's number; " + shape
+	case len(secret) != 35:
+		return fmt.Sprintf("has %d characters after the colon, not 35; %s", len(secret), shape)
+	}
+	return "has a character other than letters, digits, _ or - after the colon; " + shape
+}
 
 // validate returns a message for each invalid value.
 func (c *Config) validate() []string {
@@ -321,6 +248,21 @@ func (c *Config) validate() []string {
 	if c.HTTP.PublicURL != "" && !isURL(c.HTTP.PublicURL) {
 		bad("http.public_url %q is not an http(s) URL", c.HTTP.PublicURL)
 	}
+	if c.HTTP.ReadTimeout.Duration <= 0 {
+		bad("http.read_timeout must be positive")
+	}
+	if c.HTTP.IdleTimeout.Duration <= 0 {
+		bad("http.idle_timeout must be positive")
+	}
+	if c.HTTP.MaxBody < 64<<10 {
+		bad("http.max_body must be at least 64KB (a web chat message takes up to 64KB)")
+	}
+	if c.HTTP.MaxConns < 0 {
+		bad("http.max_conns_per_addr must not be negative (0: no cap)")
+	}
+	if c.Web.HistoryBytes < 64<<10 {
+		bad("web.history_bytes must be at least 64KB")
+	}
 	if c.Engine.Workers < 1 {
 		bad("engine.workers must be at least 1")
 	}
@@ -331,6 +273,9 @@ func (c *Config) validate() []string {
 		bad("engine.session_ttl must be positive")
 	}
 	t := c.Telegram
+	if msg := tokenProblem(t.Token); t.Token != "" && msg != "" {
+		bad("telegram.token %s", msg)
+	}
 	if !isURL(t.APIURL) {
 		bad("telegram.api_url %q is not an http(s) URL", t.APIURL)
 	}
@@ -339,8 +284,8 @@ func (c *Config) validate() []string {
 	case "webhook":
 		if t.WebhookURL == "" {
 			bad("telegram.webhook_url is needed in webhook mode")
-		} else if !isURL(t.WebhookURL) {
-			bad("telegram.webhook_url %q is not an http(s) URL", t.WebhookURL)
+		} else if !isURL(t.WebhookURL) || !strings.HasPrefix(t.WebhookURL, "https://") {
+			bad("telegram.webhook_url %q is not an https:// URL (Telegram posts updates only over HTTPS)", t.WebhookURL)
 		} else if msg := webhookPath(t.WebhookURL); msg != "" {
 			bad("telegram.webhook_url %q: %s", t.WebhookURL, msg)
 		}

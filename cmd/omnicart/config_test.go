@@ -82,6 +82,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	want := defaultConfig()
 	want.Data.Dir = filepath.Join(dir, "data")
 	want.WhatsApp.DB = filepath.Join(dir, "data", "whatsapp.db")
+	want.Backup.Dir = filepath.Join(dir, "backups")
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("LoadConfig = %+v\nwant %+v", cfg, want)
 	}
@@ -193,14 +194,28 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"type", "[engine]\n\nworkers = \"eight\"\n", []string{`:3: engine.workers: incompatible types: TOML value has type string; destination has type integer`}},
 		{"duration", "[engine]\nsession_ttl = \"a month\"\n", []string{`:2: engine.session_ttl: invalid duration "a month" (write 3s, 15m, 2h30m or 30d)`}},
 		{"bad mode", "[telegram]\nmode = \"push\"\n", []string{`: telegram.mode "push" must be "polling" or "webhook"`}},
-		{"webhook without url and secret", "[telegram]\ntoken = \"1:x\"\nmode = \"webhook\"\n", []string{
+		{"webhook without url and secret", "[telegram]\ntoken = \"" + goodToken + "\"\nmode = \"webhook\"\n", []string{
 			`: telegram.webhook_url is needed in webhook mode`,
 			`: telegram.webhook_secret is needed in webhook mode`,
 		}},
 		{"webhook bad values", "[telegram]\nmode = \"webhook\"\nwebhook_url = \"shop.example.com/tg\"\nwebhook_secret = \"has space\"\n", []string{
-			`: telegram.webhook_url "shop.example.com/tg" is not an http(s) URL`,
+			`: telegram.webhook_url "shop.example.com/tg" is not an https:// URL (Telegram posts updates only over HTTPS)`,
 			`: telegram.webhook_secret must be 1-256 letters, digits, _ or -`,
 		}},
+		{"plain http webhook", "[telegram]\nmode = \"webhook\"\nwebhook_url = \"http://shop.example.com/tg\"\nwebhook_secret = \"s\"\n", []string{
+			`: telegram.webhook_url "http://shop.example.com/tg" is not an https:// URL (Telegram posts updates only over HTTPS)`,
+		}},
+		{"malformed token", "[telegram]\ntoken = \"123456:ABC def\\n\"\n", []string{
+			`: telegram.token starts or ends with a space or a line break; a token from @BotFather is digits, a colon and 35 letters, digits, _ or -`,
+		}},
+		{"http and web", "[http]\nread_timeout = \"0s\"\nidle_timeout = \"-1s\"\nmax_body = \"1KB\"\nmax_conns_per_addr = -1\n[web]\nhistory_bytes = \"0\"\n", []string{
+			`: http.read_timeout must be positive`,
+			`: http.idle_timeout must be positive`,
+			`: http.max_body must be at least 64KB (a web chat message takes up to 64KB)`,
+			`: http.max_conns_per_addr must not be negative (0: no cap)`,
+			`: web.history_bytes must be at least 64KB`,
+		}},
+		{"size", "[web]\nhistory_bytes = \"lots\"\n", []string{`:2: web.history_bytes: invalid size "lots" (write 512KB, 32MB or 1GB)`}},
 		{"numbers", "[engine]\nworkers = -1\nqueue_size = 0\nsession_ttl = \"0s\"\n[telegram]\nper_chat_rate = 0.0\nper_group_per_minute = 0\nglobal_rate = -1.0\n[whatsapp]\nmin_gap = \"-1s\"\n", []string{
 			`: engine.workers must be at least 1`,
 			`: engine.queue_size must be at least 1`,
@@ -275,6 +290,51 @@ func TestWebhookPath(t *testing.T) {
 	} {
 		if got := webhookPath(url) == ""; got != ok {
 			t.Errorf("%s: accepted %v, want %v (%s)", url, got, ok, webhookPath(url))
+		}
+	}
+}
+
+// goodToken has the shape of a real bot token.
+const goodToken = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
+
+func TestTokenProblem(t *testing.T) {
+	for token, want := range map[string]string{
+		goodToken:                         "",
+		"7:" + strings.Repeat("_-aZ9", 7): "",
+		"123456:ABC def\n":                "starts or ends with a space or a line break",
+		"123456:ABC def":                  "contains a space or a line break",
+		" " + goodToken:                   "starts or ends with a space",
+		"123456789AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1":   "has no colon",
+		"bot123:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1":     "does not start with the bot's number",
+		":AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1":           "does not start with the bot's number",
+		"123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw":   "has 34 characters after the colon, not 35",
+		"123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1x": "has 36 characters after the colon",
+		"123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsa/1":  "has a character other than",
+		"123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw:":  "has a character other than",
+	} {
+		got := tokenProblem(token)
+		if want == "" && got != "" || !strings.Contains(got, want) {
+			t.Errorf("tokenProblem(%q) = %q, want %q", token, got, want)
+		}
+		if got != "" && len(token) > 6 && strings.Contains(got, strings.TrimSpace(token)[3:]) {
+			t.Errorf("tokenProblem(%q) repeats the token: %q", token, got)
+		}
+	}
+	cfg, err := LoadConfig(writeConfig(t, "[telegram]\ntoken = \""+goodToken+"\"\nmode = \"webhook\"\nwebhook_url = \"https://shop.example/tg/hook\"\nwebhook_secret = \"s\"\n"))
+	if err != nil || cfg.Telegram.Token != goodToken {
+		t.Errorf("a good token and an https webhook: %v", err)
+	}
+}
+
+func TestByteSize(t *testing.T) {
+	for in, want := range map[string]int64{
+		"32MB": 32 << 20, "512KB": 512 << 10, "1GB": 1 << 30, "4096": 4096, "10B": 10, "64 kb": 64 << 10, "0": 0,
+		"lots": -1, "1.5MB": -1, "-1MB": -1, "MB": -1, "": -1, "99999999GB": -1,
+	} {
+		var b ByteSize
+		err := b.UnmarshalText([]byte(in))
+		if want < 0 && err == nil || want >= 0 && (err != nil || int64(b) != want) {
+			t.Errorf("UnmarshalText(%q) = %d, %v; want %d", in, b, err, want)
 		}
 	}
 }
