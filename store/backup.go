@@ -127,13 +127,13 @@ func Backups(dir string) ([]string, error) {
 
 // RunBackups writes a backup every opt.Every until ctx ends, then returns
 // nil. The first comes one period after the newest backup already in the
-// folder (at once when there is none). Failures are logged, counted and
+// folder (a minute after the start when there is none). Failures are logged, counted and
 // shown by Health, and retried at the next period.
 func (db *DB) RunBackups(ctx context.Context, opt BackupOptions) error {
 	if opt.Every <= 0 {
 		return errors.New("backups: the period must be positive")
 	}
-	wait := time.Duration(0)
+	wait := min(opt.Every, time.Minute) // not at once: a shop restarted in a loop would only back up
 	if old, _ := Backups(opt.Dir); len(old) > 0 {
 		if st, err := os.Stat(old[len(old)-1]); err == nil {
 			wait = max(0, opt.Every-db.now().Sub(st.ModTime()))

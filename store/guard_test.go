@@ -524,3 +524,14 @@ func benchOrders(b *testing.B, noSync bool) {
 		}
 	}
 }
+
+// BenchmarkRecordWrite measures rewriting the record file (a synced
+// temporary file renamed over it), part of every synced order.
+func BenchmarkRecordWrite(b *testing.B) {
+	r := &recorder{dir: b.TempDir()}
+	for b.Loop() {
+		if err := r.noteOrder(1001); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

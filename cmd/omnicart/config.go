@@ -29,7 +29,15 @@ type Config struct {
 	} `toml:"shop"`
 	Data struct {
 		Dir string `toml:"dir"`
+		// MinFree is the free disk space to keep: below it the shop
+		// refuses writes (new chats, messages, orders) until space returns.
+		MinFree ByteSize `toml:"min_free"`
 	} `toml:"data"`
+	Backup struct {
+		Dir   string   `toml:"dir"`   // empty: no periodic backups
+		Every Duration `toml:"every"` // time between backups
+		Keep  int      `toml:"keep"`  // how many to keep
+	} `toml:"backup"`
 	HTTP struct {
 		Addr      string `toml:"addr"`
 		PublicURL string `toml:"public_url"`
@@ -130,6 +138,10 @@ func defaultConfig() Config {
 	var c Config
 	c.Shop.Lang = "en"
 	c.Data.Dir = "data"
+	c.Data.MinFree = 64 << 20
+	c.Backup.Dir = "backups"
+	c.Backup.Every.Duration = 6 * time.Hour
+	c.Backup.Keep = 8
 	c.HTTP.Addr = "127.0.0.1:8080"
 	c.HTTP.ReadTimeout.Duration = 10 * time.Second
 	c.HTTP.IdleTimeout.Duration = 2 * time.Minute
@@ -193,7 +205,7 @@ func LoadConfig(path string) (Config, error) {
 // resolve makes the relative paths relative to dir and fills in the
 // WhatsApp store's default path.
 func (c *Config) resolve(dir string) {
-	for _, p := range []*string{&c.Shop.Dir, &c.Data.Dir, &c.WhatsApp.DB} {
+	for _, p := range []*string{&c.Shop.Dir, &c.Data.Dir, &c.WhatsApp.DB, &c.Backup.Dir} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}
@@ -241,6 +253,15 @@ func (c *Config) validate() []string {
 	}
 	if c.Data.Dir == "" {
 		bad("data.dir is empty")
+	}
+	if c.Data.MinFree < 16<<20 {
+		bad("data.min_free is %d bytes: keep at least 16MB free (64MB is the default)", c.Data.MinFree)
+	}
+	if c.Backup.Dir != "" && c.Backup.Every.Duration < time.Minute {
+		bad("backup.every is %s: back up at most once a minute", c.Backup.Every.Duration)
+	}
+	if c.Backup.Keep < 1 {
+		bad("backup.keep is %d: keep at least 1 backup", c.Backup.Keep)
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
 		bad("http.addr %q is not host:port, like \"127.0.0.1:8080\"", c.HTTP.Addr)

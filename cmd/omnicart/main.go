@@ -32,7 +32,7 @@ commands:
                    the terminal, or pass --phone NUMBER for a pairing code
   whatsapp logout  unpair it
           --config FILE --data DIR
-`
+` + dataUsage
 
 func main() {
 	os.Exit(cli(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -78,7 +78,9 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		dataDir = fs.String("data", "", "data directory (default from the config, else ./data)")
 		user = fs.String("user", "owner", "chat as this user id")
 		lang = fs.String("lang", "", "language: en or ru")
-	case "check", "flows":
+	case "backup", "restore":
+		dataDir = fs.String("data", "", "data directory (default from the config, else ./data)")
+	case "check", "flows", "verify":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -116,6 +118,8 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "check":
 		return check(cfg, path, stdout, stderr)
+	case "backup", "restore", "verify":
+		return dataCommand(context.Background(), cmd, cfg, fs.Args(), stdout, stderr)
 	case "flows":
 		return graph(cfg, flow, stdout, stderr)
 	case "whatsapp":
