@@ -6,10 +6,6 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
-
-	"omnicart/bot"
-	"omnicart/flows"
-	"omnicart/store"
 )
 
 // schedule runs the shop's periodic jobs until ctx ends. A job still
@@ -29,24 +25,16 @@ func schedule(ctx context.Context, log *slog.Logger, jobs map[string]func()) err
 	return nil
 }
 
-// expireUnpaid cancels orders left unpaid for ttl, puts their stock back
-// and tells each customer.
-func expireUnpaid(ctx context.Context, db *store.DB, eng *flows.Engine, ttl time.Duration, now time.Time, log *slog.Logger) {
-	expired, err := db.ExpireUnpaid(ctx, now.Add(-ttl))
+// expireUnpaid cancels the orders left unpaid for the configured time
+// (the store puts their stock back and writes each customer's notice to
+// the outbox in the same transaction) and wakes the outbox.
+func (m *Main) expireUnpaid(ctx context.Context, now time.Time) {
+	expired, err := m.DB.ExpireUnpaid(ctx, now.Add(-m.Config.Orders.UnpaidTTL.Duration))
 	if err != nil {
-		log.Error("expire unpaid orders", slog.Any("err", err))
-	}
-	for _, o := range expired {
-		c, err := db.Customer(ctx, o.CustomerID)
-		if err != nil {
-			continue
-		}
-		text := eng.Shop().Texts.Printer(c.Lang).T("orders.expired", "number", o.Number)
-		if _, err := eng.Notify(ctx, o.CustomerID, []bot.Reply{{Text: text}}); err != nil {
-			log.Info("expired order not notified", slog.String("order", o.ID), slog.Any("err", err))
-		}
+		m.Log.Error("expire unpaid orders", slog.Any("err", err))
 	}
 	if len(expired) > 0 {
-		log.Info("unpaid orders expired", slog.Int("orders", len(expired)))
+		m.Log.Info("unpaid orders expired", slog.Int("orders", len(expired)))
+		m.Outbox.Wake()
 	}
 }

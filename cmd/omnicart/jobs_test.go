@@ -12,6 +12,8 @@ import (
 	"omnicart/bot"
 	"omnicart/bot/bottest"
 	"omnicart/flows"
+	"omnicart/outbox"
+	"omnicart/payments"
 	"omnicart/shop"
 	"omnicart/store"
 )
@@ -31,7 +33,7 @@ func TestExpireUnpaidJob(t *testing.T) {
 	ctx := context.Background()
 	db.SyncStock(ctx, sh.Catalog.StockSeed())
 	rec := bottest.NewRecorder()
-	eng := flows.NewEngine(db, rec, flows.Builtin(), sh, flows.Options{Workers: 2})
+	eng := flows.NewEngine(db, bot.Senders{bot.Web: rec}, payments.Demo{}, sh, flows.Options{Workers: 2})
 	engCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { eng.Run(engCtx); close(done) }()
@@ -47,15 +49,26 @@ func TestExpireUnpaidJob(t *testing.T) {
 	if n, _, _ := db.Stock(ctx, shopItem("DECAF-250")); n != 0 {
 		t.Fatalf("stock after the order = %d", n)
 	}
-	log := slog.New(slog.DiscardHandler)
-	expireUnpaid(ctx, db, eng, 24*time.Hour, time.Now().Add(23*time.Hour), log) // not yet
+	m := &Main{Config: cfg, Log: slog.New(slog.DiscardHandler), DB: db, Engine: eng}
+	m.Outbox = outbox.New(db, m.notify, outbox.Options{Poll: 10 * time.Millisecond})
+	m.Config.Orders.UnpaidTTL.Duration = 24 * time.Hour
+	m.expireUnpaid(ctx, time.Now().Add(23*time.Hour)) // not yet
 	if n, _, _ := db.Stock(ctx, shopItem("DECAF-250")); n != 0 {
 		t.Fatal("expired too early")
 	}
-	expireUnpaid(ctx, db, eng, 24*time.Hour, time.Now().Add(25*time.Hour), log)
+	m.expireUnpaid(ctx, time.Now().Add(25*time.Hour))
+	m.expireUnpaid(ctx, time.Now().Add(26*time.Hour)) // the job again: nothing twice
 	if n, _, _ := db.Stock(ctx, shopItem("DECAF-250")); n != 1 {
 		t.Fatalf("stock after expiry = %d, want 1", n)
 	}
+	obCtx, stopOutbox := context.WithCancel(ctx)
+	obDone := make(chan struct{})
+	go func() { m.Outbox.Run(obCtx); close(obDone) }()
+	if !waitUntil(5*time.Second, func() bool { n, _, _ := db.OutboxDepth(ctx); return n == 0 }) {
+		t.Fatal("the outbox did not drain")
+	}
+	stopOutbox()
+	<-obDone
 	got := rec.Take(chat.Addr)
 	if len(got) != 1 || !strings.Contains(got[0].Text, "Order #1001 was not paid in time") {
 		t.Fatalf("notice: %+v", got)

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	binaryOnce sync.Once
+	binaryPath string
+	binaryErr  error
+)
+
+// binary builds bin/omnicart for this test run, once, and returns its path.
+func binary(t *testing.T) string {
+	t.Helper()
+	binaryOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "omnicart-bin")
+		if err != nil {
+			binaryErr = err
+			return
+		}
+		binaryPath = filepath.Join(dir, "omnicart")
+		cmd := exec.Command("go", "build", "-o", binaryPath, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			binaryErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binaryErr != nil {
+		t.Fatal(binaryErr)
+	}
+	return binaryPath
+}
+
+// proc is a running omnicart process.
+type proc struct {
+	cmd    *exec.Cmd
+	addr   chan string
+	done   chan struct{}
+	mu     sync.Mutex
+	stderr strings.Builder
+}
+
+// start runs the binary with args; its log goes to the test log on failure.
+func start(t *testing.T, args ...string) *proc {
+	t.Helper()
+	p := &proc{cmd: exec.Command(binary(t), args...), addr: make(chan string, 1), done: make(chan struct{})}
+	stdout, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr, err := p.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if _, after, ok := strings.Cut(sc.Text(), "Health:"); ok {
+				a := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(after), "http://"))
+				a, _, _ = strings.Cut(a, "/")
+				select {
+				case p.addr <- a:
+				default:
+				}
+			}
+		}
+	}()
+	go func() {
+		b, _ := io.ReadAll(stderr)
+		p.mu.Lock()
+		p.stderr.Write(b)
+		p.mu.Unlock()
+		p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		<-p.done
+		if t.Failed() {
+			t.Logf("omnicart %v stderr:\n%s", args, p.log())
+		}
+	})
+	return p
+}
+
+func (p *proc) log() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stderr.String()
+}
+
+// kill ends the process with SIGKILL: nothing is flushed or closed.
+func (p *proc) kill(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p.done
+}
+
+// stop ends the process with SIGTERM and waits for it to exit.
+func (p *proc) stop(t *testing.T, within time.Duration) {
+	t.Helper()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(within):
+		t.Errorf("omnicart did not stop within %v of SIGTERM", within)
+	}
+}
+
+// waitUntil polls cond every 20 ms until it holds or d passes.
+func waitUntil(d time.Duration, cond func() bool) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	for {
+		if cond() {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return cond()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}

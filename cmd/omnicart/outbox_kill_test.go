@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"omnicart/bot/telegram/tgtest"
+	"omnicart/shop"
+	"omnicart/store"
+)
+
+// A token of the shape Telegram issues (the config checks it).
+const killToken = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
+
+// TestOutboxSurvivesSIGKILL: 1,000 unpaid orders of 1,000 Telegram
+// customers expire, so the real binary has 1,000 notices to send; it is
+// killed with SIGKILL while the outbox drains and started again on the same
+// data directory. The fake Bot API must see every notice exactly once.
+func TestOutboxSurvivesSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills the real binary")
+	}
+	const customers = 1000
+	api := tgtest.NewServer(t, tgtest.Options{Token: killToken})
+	config, _ := copyDemo(t)
+	dir := filepath.Dir(config)
+	data := filepath.Join(dir, "data")
+	body := fmt.Sprintf(`[shop]
+name = "Test shop"
+dir = "myshop"
+[data]
+dir = "data"
+[http]
+addr = "127.0.0.1:0"
+[telegram]
+token = %q
+api_url = %q
+per_chat_rate = 20.0
+per_chat_burst = 3
+global_rate = 250.0
+[log]
+level = "warn"
+`, killToken, api.URL())
+	if err := os.WriteFile(config, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	seedUnpaid(t, data, customers)
+
+	expired := func(chat int64) int {
+		n := 0
+		for _, m := range api.Chat(chat) {
+			if strings.Contains(m.Text, "was not paid in time") {
+				n++
+			}
+		}
+		return n
+	}
+	count := func() (delivered, twice int) {
+		for i := range customers {
+			switch expired(int64(1000 + i)) {
+			case 0:
+			case 1:
+				delivered++
+			default:
+				delivered++
+				twice++
+			}
+		}
+		return delivered, twice
+	}
+
+	first := start(t, "run", "--config", config)
+	if !waitUntil(60*time.Second, func() bool { d, _ := count(); return d >= customers/4 }) {
+		d, _ := count()
+		t.Fatalf("only %d notices arrived before the kill", d)
+	}
+	first.kill(t)
+	atKill, _ := count()
+	t.Logf("SIGKILL after %d of %d notices were delivered", atKill, customers)
+	if atKill == customers {
+		t.Fatal("the outbox drained before the kill: the test proves nothing; slow the rate down")
+	}
+
+	second := start(t, "run", "--config", config)
+	if !waitUntil(90*time.Second, func() bool { d, _ := count(); return d == customers }) {
+		d, _ := count()
+		t.Fatalf("after the restart %d of %d notices arrived", d, customers)
+	}
+	time.Sleep(500 * time.Millisecond) // anything sent twice would arrive now
+	second.stop(t, 30*time.Second)
+	delivered, twice := count()
+	t.Logf("after the restart: %d delivered, %d twice", delivered, twice)
+	if delivered != customers || twice != 0 {
+		t.Errorf("%d of %d notices delivered, %d of them twice; want every one exactly once", delivered, customers, twice)
+	}
+	if v := api.Violations(); len(v) > 0 {
+		t.Errorf("Bot API violations: %v", v)
+	}
+}
+
+// seedUnpaid writes n Telegram customers (chats 1000...), each with an
+// order placed two days ago and never paid, into the data directory.
+func seedUnpaid(t *testing.T, dir string, n int) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	past := time.Now().Add(-48 * time.Hour)
+	db, err := store.Open(dir, store.Options{Now: func() time.Time { return past }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	for i := range n {
+		c, err := db.CustomerFor(ctx, "telegram:"+strconv.Itoa(1000+i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Lang = "en"
+		if err := db.SaveCustomer(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		o := shop.Order{CustomerID: c.ID, Lines: []shop.Line{{Item: shop.Item{SKU: "TEST-1"}, Qty: 1,
+			Price: shop.Money{Minor: 100, Currency: "RUB"}}}}
+		if _, err := db.PlaceOrder(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
