@@ -1,18 +1,31 @@
 # Omnicart. `make run` serves the demo shop; `make test` runs every check.
+#
+#   make run                    serve the shop at the config's http.addr (127.0.0.1:8080)
+#   make run ADDR=:9090         ... at another address (passed as --http ADDR)
+#   make chat                   talk to the shop in the terminal (the running one, if any)
+#   make build                  bin/omnicart, with the version, commit and date built in
 GO      ?= go
 BIN     ?= bin/omnicart
+ADDR    ?=
 export CGO_ENABLED ?= 1
+
+# Built into the binary: `omnicart --version` prints them. Without git (a
+# tarball) they fall back to "dev"; override with make build VERSION=1.2.0.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.buildDate=$(DATE)
 
 .PHONY: run build test lint bench chat clean
 
 run: build
-	./$(BIN) run
+	./$(BIN) run $(if $(ADDR),--http $(ADDR))
 
 chat: build
-	./$(BIN) chat --data data-chat
+	./$(BIN) chat
 
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(BIN) ./cmd/omnicart
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o $(BIN) ./cmd/omnicart
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -32,6 +32,10 @@ commands:
                    the terminal, or pass --phone NUMBER for a pairing code
   whatsapp logout  unpair it
           --config FILE --data DIR
+  healthcheck  GET the running shop's /healthz: exit 0 when healthy, else 1
+          --config FILE --url URL (default: the address the shop on the
+          config's data directory listens on)
+  version      print the version, commit and build date (also --version)
 ` + dataUsage
 
 func main() {
@@ -41,6 +45,9 @@ func main() {
 // cli runs one subcommand and returns the exit code.
 func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := "run"
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		args[0] = "version"
+	}
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
@@ -66,8 +73,17 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage) }
 	configPath := fs.String("config", "", "config file (default config.toml if present, else config.example.toml)")
-	var dataDir, httpAddr, user, lang, phone *string
+	var dataDir, httpAddr, user, lang, phone, healthURLFlag *string
 	switch cmd {
+	case "version":
+		if len(args) > 0 {
+			fmt.Fprintf(stderr, "omnicart version: takes no arguments\n")
+			return 2
+		}
+		printVersion(stdout, currentBuild())
+		return 0
+	case "healthcheck":
+		healthURLFlag = fs.String("url", "", "the URL to GET (default: http://ADDR/healthz of the running shop)")
 	case "whatsapp":
 		dataDir = fs.String("data", "", "data directory (default from the config, else ./data)")
 		phone = fs.String("phone", "", "log in with a pairing code for this phone number instead of a QR code")
@@ -90,6 +106,9 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if cmd == "healthcheck" && *healthURLFlag != "" {
+		return healthcheck(context.Background(), *healthURLFlag, stdout, stderr)
 	}
 	path := *configPath
 	if path == "" {
@@ -116,6 +135,13 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		debug.SetMemoryLimit(96 << 20) // a soft target: Badger and the GC stay small
 	}
 	switch cmd {
+	case "healthcheck":
+		u, err := healthURL(cfg)
+		if err != nil {
+			fmt.Fprintln(stderr, "omnicart healthcheck:", err)
+			return 1
+		}
+		return healthcheck(context.Background(), u, stdout, stderr)
 	case "check":
 		return check(cfg, path, stdout, stderr)
 	case "backup", "restore", "verify":

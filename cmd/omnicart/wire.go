@@ -62,10 +62,11 @@ type Main struct {
 	Metrics  *prometheus.Registry
 	Outbox   *outbox.Sender // drains the notices the shop starts
 
-	parts   []part
-	metrics *metrics
-	ln      net.Listener
-	srv     *http.Server
+	parts    []part
+	metrics  *metrics
+	ln       net.Listener
+	srv      *http.Server
+	addrFile bool // Open wrote the address into the data directory
 }
 
 // Terminal is the console side of the terminal chat.
@@ -160,6 +161,11 @@ func (m *Main) open(ctx context.Context) error {
 	if err := m.listen(); err != nil {
 		return err
 	}
+	// `omnicart chat` and `omnicart healthcheck` find this shop by it.
+	if err := writeAddr(cfg, m.Addr); err != nil {
+		return err
+	}
+	m.addrFile = true
 	m.parts = m.serverParts()
 	return nil
 }
@@ -222,6 +228,12 @@ func (m *Main) listen() error {
 // and the data directory. Call it once, after Run has returned.
 func (m *Main) Close() error {
 	var errs []error
+	if m.addrFile {
+		if err := os.Remove(addrPath(m.Config)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+		m.addrFile = false
+	}
 	if m.ln != nil {
 		if err := m.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			errs = append(errs, err)
