@@ -800,8 +800,8 @@ func (c *Chat) allowAPI(w http.ResponseWriter, r *http.Request) bool {
 const (
 	newPerMinute = 30.0
 	newBurst     = 60.0
-	apiPerSec    = 20.0
-	apiBurst     = 60.0
+	apiPerSec    = 50.0
+	apiBurst     = 100.0
 	maxIPs       = 10000
 )
 
