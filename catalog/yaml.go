@@ -69,7 +69,6 @@ func (f yfile) text(n *yaml.Node, ctx, field string) Text {
 			t[k.Value] = strings.TrimSpace(v.Value)
 		}
 	}
-	f.noteText(f.file, n.Line, ctx+field, t)
 	return t
 }
 

@@ -1,8 +1,6 @@
 package flows
 
 import (
-	"errors"
-	"fmt"
 	"io/fs"
 	"path"
 	"sort"
@@ -10,7 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"omnicart/locales"
+	"omnicart/ownerfile"
 )
 
 // A flow file names its states; each state may say a text, run an action on
@@ -51,6 +49,8 @@ type State struct {
 	Line    int
 	onLine  map[string]int
 	sayAt   int      // line of say
+	doAt    int      // line of do
+	inputAt int      // line of input
 	order   []string // events in file order
 }
 
@@ -62,11 +62,11 @@ type Button struct {
 }
 
 // Error is one problem in a flow file, printed as "file:line: message";
-// Errors is every problem found. They are the locales package's types, so
+// Errors is every problem found. They are the ownerfile package's types, so
 // every owner file reports problems alike.
 type (
-	Error  = locales.Error
-	Errors = locales.Errors
+	Error  = ownerfile.Error
+	Errors = ownerfile.Errors
 )
 
 // parseFlows reads every *.yaml file of fsys; a flow in a later set replaces
@@ -74,14 +74,14 @@ type (
 func parseFlows(fsys fs.FS, name string, into map[string]*Flow, errs *Errors) {
 	files, err := fs.Glob(fsys, "*.yaml")
 	if err != nil {
-		*errs = append(*errs, Error{File: name, Msg: err.Error()})
+		errs.Add(name, 0, "%v", err)
 		return
 	}
 	sort.Strings(files)
 	for _, f := range files {
 		data, err := fs.ReadFile(fsys, f)
 		if err != nil {
-			*errs = append(*errs, Error{File: path.Join(name, f), Msg: err.Error()})
+			errs.Add(path.Join(name, f), 0, "%v", err)
 			continue
 		}
 		fl := parseFlow(data, path.Join(name, f), errs)
@@ -91,32 +91,22 @@ func parseFlows(fsys fs.FS, name string, into map[string]*Flow, errs *Errors) {
 	}
 }
 
+// parseFlow reads one flow file; every problem goes to errs at its line.
 func parseFlow(data []byte, file string, errs *Errors) *Flow {
-	bad := func(line int, format string, a ...any) {
-		*errs = append(*errs, Error{File: file, Line: line, Msg: fmt.Sprintf(format, a...)})
+	f := ownerfile.File{Name: file, Errs: errs}
+	bad := f.Errorf
+	top, ok := f.Parse(data)
+	if !ok {
+		return nil
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		line := 0
-		msg := err.Error()
-		var te *yaml.TypeError
-		if !errors.As(err, &te) {
-			// "yaml: line 3: mapping values are not allowed in this context"
-			if _, rest, ok := strings.Cut(msg, "line "); ok {
-				fmt.Sscanf(rest, "%d", &line)
-				if _, m, ok := strings.Cut(rest, ": "); ok {
-					msg = m
-				}
-			}
+	if top == nil || top.Kind != yaml.MappingNode {
+		line := 1
+		if top != nil {
+			line = top.Line
 		}
-		bad(line, "%s", msg)
+		bad(line, "a flow file is a mapping with flow, start and states")
 		return nil
 	}
-	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		bad(1, "a flow file is a mapping with flow, start and states")
-		return nil
-	}
-	top := doc.Content[0]
 	fl := &Flow{File: file, Line: top.Line, States: map[string]*State{}}
 	var states *yaml.Node
 	cmdLine := 0
@@ -187,9 +177,9 @@ func parseFlow(data []byte, file string, errs *Errors) *Flow {
 			case "say":
 				st.Say, st.sayAt = scalar(sv, bad), sv.Line
 			case "do":
-				st.Do = scalar(sv, bad)
+				st.Do, st.doAt = scalar(sv, bad), sv.Line
 			case "input":
-				st.Input = scalar(sv, bad)
+				st.Input, st.inputAt = scalar(sv, bad), sv.Line
 			case "next":
 				st.addOn("next", scalar(sv, bad), sv.Line, bad, k.Value)
 			case "on":
@@ -247,6 +237,18 @@ func (st *State) addOn(event, target string, line int, bad func(int, string, ...
 	st.On[event] = target
 	st.onLine[event] = line
 	st.order = append(st.order, event)
+}
+
+// actionLine is the line where the state names action an (its do or
+// input), or the state's own line.
+func (st *State) actionLine(an string) int {
+	switch {
+	case an == st.Do && st.doAt > 0:
+		return st.doAt
+	case an == st.Input && st.inputAt > 0:
+		return st.inputAt
+	}
+	return st.Line
 }
 
 func eachPair(n *yaml.Node, fn func(k, v *yaml.Node)) {

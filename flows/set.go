@@ -13,7 +13,7 @@ import (
 
 	"omnicart/bot"
 	"omnicart/locales"
-	"omnicart/spell"
+	"omnicart/ownerfile"
 )
 
 //go:embed defaults/*.yaml
@@ -93,7 +93,7 @@ func (s *Set) validate(actions Actions, texts *locales.Bundle, errs *Errors) {
 			s.states[st.Name] = st
 			checkKey := func(line int, key string) {
 				if key != "" && !texts.Has(key) {
-					bad(line, "state %q: unknown text %q%s", sn, key, spell.Hint(key, keyNames))
+					bad(line, "state %q: unknown text %q%s", sn, key, ownerfile.Hint(key, keyNames))
 				}
 			}
 			checkKey(st.sayLine(), st.Say)
@@ -119,7 +119,7 @@ func (s *Set) validate(actions Actions, texts *locales.Bundle, errs *Errors) {
 				}
 				a, ok := actions[an]
 				if !ok {
-					bad(st.Line, "state %q: unknown action %q%s", sn, an, spell.Hint(an, actionNames))
+					bad(st.actionLine(an), "state %q: unknown action %q%s", sn, an, ownerfile.Hint(an, actionNames))
 					continue
 				}
 				for _, e := range a.Emits {
@@ -133,7 +133,7 @@ func (s *Set) validate(actions Actions, texts *locales.Bundle, errs *Errors) {
 			for _, e := range st.order {
 				target, ok := resolve(st.On[e], fl, s.flows)
 				if !ok {
-					bad(st.onLine[e], "state %q: event %q: unknown target state %q%s", sn, e, st.On[e], spell.Hint(st.On[e], s.stateNames(fl)))
+					bad(st.onLine[e], "state %q: event %q: unknown target state %q%s", sn, e, st.On[e], ownerfile.Hint(st.On[e], s.stateNames(fl)))
 					continue
 				}
 				st.On[e] = target
@@ -146,7 +146,7 @@ func (s *Set) validate(actions Actions, texts *locales.Bundle, errs *Errors) {
 				checkKey(b.Line, b.Text)
 				target, ok := resolve(b.To, fl, s.flows)
 				if !ok {
-					bad(b.Line, "state %q: button %q: unknown target state %q%s", sn, b.Text, b.To, spell.Hint(b.To, s.stateNames(fl)))
+					bad(b.Line, "state %q: button %q: unknown target state %q%s", sn, b.Text, b.To, ownerfile.Hint(b.To, s.stateNames(fl)))
 					continue
 				}
 				st.Buttons[i].To = target
@@ -264,7 +264,7 @@ func (st *State) sayLine() int {
 func (s *Set) Graph(flow string) (string, error) {
 	fl, ok := s.flows[flow]
 	if !ok {
-		return "", fmt.Errorf("no flow %q%s", flow, spell.Hint(flow, s.Flows()))
+		return "", fmt.Errorf("no flow %q%s", flow, ownerfile.Hint(flow, s.Flows()))
 	}
 	var events []fsm.EventDesc
 	for _, st := range fl.States {

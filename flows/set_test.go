@@ -1,11 +1,13 @@
 package flows_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
 	"omnicart/flows"
 	"omnicart/locales"
+	"omnicart/ownerfile"
 )
 
 func TestLoadDefaults(t *testing.T) {
@@ -31,7 +33,7 @@ commands: [promo]
 states:
   a:
     do: list_pikup_points
-`, []string{`shop/flows/x.yaml:5: state "a": unknown action "list_pikup_points" (did you mean "list_pickup_points"?)`}},
+`, []string{`shop/flows/x.yaml:6: state "a": unknown action "list_pikup_points" (did you mean "list_pickup_points"?)`}},
 		{"unknown target", `flow: promo
 commands: [promo]
 states:
@@ -79,7 +81,7 @@ states:
   a:
     sya: menu.text
 `, []string{`shop/flows/x.yaml:5: state "a": unknown key "sya" (want say, do, input, buttons, on, next)`}},
-		{"yaml syntax", "flow: promo\nstates:\n  a: [\n", []string{`shop/flows/x.yaml:3: did not find expected node content`}},
+		{"yaml syntax", "flow: promo\nstates:\n  a: [\n", []string{`shop/flows/x.yaml:3: YAML: did not find expected node content`}},
 		{"auto loop", `flow: promo
 commands: [promo]
 states:
@@ -104,7 +106,7 @@ states:
   a:
     do: nope
     say: no.such.key
-`, []string{`shop/flows/x.yaml:4: state "a": unknown action "nope"`, `shop/flows/x.yaml:6: state "a": unknown text "no.such.key"`}},
+`, []string{`shop/flows/x.yaml:5: state "a": unknown action "nope"`, `shop/flows/x.yaml:6: state "a": unknown text "no.such.key"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -188,5 +190,54 @@ func TestGraph(t *testing.T) {
 	}
 	if _, err := set.Graph("chekout"); err == nil || !strings.Contains(err.Error(), `did you mean "checkout"`) {
 		t.Errorf("unknown flow: %v", err)
+	}
+}
+
+// TestLoadErrorLines checks that a problem in a flow file is reported at the
+// line where it is written, as the catalog's are, deep in a longer file too.
+func TestLoadErrorLines(t *testing.T) {
+	checkout := `# flows/promo.yaml: a flow like DESIGN's checkout
+flow: promo
+start: delivery
+commands: [promo]
+states:
+  delivery:
+    say: help.text
+    buttons:
+      - {text: checkout.courier, to: pickup}
+      - {text: checkout.pickup, to: pickup}
+  pickup:
+    say: help.text
+
+    do: list_pikup_points
+    on: {pick: delivery}
+`
+	tests := []struct {
+		name, file, want string
+	}{
+		{"unknown action on line 14", checkout,
+			`shop/flows/promo.yaml:14: state "pickup": unknown action "list_pikup_points" (did you mean "list_pickup_points"?)`},
+		{"input action at its line", "flow: promo\ncommands: [promo]\nstates:\n  a:\n    say: help.text\n    input: take_phnoe\n",
+			`shop/flows/promo.yaml:6: state "a": unknown action "take_phnoe" (did you mean "take_phone"?)`},
+		// The YAML parser reports line 2, where the mapping starts; the
+		// mistake is the badly indented key on line 6.
+		{"YAML syntax at the line of the mistake", "flow: promo\nstates:\n  a:\n    say: help.text\n    buttons: []\n   do: x\n",
+			`shop/flows/promo.yaml:6: YAML: `},
+		{"a second document", "flow: promo\nstates: {a: {say: help.text}}\n---\nflow: other\n",
+			`shop/flows/promo.yaml:3: a second YAML document (---): keep one per file`},
+		{"not a mapping", "- flow: promo\n",
+			`shop/flows/promo.yaml:1: a flow file is a mapping with flow, start and states`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := flows.Load(ownerFS(map[string]string{"promo.yaml": tt.file}), "shop/flows", flows.Builtin(), locales.Default())
+			var errs ownerfile.Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("Load() error = %v, want ownerfile.Errors", err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error does not contain\n  %s\ngot:\n  %v", tt.want, err)
+			}
+		})
 	}
 }
