@@ -43,7 +43,7 @@ type Ctx struct {
 	Now  time.Time
 	Log  *slog.Logger
 
-	eng     *Engine
+	events  Events
 	out     []bot.Reply
 	args    []any
 	text    string
@@ -55,9 +55,6 @@ type Ctx struct {
 
 // Lang is the customer's language.
 func (c *Ctx) Lang() string { return c.P.Lang() }
-
-// Store is the persistence the actions use.
-func (c *Ctx) Store() Store { return c.eng.store }
 
 // Catalog is the catalog in force.
 func (c *Ctx) Catalog() *catalog.Catalog { return c.Shop.Catalog }
@@ -105,9 +102,23 @@ func (c *Ctx) CustomerChanged() { c.dirty = true }
 func (c *Ctx) Track(typ shop.EventKind, sku, orderID string) {
 	e := shop.Event{Time: c.Now, Customer: c.Customer.ID, Type: typ, Channel: c.Msg.From.Channel,
 		Source: c.Customer.Source, SKU: sku, OrderID: orderID}
-	if err := c.eng.store.LogEvent(c, e); err != nil {
+	if err := c.events.LogEvent(c, e); err != nil {
 		c.Log.Warn("log event", slog.Any("err", err))
 	}
+}
+
+// goPrefix starts the event of a button that opens a flow or state from
+// any screen.
+const goPrefix = "go:"
+
+// GoEvent is the event of a button that opens flow at its start from any
+// screen: GoEvent("cart") is "go:cart". Notices use it for their buttons
+// (shop.NoticeButton{Event: flows.GoEvent("orders")}).
+func GoEvent(flow string) string { return goPrefix + flow }
+
+// GoButton makes a button that opens flow at its start from any screen.
+func GoButton(label, flow string) bot.Choice {
+	return bot.Choice{Label: label, Data: EncodeChoice(GoEvent(flow), "")}
 }
 
 // EncodeChoice packs an event and its argument into button data:

@@ -26,11 +26,10 @@ states:
 `
 
 func TestOrderPerCustomerUnderConcurrency(t *testing.T) {
-	actions := flows.Builtin()
-	actions["echo"] = flows.Action{Run: func(c *flows.Ctx) (string, error) {
+	actions := flows.Actions{"echo": {Run: func(c *flows.Ctx) (string, error) {
 		c.SayText(c.Msg.Text)
 		return "", nil
-	}}
+	}}}
 	h := newHarness(t, actions, map[string]string{"main.yaml": echoFlow})
 	const customers, perCustomer = 40, 25
 	var wg sync.WaitGroup
@@ -164,4 +163,14 @@ func (c *atomicCounter) next() int {
 	defer c.mu.Unlock()
 	c.n++
 	return c.n
+}
+
+// TestEngineNeedsPayments: there is no silent default payment provider.
+func TestEngineNeedsPayments(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("NewEngine without a payment provider did not panic")
+		}
+	}()
+	flows.NewEngine(nil, bot.Senders{}, nil, nil, flows.Options{})
 }

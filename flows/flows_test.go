@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 	"omnicart/demo"
 	"omnicart/flows"
 	"omnicart/locales"
+	"omnicart/payments"
 	"omnicart/shop"
 	"omnicart/store"
 )
@@ -45,8 +47,42 @@ type harness struct {
 	eng   *flows.Engine
 	db    *store.DB
 	rec   *bottest.Recorder
+	out   *deliverer
 	stop  func()
 	crash *crashingStore
+}
+
+// deliverer is the harness's channels: what is sent or delivered is
+// recorded, and a test can make Deliver fail on a channel.
+type deliverer struct {
+	*bottest.Recorder
+	mu   sync.Mutex
+	fail map[string]error // by channel
+	// onDeliver, if set, is called for each delivery before it is made.
+	onDeliver func(to bot.Address)
+}
+
+func (d *deliverer) Deliver(ctx context.Context, to bot.Address, replies []bot.Reply) error {
+	d.mu.Lock()
+	err := d.fail[to.Channel]
+	d.mu.Unlock()
+	if d.onDeliver != nil {
+		d.onDeliver(to)
+	}
+	if err != nil {
+		return err
+	}
+	return d.Send(ctx, to, replies)
+}
+
+// failOn makes Deliver on channel return err (nil: succeed again).
+func (d *deliverer) failOn(channel string, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.fail == nil {
+		d.fail = map[string]error{}
+	}
+	d.fail[channel] = err
 }
 
 // crashingStore fails SaveState while crash is set: the process died after
@@ -73,8 +109,16 @@ func (s *crashingStore) set(crash bool) {
 	s.mu.Unlock()
 }
 
-// newHarness runs an engine over in-memory Badger and the demo shop.
-func newHarness(t testing.TB, actions flows.Actions, owner map[string]string) *harness {
+// newHarness runs an engine over in-memory Badger and the demo shop, with
+// the demo payment provider. extra actions run besides the built-in ones;
+// owner's flow files replace the built-in flows of the same name.
+func newHarness(t testing.TB, extra flows.Actions, owner map[string]string) *harness {
+	t.Helper()
+	return newHarnessPaying(t, payments.Demo{}, extra, owner)
+}
+
+// newHarnessPaying is newHarness with the payment provider pay.
+func newHarnessPaying(t testing.TB, pay payments.Provider, extra flows.Actions, owner map[string]string) *harness {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
 	db, err := store.Open("", store.Options{InMemory: true, Now: clk.Now})
@@ -89,21 +133,21 @@ func newHarness(t testing.TB, actions flows.Actions, owner map[string]string) *h
 		t.Fatal(err)
 	}
 	texts := locales.Default()
-	if actions == nil {
-		actions = flows.Builtin()
-	}
+	actions := flows.Builtin()
+	maps.Copy(actions, extra)
 	set, err := flows.Load(ownerFS(owner), "shop/flows", actions, texts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := bottest.NewRecorder()
+	out := &deliverer{Recorder: rec}
 	sh := &flows.Shop{Name: "Demo Coffee", Catalog: cat, Flows: set, Texts: texts, Images: demo.FS, Lang: "en"}
 	cs := &crashingStore{DB: db}
-	eng := flows.NewEngine(cs, rec, actions, sh, flows.Options{Workers: 4, Now: clk.Now})
+	eng := flows.NewEngine(cs, out, pay, sh, flows.Options{Workers: 4, Now: clk.Now, Actions: extra})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { eng.Run(ctx); close(done) }()
-	h := &harness{eng: eng, db: db, rec: rec, stop: func() { cancel(); <-done; db.Close() }, crash: cs}
+	h := &harness{eng: eng, db: db, rec: rec, out: out, stop: func() { cancel(); <-done; db.Close() }, crash: cs}
 	t.Cleanup(h.stop)
 	return h
 }

@@ -24,6 +24,32 @@ const (
 	linkLockout  = time.Hour
 )
 
+// linkActions are the actions of the link flow; deepLinks (nil: none)
+// makes links that open a chat with the shop and send "/start <payload>".
+func linkActions(link linker, deepLinks func(payload string) []string) Actions {
+	f := linkFlow{link: link, deepLinks: deepLinks}
+	return Actions{
+		"show_links":     {Fills: []string{"channels", "code"}, Emits: []string{"unlink"}, Run: f.showLinks},
+		"unlink_channel": {Emits: []string{"next"}, Run: f.unlinkChannel},
+	}
+}
+
+type linkFlow struct {
+	link      linker
+	deepLinks func(payload string) []string
+}
+
+// linker joins customers: by a one-time code or a shared verified phone.
+// The engine uses it for deep links and phones the platform vouches for,
+// the link and checkout flows for codes and phones the shopper types.
+type linker struct {
+	customers Customers
+	carts     Carts
+	links     Links
+}
+
+func newLinker(st Store) linker { return linker{customers: st, carts: st, links: st} }
+
 func channelName(c *Ctx, addr string) string {
 	a, _ := bot.ParseAddress(addr)
 	key := "channel." + a.Channel
@@ -39,9 +65,9 @@ func addrRef(addr string) string {
 	return strconv.FormatUint(h.Sum64(), 36)
 }
 
-func showLinks(c *Ctx) (string, error) {
+func (f linkFlow) showLinks(c *Ctx) (string, error) {
 	if c.Event == "command" && strings.TrimSpace(c.Arg) != "" {
-		if err := useLinkCode(c, strings.TrimSpace(c.Arg)); err != nil {
+		if err := f.link.useCode(c, strings.TrimSpace(c.Arg)); err != nil {
 			return "", err
 		}
 	}
@@ -55,13 +81,13 @@ func showLinks(c *Ctx) (string, error) {
 		lines = append(lines, "• "+channelName(c, ch))
 		c.Row(c.Button(c.P.T("link.unlink_button", "channel", channelName(c, ch)), "unlink", addrRef(ch)))
 	}
-	code, err := c.Store().NewLinkCode(c, c.Customer.ID)
+	code, err := f.link.links.NewLinkCode(c, c.Customer.ID)
 	if err != nil {
 		return "", err
 	}
 	c.Args("channels", strings.Join(lines, "\n"), "code", code)
-	if c.eng.opt.DeepLinks != nil {
-		if links := c.eng.opt.DeepLinks("link_" + code); len(links) > 0 {
+	if f.deepLinks != nil {
+		if links := f.deepLinks(linkPayload + code); len(links) > 0 {
 			c.Text(c.P.T("link.show", "channels", strings.Join(lines, "\n"), "code", code) + "\n" +
 				c.P.T("link.open", "links", strings.Join(links, "\n")))
 		}
@@ -69,15 +95,15 @@ func showLinks(c *Ctx) (string, error) {
 	return "", nil
 }
 
-func unlinkChannel(c *Ctx) (string, error) {
+func (f linkFlow) unlinkChannel(c *Ctx) (string, error) {
 	for _, ch := range c.Customer.Channels {
 		if addrRef(ch) != c.Arg || ch == c.Msg.From.String() {
 			continue
 		}
-		if _, err := c.Store().Unlink(c, c.Customer.ID, ch); err != nil {
+		if _, err := f.link.links.Unlink(c, c.Customer.ID, ch); err != nil {
 			return "", err
 		}
-		updated, err := c.Store().Customer(c, c.Customer.ID)
+		updated, err := f.link.customers.Customer(c, c.Customer.ID)
 		if err != nil {
 			return "", err
 		}
@@ -89,10 +115,17 @@ func unlinkChannel(c *Ctx) (string, error) {
 	return "next", nil
 }
 
-// useLinkCode links the customer who made code with this one.
-func useLinkCode(c *Ctx, code string) error {
-	fails, _ := strconv.Atoi(c.Vars["link_fails"])
-	last, _ := strconv.ParseInt(c.Vars["link_failed_at"], 10, 64)
+// linkPayload starts a /start payload that carries a link code: the deep
+// link of the link screen sends "/start link_<code>".
+const linkPayload = "link_"
+
+// linkCode returns the code of a /start payload made by a deep link.
+func linkCode(payload string) (string, bool) { return strings.CutPrefix(payload, linkPayload) }
+
+// useCode links the customer who made code with this one.
+func (l linker) useCode(c *Ctx, code string) error {
+	fails, _ := strconv.Atoi(c.Vars[varLinkFails])
+	last, _ := strconv.ParseInt(c.Vars[varLinkFailed], 10, 64)
 	if c.Now.Sub(time.Unix(last, 0)) >= linkLockout {
 		fails = 0 // a quiet hour forgives earlier mistakes
 	}
@@ -100,45 +133,44 @@ func useLinkCode(c *Ctx, code string) error {
 		c.Say("link.too_many")
 		return nil
 	}
-	other, ok, err := c.Store().TakeLinkCode(c, code)
+	other, ok, err := l.links.TakeLinkCode(c, code)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		c.Vars["link_fails"] = strconv.Itoa(fails + 1)
-		c.Vars["link_failed_at"] = strconv.FormatInt(c.Now.Unix(), 10)
+		c.Vars[varLinkFails] = strconv.Itoa(fails + 1)
+		c.Vars[varLinkFailed] = strconv.FormatInt(c.Now.Unix(), 10)
 		c.Say("link.bad_code")
 		return nil
 	}
-	delete(c.Vars, "link_fails")
-	delete(c.Vars, "link_failed_at")
+	delete(c.Vars, varLinkFails)
+	delete(c.Vars, varLinkFailed)
 	if other == c.Customer.ID {
 		c.Say("link.own_code")
 		return nil
 	}
-	if err := mergeInto(c, other); err != nil {
+	if err := l.mergeInto(c, other); err != nil {
 		return err
 	}
 	c.Say("link.linked", "cart", c.P.N("cart.items", c.Cart.Count()))
-	c.Track("link", "", "")
+	c.Track(shop.EventLink, "", "")
 	return nil
 }
 
 // mergeInto joins customer other into the one writing now. What this
 // message changed so far is saved first, so nothing is lost either way.
-func mergeInto(c *Ctx, other shop.CustomerID) error {
-	st := c.Store()
-	if err := st.SaveCustomer(c, *c.Customer); err != nil {
+func (l linker) mergeInto(c *Ctx, other shop.CustomerID) error {
+	if err := l.customers.SaveCustomer(c, *c.Customer); err != nil {
 		return err
 	}
-	if err := st.SaveCart(c, c.Customer.ID, *c.Cart); err != nil {
+	if err := l.carts.SaveCart(c, c.Customer.ID, *c.Cart); err != nil {
 		return err
 	}
-	merged, err := st.Merge(c, other, c.Customer.ID)
+	merged, err := l.links.Merge(c, other, c.Customer.ID)
 	if err != nil {
 		return fmt.Errorf("link: %w", err)
 	}
-	cart, err := st.Cart(c, c.Customer.ID)
+	cart, err := l.carts.Cart(c, c.Customer.ID)
 	if err != nil {
 		return err
 	}
@@ -146,23 +178,23 @@ func mergeInto(c *Ctx, other shop.CustomerID) error {
 	return nil
 }
 
-// linkByPhone joins another customer with the same verified phone.
-func linkByPhone(c *Ctx) error {
+// byPhone joins another customer with the same verified phone.
+func (l linker) byPhone(c *Ctx) error {
 	if !c.Customer.PhoneVerified || c.Customer.Phone == "" || c.Customer.NoAutoLink {
 		return nil
 	}
-	other, ok, err := c.Store().ByPhone(c, c.Customer.Phone)
+	other, ok, err := l.links.ByPhone(c, c.Customer.Phone)
 	if err != nil || !ok || other == c.Customer.ID {
 		return err
 	}
-	if _, err := c.Store().Customer(c, other); err != nil {
+	if _, err := l.customers.Customer(c, other); err != nil {
 		return nil // a stale index entry: the other customer was merged away
 	}
-	if err := mergeInto(c, other); err != nil {
+	if err := l.mergeInto(c, other); err != nil {
 		return err
 	}
 	c.Say("link.auto")
-	c.Track("link", "", "")
+	c.Track(shop.EventLink, "", "")
 	return nil
 }
 

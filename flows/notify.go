@@ -4,49 +4,133 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 
 	"omnicart/bot"
 	"omnicart/shop"
 )
 
-// ErrUnreachable is returned by Notify when no channel of the customer
-// takes the message.
-var ErrUnreachable = errors.New("customer unreachable on every channel")
+// ErrUnreachable is wrapped by Notify errors that are final: no chat of the
+// customer takes messages from the shop (every one refused or is marked
+// unreachable), the customer does not exist, or the notice cannot be
+// rendered. Trying again will not help.
+var ErrUnreachable = errors.New("flows: notice cannot be delivered to the customer")
 
-// Notify sends replies the shop starts (order updates, campaign messages)
-// to the customer: to the chat they wrote from last, or, when that channel
-// is blocked or refuses, to their other linked chats in turn. It returns the
-// address used.
-func (e *Engine) Notify(ctx context.Context, id shop.CustomerID, replies []bot.Reply) (bot.Address, error) {
-	c, err := e.store.Customer(ctx, id)
-	if err != nil {
-		return bot.Address{}, fmt.Errorf("notify: %w", err)
+// Notify delivers notice n now, in the customer's turn: after the work
+// queued before it and never in the middle of the customer's own message.
+// It is rendered in the customer's language (Money arguments formatted in
+// it, a Number argument named n picks the plural form; buttons fire their
+// event in the conversation) and delivered with the sender's Deliver to the
+// chat the customer wrote from last, then to their other linked chats,
+// skipping channels marked unreachable. A chat that refuses (an error
+// wrapping bot.ErrRefused) marks its channel unreachable on the customer
+// and the next chat is tried at once; any other error is returned as it is
+// (transient: try again later). When no chat is left the error wraps
+// ErrUnreachable. On success a shop.EventNotified is logged and the chat
+// used is returned.
+//
+// Notify waits until the notice is delivered or failed; it returns early
+// with an error, having sent nothing, when ctx ends or the engine stops
+// before the customer's turn.
+func (e *Engine) Notify(ctx context.Context, n shop.Notice) (bot.Address, error) {
+	if err := n.Validate(); err != nil {
+		return bot.Address{}, fmt.Errorf("%w: %w", ErrUnreachable, err)
 	}
+	var to bot.Address
+	err := e.call(ctx, n.Customer, func(ctx context.Context) error {
+		var err error
+		to, err = e.notify(ctx, n)
+		return err
+	})
+	return to, err
+}
+
+func (e *Engine) notify(ctx context.Context, n shop.Notice) (bot.Address, error) {
+	cust, err := e.store.Customer(ctx, n.Customer)
+	if errors.Is(err, shop.ErrNotFound) {
+		return bot.Address{}, fmt.Errorf("notice %s: %w: %w", n.Key, ErrUnreachable, err)
+	}
+	if err != nil {
+		return bot.Address{}, fmt.Errorf("notice %s: %w", n.Key, err)
+	}
+	reply, err := e.renderNotice(cust, n)
+	if err != nil {
+		return bot.Address{}, fmt.Errorf("notice %s: %w: %w", n.Key, ErrUnreachable, err)
+	}
+	for _, addr := range chatsOf(cust) {
+		err := e.send.Deliver(ctx, addr, []bot.Reply{reply})
+		if errors.Is(err, bot.ErrRefused) {
+			e.log.Info("chat refuses notices", slog.String("customer", string(cust.ID)), slog.String("channel", addr.Channel), slog.Any("err", err))
+			if err := e.store.SetReachable(ctx, addr.String(), false); err != nil {
+				return bot.Address{}, fmt.Errorf("notice %s: mark %s unreachable: %w", n.Key, addr.Channel, err)
+			}
+			continue
+		}
+		if err != nil {
+			return bot.Address{}, fmt.Errorf("notice %s: deliver on %s: %w", n.Key, addr.Channel, err)
+		}
+		ev := shop.Event{Time: e.opt.Now(), Customer: cust.ID, Type: shop.EventNotified, Channel: addr.Channel,
+			Source: cust.Source, Campaign: n.Campaign, Notice: n.Key}
+		if err := e.store.LogEvent(ctx, ev); err != nil {
+			e.log.Warn("log event", slog.Any("err", err))
+		}
+		return addr, nil
+	}
+	return bot.Address{}, fmt.Errorf("notice %s: %w", n.Key, ErrUnreachable)
+}
+
+// chatsOf lists the chats to try for a notice: the one the customer wrote
+// from last, then the other linked ones, but none on a channel marked
+// unreachable.
+func chatsOf(c shop.Customer) []bot.Address {
 	order := slices.Clone(c.Channels)
 	if i := slices.Index(order, c.LastAddress); i > 0 {
 		order = append([]string{c.LastAddress}, slices.Delete(order, i, i+1)...)
 	}
-	lang := c.Lang
-	if lang == "" {
-		lang = e.shop.Load().Lang
-	}
-	for i := range replies {
-		if replies[i].Lang == "" {
-			replies[i].Lang = lang
-		}
-	}
-	var errs []error
+	var out []bot.Address
 	for _, s := range order {
 		addr, ok := bot.ParseAddress(s)
-		if !ok || slices.Contains(c.Unreachable, addr.Channel) {
-			continue
+		if ok && !slices.Contains(c.Unreachable, addr.Channel) {
+			out = append(out, addr)
 		}
-		if err := e.send.Send(ctx, addr, replies); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		return addr, nil
 	}
-	return bot.Address{}, errors.Join(append([]error{ErrUnreachable}, errs...)...)
+	return out
+}
+
+// renderNotice renders n in the customer's language.
+func (e *Engine) renderNotice(cust shop.Customer, n shop.Notice) (bot.Reply, error) {
+	sh := e.shop.Load()
+	if !sh.Texts.Has(n.Text) {
+		return bot.Reply{}, fmt.Errorf("unknown text %q", n.Text)
+	}
+	lang := cust.Lang
+	if lang == "" {
+		lang = sh.Lang
+	}
+	p := sh.Texts.Printer(lang)
+	lang = p.Lang()
+	var args []any
+	count, plural := int64(0), false
+	for _, a := range n.Args {
+		switch {
+		case a.Money != nil:
+			args = append(args, a.Name, a.Money.Format(lang))
+		case a.Number != nil:
+			args = append(args, a.Name, *a.Number)
+			if a.Name == "n" {
+				count, plural = *a.Number, true
+			}
+		default:
+			args = append(args, a.Name, a.Text)
+		}
+	}
+	r := bot.Reply{Text: p.T(n.Text, args...), Lang: lang}
+	if plural {
+		r.Text = p.N(n.Text, int(count), args...)
+	}
+	for _, b := range n.Buttons {
+		r.Choices = append(r.Choices, []bot.Choice{{Label: p.T(b.Text), Data: EncodeChoice(b.Event, b.Arg)}})
+	}
+	return r, nil
 }

@@ -26,10 +26,23 @@ type Set struct {
 	events   map[string][]fsm.EventDesc // transitions leaving each state
 	commands map[string]string          // command -> qualified state
 	starts   map[string]bool            // qualified start states of every flow
+	emitted  map[string]map[string]bool // events the actions of each state emit
 }
 
 // goEvent is the event of a static button leading to target.
-func goEvent(target string) string { return "go:" + target }
+func goEvent(target string) string { return goPrefix + target }
+
+// start returns the qualified start state of a flow named by a "go:"
+// button: the flow's name ("cart") or its start state ("cart:view").
+func (s *Set) start(target string) (string, bool) {
+	if fl, ok := s.flows[target]; ok {
+		return fl.Name + ":" + fl.Start, true
+	}
+	return target, s.starts[target]
+}
+
+// emits reports whether an action of state emits event.
+func (s *Set) emits(state, event string) bool { return s.emitted[state][event] }
 
 // Load reads the built-in flows and then the owner's flow files from owner
 // (nil for none; name is its display path), where a flow of the same name
@@ -51,7 +64,7 @@ func Load(owner fs.FS, name string, actions Actions, texts *locales.Bundle) (*Se
 		return nil, errs
 	}
 	s := &Set{flows: all, states: map[string]*State{}, events: map[string][]fsm.EventDesc{},
-		commands: map[string]string{}, starts: map[string]bool{}}
+		commands: map[string]string{}, starts: map[string]bool{}, emitted: map[string]map[string]bool{}}
 	s.validate(actions, texts, &errs)
 	if len(errs) > 0 {
 		sort.SliceStable(errs, func(i, j int) bool {
@@ -113,6 +126,7 @@ func (s *Set) validate(actions Actions, texts *locales.Bundle, errs *Errors) {
 				}
 			}
 			emits := map[string]bool{}
+			s.emitted[st.Name] = emits
 			for _, an := range []string{st.Do, st.Input} {
 				if an == "" {
 					continue
@@ -137,8 +151,10 @@ func (s *Set) validate(actions Actions, texts *locales.Bundle, errs *Errors) {
 					continue
 				}
 				st.On[e] = target
-				if !emits[e] && !(e == "next" && (auto || st.Do != "")) {
-					bad(st.onLine[e], "state %q: no action emits event %q", sn, e)
+				if !emits[e] && !(e == "next" && (auto || st.Do != "")) && !IsOutside(e) {
+					known := append(slices.Sorted(maps.Keys(emits)), outsideEvents...)
+					bad(st.onLine[e], "state %q: no action emits event %q and it is not an outside event (%s)%s",
+						sn, e, strings.Join(outsideEvents, ", "), ownerfile.Hint(e, known))
 				}
 				s.events[st.Name] = append(s.events[st.Name], fsm.EventDesc{Name: e, Src: []string{st.Name}, Dst: target})
 			}

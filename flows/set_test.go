@@ -75,6 +75,13 @@ states:
     do: list_categories
     on: {pick: a, pikc: a}
 `, []string{`shop/flows/x.yaml:6: state "a": no action emits event "pikc"`}},
+		{"misspelled outside event", `flow: promo
+commands: [promo]
+states:
+  a:
+    do: list_categories
+    on: {pick: a, payed: a}
+`, []string{`shop/flows/x.yaml:6: state "a": no action emits event "payed" and it is not an outside event (cancelled, delivered, expired, operator, paid, payment_failed, shipped) (did you mean "paid"?)`}},
 		{"unknown key", `flow: promo
 commands: [promo]
 states:
@@ -120,6 +127,35 @@ states:
 				}
 			}
 		})
+	}
+}
+
+// TestOutsideEventsInFlows: a flow reacts to outside events with on:
+// although no action emits them.
+func TestOutsideEventsInFlows(t *testing.T) {
+	file := `flow: promo
+commands: [promo]
+states:
+  a:
+    say: help.text
+    on: {shipped: b, delivered: b, operator: b}
+    buttons:
+      - {text: common.menu, to: main}
+  b:
+    say: help.text
+    buttons:
+      - {text: common.menu, to: main}
+`
+	if _, err := flows.Load(ownerFS(map[string]string{"x.yaml": file}), "shop/flows", flows.Builtin(), locales.Default()); err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range []string{flows.Paid, flows.PaymentFailed, flows.Expired, flows.Shipped, flows.Delivered, flows.Cancelled, flows.Operator} {
+		if !flows.IsOutside(ev) {
+			t.Errorf("%s is not an outside event", ev)
+		}
+	}
+	if flows.IsOutside("pick") || flows.IsOutside(flows.GoEvent("cart")) {
+		t.Error("a button event is taken for an outside event")
 	}
 }
 

@@ -1,0 +1,33 @@
+package flows
+
+import (
+	"maps"
+
+	"omnicart/payments"
+)
+
+// Builtin returns the built-in actions, which the default flows use and
+// owners' flows may use too, for validating flow files (Load). They are
+// declarations only: their dependencies are missing. The engine runs its
+// own copies, built over its store, payment provider and deep links.
+func Builtin() Actions { return builtin(nil, nil, nil) }
+
+// builtin builds the actions of every built-in flow over their
+// dependencies.
+func builtin(st Store, pay payments.Provider, deepLinks func(payload string) []string) Actions {
+	link := newLinker(st)
+	all := Actions{}
+	for _, part := range []Actions{
+		menuActions(),
+		browseActions(st),
+		searchActions(),
+		cartActions(st),
+		checkoutActions(link),
+		payActions(st, pay),
+		orderActions(st),
+		linkActions(link, deepLinks),
+	} {
+		maps.Copy(all, part)
+	}
+	return all
+}

@@ -1,0 +1,251 @@
+package flows
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"omnicart/shop"
+)
+
+// Checkout up to the summary: the contact (name and phone), the delivery
+// (a courier address or a pickup point) and the summary. Placing the order
+// and paying are in pay.go.
+
+// checkoutActions are the actions of the checkout flow before the order is
+// placed; a phone the shopper confirms links their chats through link.
+func checkoutActions(link linker) Actions {
+	k := checkout{link: link}
+	return Actions{
+		"start_checkout":     {Emits: []string{"empty", "name", "known"}, Run: startCheckout},
+		"take_name":          {Emits: []string{"ok"}, Run: takeName},
+		"ask_phone":          {Emits: []string{"keep"}, Run: askPhone},
+		"take_phone":         {Emits: []string{"ok"}, Run: k.takePhone},
+		"ask_delivery":       {Fills: []string{"name", "phone", "courier", "free", "points"}, Run: askDelivery},
+		"ask_address":        {Emits: []string{"same"}, Run: askAddress},
+		"take_address":       {Emits: []string{"ok"}, Run: takeAddress},
+		"list_pickup_points": {Emits: []string{"pick"}, Run: listPickupPoints},
+		"take_location":      {Emits: []string{"located"}, Run: takeLocation},
+		"show_summary":       {Fills: []string{"lines", "delivery", "fee", "total", "name", "phone"}, Emits: []string{"empty"}, Run: showSummary},
+	}
+}
+
+type checkout struct{ link linker }
+
+func startCheckout(c *Ctx) (string, error) {
+	if len(c.Cart.Lines) == 0 {
+		return "empty", nil
+	}
+	c.Track(shop.EventCheckout, "", "")
+	// Name and phone confirmed in this conversation, or a phone the platform
+	// vouches for: go straight to delivery, which shows them with a button
+	// to change them.
+	if c.Customer.Name != "" && c.Customer.Phone != "" && (c.Vars[varContactOK] == "1" || c.Customer.PhoneVerified) {
+		return "known", nil
+	}
+	return "name", nil
+}
+
+// maxField is the longest name or address kept, in runes.
+const maxField = 200
+
+func cleanField(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > maxField {
+		s = string([]rune(s)[:maxField])
+	}
+	return s
+}
+
+func takeName(c *Ctx) (string, error) {
+	name := cleanField(c.Msg.Text)
+	if c.Msg.Contact != nil && c.Msg.Contact.Name != "" {
+		name = cleanField(c.Msg.Contact.Name)
+	}
+	if utf8.RuneCountInString(name) < 2 {
+		c.Say("checkout.bad_name")
+		return "", nil
+	}
+	c.Customer.Name = name
+	c.CustomerChanged()
+	return "ok", nil
+}
+
+func askPhone(c *Ctx) (string, error) {
+	c.AskContact()
+	if c.Customer.Phone != "" {
+		c.Text(c.P.T("checkout.ask_phone_known", "phone", c.Customer.Phone))
+		c.Row(c.Button(c.P.T("checkout.keep_phone", "phone", c.Customer.Phone), "keep", ""))
+	}
+	return "", nil
+}
+
+func (k checkout) takePhone(c *Ctx) (string, error) {
+	raw := c.Msg.Text
+	if c.Msg.Contact != nil {
+		raw = c.Msg.Contact.Phone
+	}
+	phone, ok := normalizePhone(raw)
+	if !ok && strings.TrimSpace(raw) == "" && c.Customer.Phone != "" {
+		phone, ok = c.Customer.Phone, true
+	}
+	if !ok {
+		c.Say("checkout.bad_phone")
+		return "", nil
+	}
+	if c.Customer.Phone != phone {
+		c.Customer.PhoneVerified = false
+	}
+	c.Customer.Phone = phone
+	if c.Msg.Contact != nil && c.Msg.Contact.Own {
+		c.Customer.PhoneVerified = true
+	}
+	c.Vars[varContactOK] = "1"
+	c.CustomerChanged()
+	if err := k.link.byPhone(c); err != nil {
+		return "", err
+	}
+	return "ok", nil
+}
+
+// normalizePhone keeps "+" and digits: "+7 (999) 123-45-67" → "+79991234567".
+// A number needs 10 to 15 digits.
+func normalizePhone(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '+' && i == 0:
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '(' || r == ')' || r == '.':
+		default:
+			return "", false
+		}
+	}
+	p := b.String()
+	digits := strings.TrimPrefix(p, "+")
+	if len(digits) < 10 || len(digits) > 15 {
+		return "", false
+	}
+	if !strings.HasPrefix(p, "+") {
+		if len(digits) == 11 && digits[0] == '8' {
+			digits = "7" + digits[1:]
+		}
+		p = "+" + digits
+	}
+	return p, true
+}
+
+func askDelivery(c *Ctx) (string, error) {
+	if c.Event == "keep" {
+		c.Vars[varContactOK] = "1"
+	}
+	d := c.Catalog().Delivery
+	free := c.P.T("checkout.courier_never_free")
+	if d.Courier.FreeFrom.Minor > 0 {
+		free = c.P.T("checkout.courier_free_from", "amount", c.Money(d.Courier.FreeFrom))
+	}
+	courier := c.Money(d.CourierPrice(c.Cart.Total()))
+	if d.CourierPrice(c.Cart.Total()).Minor == 0 {
+		courier, free = c.P.T("checkout.free"), c.P.T("checkout.free_for_this_order")
+	}
+	c.Args("name", c.Customer.Name, "phone", c.Customer.Phone,
+		"courier", courier, "free", free, "points", len(d.Pickup))
+	return "", nil
+}
+
+func askAddress(c *Ctx) (string, error) {
+	if c.Event == "same" {
+		return "", nil
+	}
+	if c.Customer.Address != "" {
+		c.Row(c.Button(c.P.T("checkout.same_address", "address", c.Customer.Address), "same", ""))
+	}
+	return "", nil
+}
+
+func takeAddress(c *Ctx) (string, error) {
+	addr := cleanField(c.Msg.Text)
+	if utf8.RuneCountInString(addr) < 5 {
+		c.Say("checkout.bad_address")
+		return "", nil
+	}
+	c.Customer.Address = addr
+	c.CustomerChanged()
+	c.Vars[varDelivery] = shop.DeliveryCourier
+	return "ok", nil
+}
+
+func listPickupPoints(c *Ctx) (string, error) {
+	d := c.Catalog().Delivery
+	points := d.Pickup
+	lat, errLat := strconv.ParseFloat(c.Vars[varLat], 64)
+	lon, errLon := strconv.ParseFloat(c.Vars[varLon], 64)
+	if errLat == nil && errLon == nil {
+		points = d.Nearest(lat, lon, len(points))
+		c.Text(c.P.T("checkout.nearest_pickup"))
+	}
+	for _, p := range points {
+		c.Row(c.Button(c.P.T("checkout.point_button", "name", p.Name.In(c.Lang()), "address", p.Address.In(c.Lang())), "pick", p.ID))
+	}
+	c.AskLocation()
+	return "", nil
+}
+
+func takeLocation(c *Ctx) (string, error) {
+	if c.Msg.Location == nil {
+		c.Say("checkout.use_buttons")
+		return "", nil
+	}
+	c.Vars[varLat] = strconv.FormatFloat(c.Msg.Location.Lat, 'f', 6, 64)
+	c.Vars[varLon] = strconv.FormatFloat(c.Msg.Location.Lon, 'f', 6, 64)
+	return "located", nil
+}
+
+// delivery returns the delivery chosen in this checkout.
+func delivery(c *Ctx) shop.Delivery {
+	if c.Vars[varDelivery] == shop.DeliveryPickup {
+		return shop.Delivery{Method: shop.DeliveryPickup, Point: c.Vars[varPoint]}
+	}
+	return shop.Delivery{Method: shop.DeliveryCourier, Address: c.Customer.Address}
+}
+
+func showSummary(c *Ctx) (string, error) {
+	switch c.Event {
+	case "pick":
+		if _, ok := c.Catalog().Delivery.Point(c.Arg); !ok {
+			c.Say("error.stale")
+			return "", nil
+		}
+		c.Vars[varDelivery] = shop.DeliveryPickup
+		c.Vars[varPoint] = c.Arg
+	case "same":
+		c.Vars[varDelivery] = shop.DeliveryCourier
+	}
+	if len(c.Cart.Lines) == 0 {
+		return "empty", nil
+	}
+	var b strings.Builder
+	for _, l := range c.Cart.Lines {
+		b.WriteString(c.P.T("cart.line", "name", itemName(c, l.Item), "qty", l.Qty, "price", c.Money(l.Price), "total", c.Money(l.Total())) + "\n")
+	}
+	fee, where := orderDelivery(c, delivery(c))
+	total := c.Cart.Total().Add(fee)
+	c.Args("lines", strings.TrimRight(b.String(), "\n"), "delivery", where, "fee", c.Money(fee),
+		"total", c.Money(total), "name", c.Customer.Name, "phone", c.Customer.Phone)
+	return "", nil
+}
+
+// orderDelivery returns the delivery fee and a line describing the delivery.
+func orderDelivery(c *Ctx, d shop.Delivery) (shop.Money, string) {
+	dl := c.Catalog().Delivery
+	if d.Method == shop.DeliveryPickup {
+		p, _ := dl.Point(d.Point)
+		return shop.Money{Currency: c.Catalog().Currency}, c.P.T("checkout.pickup_at", "name", p.Name.In(c.Lang()), "address", p.Address.In(c.Lang()))
+	}
+	fee := dl.CourierPrice(c.Cart.Total())
+	fee.Currency = c.Catalog().Currency
+	return fee, c.P.T("checkout.courier_to", "address", d.Address)
+}

@@ -1,0 +1,213 @@
+package flows
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"omnicart/payments"
+	"omnicart/shop"
+)
+
+// Checkout from placing the order: the order (stock is taken here), the
+// payment, waiting for a payment made elsewhere, and the thank-you.
+
+// payActions are the actions that place and pay orders with pay.
+func payActions(orders Orders, pay payments.Provider) Actions {
+	f := payFlow{orders: orders, pay: pay}
+	return Actions{
+		"place_order":   {Emits: []string{"ok", "short", "empty"}, Run: f.placeOrder},
+		"offer_payment": {Fills: []string{"number", "total"}, Emits: []string{"pay"}, Run: f.offerPayment},
+		"take_payment":  {Emits: []string{"paid", "failed", "gone", "pending"}, Run: f.takePayment},
+		"await_payment": {Fills: []string{"number", "total", "url"}, Run: f.awaitPayment},
+		"order_done":    {Fills: []string{"number", "total", "delivery"}, Run: f.orderDone},
+	}
+}
+
+type payFlow struct {
+	orders Orders
+	pay    payments.Provider
+}
+
+// resumeWindow is how old an unpaid order may be for a repeated "place the
+// order" to lead to it: the tap after a crash or a lost reply.
+const resumeWindow = 30 * time.Minute
+
+func (f payFlow) placeOrder(c *Ctx) (string, error) {
+	if len(c.Cart.Lines) == 0 {
+		// The order may already be placed: its reply was lost (a crash, a
+		// double tap). Lead to its payment instead of an empty cart.
+		orders, err := f.orders.Orders(c, c.Customer.ID)
+		if err != nil {
+			return "", fmt.Errorf("place order: %w", err)
+		}
+		if len(orders) > 0 && orders[0].Status == shop.StatusNew && c.Now.Sub(orders[0].CreatedAt) < resumeWindow {
+			c.Vars[varOrder] = orders[0].ID
+			c.Say("checkout.placed", "number", orders[0].Number)
+			return "ok", nil
+		}
+		return "empty", nil
+	}
+	// Prices are taken from the catalog in force, not from when the item was carted.
+	var lines []shop.Line
+	for _, l := range c.Cart.Lines {
+		p, ok := c.Catalog().Product(l.SKU)
+		if _, hasVariant := p.Variant(l.Variant); !ok || l.Variant != "" && !hasVariant {
+			c.Say("cart.gone", "name", itemName(c, l.Item))
+			c.Cart.SetQty(l.Item, 0)
+			return "short", nil
+		}
+		l.Price = p.PriceOf(l.Variant)
+		l.StockKey = c.Catalog().StockKey(l.Item)
+		lines = append(lines, l)
+	}
+	if open, err := f.unpaidOrders(c); err != nil {
+		return "", err
+	} else if open >= maxUnpaid {
+		c.Say("checkout.too_many_unpaid", "count", open)
+		return "short", nil
+	}
+	d := delivery(c)
+	fee, _ := orderDelivery(c, d)
+	o := shop.Order{CustomerID: c.Customer.ID, Lines: lines, Name: c.Customer.Name, Phone: c.Customer.Phone,
+		Delivery: d, Channel: c.Msg.From.Channel, Status: shop.StatusNew}
+	o.Total = (shop.Cart{Lines: lines}).Total().Add(fee)
+	placed, err := f.orders.PlaceOrder(c, o)
+	var short *shop.OutOfStockError
+	if errors.As(err, &short) {
+		name := itemName(c, short.Item)
+		if short.Left <= 0 {
+			c.Say("checkout.out_of_stock", "name", name)
+			c.Cart.SetQty(short.Item, 0)
+		} else {
+			c.Say("browse.only_left", "name", name, "count", short.Left)
+			c.Cart.SetQty(short.Item, short.Left)
+		}
+		return "short", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("place order: %w", err)
+	}
+	// The store cleared the stored cart with the order; clear ours too.
+	c.Cart.Lines = nil
+	c.Vars[varOrder] = placed.ID
+	c.Track(shop.EventPlaced, "", placed.ID)
+	c.Say("checkout.placed", "number", placed.Number)
+	return "ok", nil
+}
+
+// maxUnpaid is how many orders a customer may leave unpaid at once: stock
+// is taken when an order is placed, so unpaid orders hold it until they
+// expire.
+const maxUnpaid = 3
+
+func (f payFlow) unpaidOrders(c *Ctx) (int, error) {
+	orders, err := f.orders.Orders(c, c.Customer.ID)
+	if err != nil {
+		return 0, fmt.Errorf("unpaid orders: %w", err)
+	}
+	n := 0
+	for _, o := range orders {
+		if o.Status == shop.StatusNew {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (f payFlow) offerPayment(c *Ctx) (string, error) {
+	o, err := f.orders.Order(c, c.Vars[varOrder])
+	if err != nil {
+		return "", fmt.Errorf("order to pay: %w", err)
+	}
+	if c.Event == PaymentFailed {
+		c.Say("checkout.payment_failed")
+	}
+	c.Args("number", o.Number, "total", c.Money(o.Total))
+	c.Row(c.Button(c.P.T("checkout.pay_button", "total", c.Money(o.Total)), "pay", o.ID))
+	return "", nil
+}
+
+func (f payFlow) takePayment(c *Ctx) (string, error) {
+	id := c.Arg
+	if id == "" {
+		id = c.Vars[varOrder]
+	}
+	o, err := f.orders.Order(c, id)
+	if err != nil || o.CustomerID != c.Customer.ID {
+		c.Say("error.stale")
+		return "gone", nil
+	}
+	c.Vars[varOrder] = o.ID
+	switch o.Status {
+	case shop.StatusNew:
+	case shop.StatusCancelled:
+		c.Say("checkout.order_cancelled", "number", o.Number)
+		return "gone", nil
+	default:
+		c.Say("checkout.already_paid", "number", o.Number)
+		return "paid", nil
+	}
+	if f.pay == nil {
+		return "", errors.New("no payment provider")
+	}
+	p, err := f.pay.Charge(c, o)
+	if err != nil {
+		c.Log.Warn("payment failed", slog.String("order", o.ID), slog.Any("err", err))
+		c.Say("checkout.payment_failed")
+		return "failed", nil
+	}
+	if p.Status != payments.Succeeded {
+		// A provider with a payment page: the order is paid when the
+		// provider says so (an outside event "paid"), not now.
+		if p.URL != "" {
+			c.Vars[varPayURL] = p.URL
+			return "pending", nil
+		}
+		c.Say("checkout.payment_failed")
+		return "failed", nil
+	}
+	_, err = f.orders.UpdateOrder(c, o.ID, func(o *shop.Order) error {
+		if o.Status != shop.StatusNew {
+			return nil
+		}
+		o.PaymentID = p.ID
+		return o.Move(shop.StatusPaid, c.Now)
+	})
+	if err != nil {
+		return "", fmt.Errorf("mark order %s paid: %w", o.ID, err)
+	}
+	c.Track(shop.EventPaid, "", o.ID)
+	return "paid", nil
+}
+
+// awaitPayment shows where to pay while the conversation waits for the
+// provider to confirm the payment (the outside event "paid").
+func (f payFlow) awaitPayment(c *Ctx) (string, error) {
+	o, err := f.orders.Order(c, c.Vars[varOrder])
+	if err != nil {
+		return "", fmt.Errorf("order to pay: %w", err)
+	}
+	c.Args("number", o.Number, "total", c.Money(o.Total), "url", c.Vars[varPayURL])
+	return "", nil
+}
+
+func (f payFlow) orderDone(c *Ctx) (string, error) {
+	delete(c.Vars, varPayURL)
+	id := c.Vars[varOrder]
+	if c.Event == Paid && c.Arg != "" && c.Arg != id {
+		// A confirmation from outside names the order it is about.
+		if o, err := f.orders.Order(c, c.Arg); err == nil && o.CustomerID == c.Customer.ID {
+			id = o.ID
+			c.Vars[varOrder] = id
+		}
+	}
+	o, err := f.orders.Order(c, id)
+	if err != nil {
+		return "", fmt.Errorf("paid order: %w", err)
+	}
+	_, where := orderDelivery(c, o.Delivery)
+	c.Args("number", o.Number, "total", c.Money(o.Total), "delivery", where)
+	return "", nil
+}

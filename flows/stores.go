@@ -1,0 +1,80 @@
+package flows
+
+import (
+	"context"
+
+	"omnicart/shop"
+)
+
+// The engine and the actions of each flow declare the persistence they
+// need as small interfaces; *store.DB satisfies all of them.
+
+// Sessions keeps each customer's place in the flows, saved together with
+// the cart.
+type Sessions interface {
+	// Session returns the stored session, or nil when there is none.
+	Session(ctx context.Context, id shop.CustomerID) ([]byte, error)
+	SaveState(ctx context.Context, id shop.CustomerID, session []byte, c shop.Cart) error
+}
+
+// Customers finds and keeps customer records.
+type Customers interface {
+	// CustomerFor returns the customer writing from addr, creating one for
+	// an address seen for the first time.
+	CustomerFor(ctx context.Context, addr string) (shop.Customer, error)
+	// Customer returns the customer, or an error wrapping shop.ErrNotFound.
+	Customer(ctx context.Context, id shop.CustomerID) (shop.Customer, error)
+	SaveCustomer(ctx context.Context, c shop.Customer) error
+	// SetReachable records whether the customer at addr can be written to
+	// on addr's channel.
+	SetReachable(ctx context.Context, addr string, ok bool) error
+}
+
+// Carts keeps each customer's cart.
+type Carts interface {
+	Cart(ctx context.Context, id shop.CustomerID) (shop.Cart, error)
+	SaveCart(ctx context.Context, id shop.CustomerID, c shop.Cart) error
+}
+
+// Stock reads live stock counters.
+type Stock interface {
+	// Stock returns how many of item are left; known is false for items
+	// whose stock is not counted.
+	Stock(ctx context.Context, item shop.Item) (n int, known bool, err error)
+}
+
+// Orders places, reads and changes orders.
+type Orders interface {
+	PlaceOrder(ctx context.Context, o shop.Order) (shop.Order, error)
+	Order(ctx context.Context, id string) (shop.Order, error)
+	Orders(ctx context.Context, id shop.CustomerID) ([]shop.Order, error)
+	UpdateOrder(ctx context.Context, id string, fn func(*shop.Order) error) (shop.Order, error)
+}
+
+// Links joins the chats of one customer: by a one-time code or a shared
+// phone number.
+type Links interface {
+	ByPhone(ctx context.Context, phone string) (shop.CustomerID, bool, error)
+	NewLinkCode(ctx context.Context, id shop.CustomerID) (string, error)
+	TakeLinkCode(ctx context.Context, code string) (shop.CustomerID, bool, error)
+	Merge(ctx context.Context, from, into shop.CustomerID) (shop.Customer, error)
+	Unlink(ctx context.Context, id shop.CustomerID, addr string) (shop.Customer, error)
+}
+
+// Events logs what happened and recognises what was seen before.
+type Events interface {
+	LogEvent(ctx context.Context, e shop.Event) error
+	// FirstSeen marks key as seen and reports whether it was the first time.
+	FirstSeen(ctx context.Context, key string) (bool, error)
+}
+
+// Store is every concern at once, what NewEngine takes.
+type Store interface {
+	Sessions
+	Customers
+	Carts
+	Stock
+	Orders
+	Links
+	Events
+}
