@@ -8,6 +8,7 @@ package catalog
 import (
 	"slices"
 
+	"omnicart/ownerfile"
 	"omnicart/shop"
 )
 
@@ -99,6 +100,36 @@ type Catalog struct {
 	categories map[string]int // id -> index in Categories
 	products   map[string]int // SKU -> index in Products
 	words      [][]word       // search words, parallel to Products
+	texts      []textAt       // every text written by language, for Untranslated
+}
+
+// textAt is a text written by language ({en: ..., ru: ...}, or the name_en
+// and name_ru columns) and where.
+type textAt struct {
+	at
+	what string // `product "ETH-250": name`
+	t    Text
+}
+
+// Untranslated returns a warning for every text of the catalog and the
+// delivery file written in some languages but not in one of langs (the
+// shop's languages): shoppers of that language see it in another. A plain
+// text (name: Espresso) is meant for every language and never counts.
+// Each warning is at the file and line where the text was written.
+func (c *Catalog) Untranslated(langs []string) ownerfile.Errors {
+	var ws ownerfile.Errors
+	for _, ta := range c.texts {
+		if ta.t[""] != "" {
+			continue
+		}
+		for _, lang := range langs {
+			if ta.t[lang] == "" {
+				ws.Add(ta.file, ta.line, "%s has no %q text: %s shoppers see %q", ta.what, lang, lang, ta.t.In(lang))
+			}
+		}
+	}
+	ws.Sort()
+	return ws
 }
 
 // Category returns the category with the given id.

@@ -64,6 +64,10 @@ func (l *loader) loadCSV(file string, data []byte) {
 			}
 			return value{strings.TrimSpace(rec[i]), line}
 		}
+		ctx := "product: "
+		if sku := cell("sku").s; sku != "" {
+			ctx = fmt.Sprintf("product %q: ", sku)
+		}
 		text := func(prefix string) Text {
 			t := Text{}
 			for _, lang := range []string{"en", "ru"} {
@@ -71,6 +75,7 @@ func (l *loader) loadCSV(file string, data []byte) {
 					t[lang] = v.s
 				}
 			}
+			l.noteText(file, line, ctx+prefix, t)
 			return t
 		}
 		p := rawProduct{
@@ -89,10 +94,6 @@ func (l *loader) loadCSV(file string, data []byte) {
 			p.related = append(p.related, value{s, line})
 		}
 		p.tags = splitList(cell("tags").s)
-		ctx := "product: "
-		if p.sku.s != "" {
-			ctx = fmt.Sprintf("product %q: ", p.sku.s)
-		}
 		l.addProduct(p, ctx)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -81,6 +82,17 @@ type loader struct {
 // errorf reports a problem at line of file, a path inside the shop directory.
 func (l *loader) errorf(file string, line int, format string, args ...any) {
 	l.errs.Add(path.Join(l.name, file), line, format, args...)
+}
+
+// noteText remembers a text written by language at line of the file, for
+// Catalog.Untranslated; ctx names it ("product \"A\": name").
+func (l *loader) noteText(file string, line int, what string, t Text) {
+	for _, s := range t {
+		if s != "" {
+			l.cat.texts = append(l.cat.texts, textAt{at{path.Join(l.name, file), line}, strings.TrimSuffix(what, ": "), t})
+			return
+		}
+	}
 }
 
 func (l *loader) where(a at) string { return fmt.Sprintf("%s:%d", path.Join(l.name, a.file), a.line) }
@@ -314,17 +326,22 @@ func checkID(kind, id string) error {
 	return nil
 }
 
-// parsePrice reads a non-negative price such as "890", "890.50", "890,50"
-// or "1 290,00" (spaces or no-break spaces between groups of three digits).
-// Its errors quote s as written.
+// parsePrice reads a non-negative price such as "890", "890.50", "1,290.50"
+// or "1 290.50": a point before the decimals, and commas, spaces, no-break
+// spaces or narrow no-break spaces between groups of three digits. Any other
+// comma is an error, because "11,50" may mean 11.50 or 1150: the message
+// says how to write it. Its errors quote s as written.
 func parsePrice(s, currency string) (shop.Money, error) {
 	s = strings.TrimSpace(s)
 	if strings.HasPrefix(s, "-") {
 		return shop.Money{}, fmt.Errorf("price must not be negative")
 	}
 	n := dropGroupSpaces(s)
-	if !strings.Contains(n, ".") {
-		n = strings.Replace(n, ",", ".", 1) // "890,50" from a Russian spreadsheet
+	if strings.Contains(n, ",") {
+		if !commaGroups.MatchString(n) {
+			return shop.Money{}, commaError(s, n)
+		}
+		n = strings.ReplaceAll(n, ",", "")
 	}
 	m, err := shop.ParseMoney(n, currency)
 	if err != nil {
@@ -336,8 +353,22 @@ func parsePrice(s, currency string) (shop.Money, error) {
 	return m, nil
 }
 
+// commaGroups matches a number with commas between groups of three digits:
+// "1,150", "12,345,678.50".
+var commaGroups = regexp.MustCompile(`^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?$`)
+
+// commaError explains a comma that does not separate thousands; n is s
+// without its group spaces.
+func commaError(s, n string) error {
+	whole, frac, ok := strings.Cut(n, ",")
+	if ok && !strings.ContainsAny(frac, ",.") && strings.Trim(whole+frac, "0123456789") == "" && whole != "" && len(frac) <= 2 && frac != "" {
+		return fmt.Errorf("price %q: write the decimals after a point, like %s.%s (a comma only separates thousands, like 1,150)", s, whole, frac)
+	}
+	return fmt.Errorf("price %q is not a number: write the decimals after a point, like 11.50 (a comma only separates thousands, like 1,150)", s)
+}
+
 // dropGroupSpaces removes the spaces, no-break spaces and narrow no-break
-// spaces that separate thousands in "1 290" or "12 345 678,00"; s is
+// spaces that separate thousands in "1 290" or "12 345 678.00"; s is
 // returned as it is when its spaces are anywhere else.
 func dropGroupSpaces(s string) string {
 	whole, frac, _ := strings.Cut(strings.ReplaceAll(s, ",", "."), ".")

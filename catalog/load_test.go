@@ -508,7 +508,7 @@ func TestLoadMergesFiles(t *testing.T) {
 		"catalog.yaml", "currency: RUB\ncategories: [{id: tea, name: {en: Tea, ru: Чай}}]\nproducts:\n  - {sku: A, category: coffee, name: A, price: 1, related: [B, C]}\n",
 		"catalog/coffee.yaml", "categories: [{id: coffee, name: Coffee}]\nproducts:\n  - {sku: B, category: coffee, name: B, price: 2}\n",
 		"products.csv", "\ufeffSKU,category,name_en,name_ru,price,stock,related,tags,warranty,reorder_after,photo\n"+
-			"C,tea,Green tea,Зелёный чай,\"1,50\",3,A; B,green;sencha,1y,3w,images/a.jpg\n",
+			"C,tea,Green tea,Зелёный чай,1.50,3,A; B,green;sencha,1y,3w,images/a.jpg\n",
 	)
 	c, err := Load(fsys, "shop")
 	if err != nil {
@@ -540,7 +540,7 @@ func TestLoadMergesFiles(t *testing.T) {
 func TestLoadCSVExport(t *testing.T) {
 	fsys := shopFS(
 		"catalog.yaml", teaCategory+"products: [{sku: A, category: tea, name: A, price: 1, related: [B]}]\n",
-		"products.csv", "\ufeff\"sku\",\"category\",\"name_ru\",\"price\",,\r\n\"B\",\"tea\",\"Чай\",\"1 290,50\",,\r\n,,,,,\r\n",
+		"products.csv", "\ufeff\"sku\",\"category\",\"name_ru\",\"price\",,\r\n\"B\",\"tea\",\"Чай\",\"1 290.50\",,\r\n,,,,,\r\n",
 	)
 	c, err := Load(fsys, "shop")
 	if err != nil {
@@ -566,18 +566,28 @@ func TestParsePrice(t *testing.T) {
 	}{
 		{"890", 89000, ""},
 		{"890.5", 89050, ""},
-		{" 890,50 ", 89050, ""},
 		{"1 290", 129000, ""},
-		{"1 290,00", 129000, ""},
-		{"1\u00a0290,50", 129050, ""},
+		{"1 290.00", 129000, ""},
+		{"1\u00a0290.50", 129050, ""},
 		{"12\u202f345\u202f678", 1234567800, ""},
-		{"12,345", 0, `price "12,345": at most two decimals`},
-		{"1 290,505", 0, `price "1 290,505": at most two decimals`},
+		// A comma before exactly three digits separates thousands; any
+		// other comma is ambiguous (11,50 is 11.50 or 1150) and refused.
+		{"1,150", 115000, ""},
+		{"12,345", 1234500, ""},
+		{"1,290.00", 129000, ""},
+		{"12,345,678.5", 1234567850, ""},
+		{"11,50", 0, `price "11,50": write the decimals after a point, like 11.50 (a comma only separates thousands, like 1,150)`},
+		{" 890,5 ", 0, `price "890,5": write the decimals after a point, like 890.5 (a comma only separates thousands, like 1,150)`},
+		{"1 290,50", 0, `price "1 290,50": write the decimals after a point, like 1290.50 (a comma only separates thousands, like 1,150)`},
+		{"1290,00", 0, `price "1290,00": write the decimals after a point, like 1290.00 (a comma only separates thousands, like 1,150)`},
+		{"1 290,505", 0, `price "1 290,505" is not a number: write the decimals after a point, like 11.50 (a comma only separates thousands, like 1,150)`},
+		{"12,3,4", 0, `price "12,3,4" is not a number: write the decimals after a point, like 11.50 (a comma only separates thousands, like 1,150)`},
+		{"1,15", 0, `price "1,15": write the decimals after a point, like 1.15 (a comma only separates thousands, like 1,150)`},
+		{"1,1500", 0, `price "1,1500" is not a number: write the decimals after a point, like 11.50 (a comma only separates thousands, like 1,150)`},
+		{"1 290.505", 0, `price "1 290.505": at most two decimals`},
 		{"1 29", 0, `price "1 29" is not a number`},
 		{"1290 00", 0, `price "1290 00" is not a number`},
 		{"1 290 руб", 0, `price "1 290 руб" is not a number`},
-		{"1,290.00", 0, `price "1,290.00" is not a number`},
-		{"12,3,4", 0, `price "12,3,4" is not a number`},
 		{"-5", 0, "price must not be negative"},
 	}
 	for _, tt := range tests {

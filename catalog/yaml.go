@@ -69,6 +69,7 @@ func (f yfile) text(n *yaml.Node, ctx, field string) Text {
 			t[k.Value] = strings.TrimSpace(v.Value)
 		}
 	}
+	f.noteText(f.file, n.Line, ctx+field, t)
 	return t
 }
 

@@ -190,6 +190,15 @@ func check(cfg Config, path string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
+	// Warnings do not fail the check: the shop runs, but shoppers of a
+	// language see some texts in another.
+	warnings := sh.Catalog.Untranslated(sh.Texts.Langs())
+	for _, w := range warnings {
+		fmt.Fprintln(stderr, "warning:", w.Error())
+	}
+	if len(warnings) > 0 {
+		fmt.Fprintf(stderr, "warning: %d texts lack a translation; write them like name: {en: Coffee, ru: Кофе}, or as one plain text for every language\n", len(warnings))
+	}
 	fmt.Fprintf(stdout, "%s: ok: %d categories, %d products, %d pickup points, flows %v, languages %v\n",
 		path, len(sh.Catalog.Categories), len(sh.Catalog.Products), len(sh.Catalog.Delivery.Pickup), sh.Flows.Flows(), sh.Texts.Langs())
 	return 0
