@@ -14,8 +14,9 @@ import (
 // ErrUnreachable is wrapped by Notify errors that are final: no chat of the
 // customer takes messages from the shop (every one refused or is marked
 // unreachable), the customer does not exist, or the notice cannot be
-// rendered. Trying again will not help.
-var ErrUnreachable = errors.New("flows: notice cannot be delivered to the customer")
+// rendered. Trying again will not help. It wraps bot.ErrRefused, which is
+// how the outbox tells final from transient.
+var ErrUnreachable = fmt.Errorf("flows: notice cannot be delivered to the customer: %w", bot.ErrRefused)
 
 // Notify delivers notice n now, in the customer's turn: after the work
 // queued before it and never in the middle of the customer's own message.
