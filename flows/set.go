@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/looplab/fsm"
@@ -67,12 +66,7 @@ func Load(owner fs.FS, name string, actions Actions, texts *locales.Bundle) (*Se
 		commands: map[string]string{}, starts: map[string]bool{}, emitted: map[string]map[string]bool{}}
 	s.validate(actions, texts, &errs)
 	if len(errs) > 0 {
-		sort.SliceStable(errs, func(i, j int) bool {
-			if errs[i].File != errs[j].File {
-				return errs[i].File < errs[j].File
-			}
-			return errs[i].Line < errs[j].Line
-		})
+		errs.Sort()
 		return nil, errs
 	}
 	return s, nil
