@@ -12,9 +12,12 @@
 // with buttons numbered across the rows of that reply, then, when it asks
 // for a phone number or a location, a hint about the lines below (see
 // Options.Text). A line that is just a number n presses button n of the
-// most recent reply that had buttons; "@contact +79991234567" shares a phone
-// number and "@location 55.75 37.61" a location; any other line is sent as
-// text (or a command: "/cart"). A blank line separates the bot's turns.
+// most recent reply that had buttons; a number of one to three digits that
+// is not one of those buttons is not sent: the console says there is no
+// such button (Options.Text "console.no_button"). "@contact +79991234567"
+// shares a phone number and "@location 55.75 37.61" a location; any other
+// line is sent as text (or a command: "/cart"). A blank line separates the
+// bot's turns, and Options.Prompt shows where to type.
 package console
 
 import (
@@ -46,11 +49,17 @@ type Options struct {
 	// answers it with the chat's current screen, so a returning owner
 	// continues where they left off.
 	Start bool
-	// Text returns a text of the shop's locale files; when a reply asks for
-	// a contact or a location, the console prints the hint
-	// Text(lang, "console.share_contact") or "console.share_location" about
-	// the @contact and @location lines. nil or "" prints no hint.
-	Text func(lang, key string) string
+	// Text returns a text of the shop's locale files with its {placeholders}
+	// filled from args (name, value pairs); when a reply asks for a contact
+	// or a location, the console prints the hint Text(lang,
+	// "console.share_contact") or "console.share_location" about the
+	// @contact and @location lines, and for a number that is no button
+	// Text(lang, "console.no_button", "n", n, "max", buttons). nil or ""
+	// prints no hint (and a plain English line for the missing button).
+	Text func(lang, key string, args ...any) string
+	// Prompt, when set, is printed whenever the console waits for a line,
+	// like "> ".
+	Prompt string
 }
 
 // Console is one terminal chat.
@@ -61,10 +70,11 @@ type Console struct {
 	opt  Options
 	wait time.Duration // tests shorten it
 
-	mu      sync.Mutex
-	buttons []bot.Choice // of the most recent reply that had buttons
-	printed bool         // something was printed in the current turn
-	gap     bool         // print a blank line before the next reply
+	mu       sync.Mutex
+	buttons  []bot.Choice // of the most recent reply that had buttons
+	printed  bool         // something was printed in the current turn
+	gap      bool         // print a blank line before the next reply
+	prompted bool         // the prompt is the last thing printed
 }
 
 // New returns a Console reading in, writing out and handing messages to h.
@@ -94,16 +104,33 @@ func (c *Console) Run(ctx context.Context) error {
 		c.handle(ctx, bot.Message{})
 	}
 	for {
+		c.prompt()
 		select {
 		case <-ctx.Done():
 			return nil
 		case err := <-errc:
 			return err
 		case line := <-lines:
+			c.mu.Lock()
+			c.prompted = false // the terminal echoed the line and its newline
+			c.mu.Unlock()
 			if line = strings.TrimSpace(line); line != "" {
 				c.send(ctx, line)
 			}
 		}
+	}
+}
+
+// prompt prints Options.Prompt unless it is already the last thing printed.
+func (c *Console) prompt() {
+	if c.opt.Prompt == "" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.prompted {
+		io.WriteString(c.out, c.opt.Prompt)
+		c.prompted = true
 	}
 }
 
@@ -132,6 +159,11 @@ func readLines(ctx context.Context, r io.Reader, lines chan<- string) error {
 // location or a message and waits until it is handled.
 func (c *Console) send(ctx context.Context, line string) {
 	var m bot.Message
+	if n, max, ok := c.noButton(line); ok {
+		c.say(c.text(c.opt.Lang, fmt.Sprintf("There is no button %d: type a number from 1 to %d, or a message.", n, max),
+			"console.no_button", "n", n, "max", max))
+		return
+	}
 	if data, ok := c.button(line); ok {
 		m.Button = data
 	} else if phone, ok := strings.CutPrefix(line, "@contact "); ok {
@@ -199,6 +231,43 @@ func (c *Console) button(line string) (string, bool) {
 	return c.buttons[n-1].Data, true
 }
 
+// noButton reports whether line is a number of one to three digits that
+// is not one of the buttons of the most recent reply that had buttons (of
+// which there are max). Longer numbers (a phone number, a code) are text.
+func (c *Console) noButton(line string) (n, max int, ok bool) {
+	if len(line) > 3 || strings.Trim(line, "0123456789") != "" {
+		return 0, 0, false
+	}
+	n, _ = strconv.Atoi(line)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	max = len(c.buttons)
+	return n, max, max > 0 && (n < 1 || n > max)
+}
+
+// text returns Text(lang, key, args...), or def when there is none.
+func (c *Console) text(lang, def, key string, args ...any) string {
+	if c.opt.Text != nil {
+		if s := c.opt.Text(lang, key, args...); s != "" && s != key {
+			return s
+		}
+	}
+	return def
+}
+
+// say prints a line of the console's own as one turn.
+func (c *Console) say(s string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var b strings.Builder
+	if c.gap {
+		b.WriteString("\n")
+	}
+	b.WriteString(s + "\n")
+	io.WriteString(c.out, b.String())
+	c.gap, c.printed, c.prompted = true, false, false
+}
+
 // Send prints replies; it implements bot.Sender for the channel
 // bot.Console.
 func (c *Console) Send(_ context.Context, to bot.Address, replies []bot.Reply) error {
@@ -208,6 +277,7 @@ func (c *Console) Send(_ context.Context, to bot.Address, replies []bot.Reply) e
 	var b strings.Builder
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	reprompt := false
 	for _, r := range replies {
 		var choices []bot.Choice
 		for _, row := range r.Choices {
@@ -216,6 +286,12 @@ func (c *Console) Send(_ context.Context, to bot.Address, replies []bot.Reply) e
 		hints := c.hints(r)
 		if r.Photo == "" && r.Text == "" && len(choices) == 0 && len(hints) == 0 {
 			continue // a bare Notice
+		}
+		if c.prompted {
+			// A message the shop started while the console waited: on a
+			// line of its own, and the prompt again after it.
+			b.WriteString("\n")
+			c.prompted, c.gap, reprompt = false, false, true
 		}
 		if c.gap {
 			b.WriteString("\n")
@@ -237,6 +313,11 @@ func (c *Console) Send(_ context.Context, to bot.Address, replies []bot.Reply) e
 			c.buttons = choices
 		}
 		c.printed = true
+	}
+	if reprompt && c.opt.Prompt != "" {
+		c.gap = true
+		b.WriteString("\n" + c.opt.Prompt)
+		c.prompted = true
 	}
 	if _, err := io.WriteString(c.out, b.String()); err != nil {
 		return fmt.Errorf("console: write: %w", err)

@@ -80,7 +80,7 @@ Sure?
 
 you said hello
 
-you said 3
+ru:console.no_button[n 3 max 1]
 
 pressed yes
 Sure?
@@ -93,7 +93,7 @@ Sure?
 [1] Yes
 `,
 			msgs: []bot.Message{
-				{}, {Button: "cat:gear"}, {Text: "hello"}, {Text: "3"},
+				{}, {Button: "cat:gear"}, {Text: "hello"}, // "3" is no button: not sent
 				{Button: "yes"}, {Command: "cart"}, {Button: "yes"},
 			},
 		},
@@ -138,7 +138,12 @@ you said @contact
 			var out strings.Builder
 			h := &shop{}
 			addr := bot.Address{Channel: bot.Console, Chat: "owner"}
-			text := func(lang, key string) string { return lang + ":" + key }
+			text := func(lang, key string, args ...any) string {
+				if len(args) == 0 {
+					return lang + ":" + key
+				}
+				return lang + ":" + key + fmt.Sprintf("%v", args)
+			}
 			h.con = New(strings.NewReader(tt.in), &out, h, Options{Addr: addr, Lang: "ru", Name: "Ann", Start: tt.start, Text: text})
 			if err := h.con.Run(context.Background()); err != nil {
 				t.Fatalf("Run: %v", err)

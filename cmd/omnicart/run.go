@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -26,9 +28,30 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 	defer m.Close()
 	base := "http://" + m.Addr + "/"
 	sh := m.Engine.Shop()
-	fmt.Fprintf(stdout, "Omnicart is running: %s, %d products.\n  Web chat:      %s\n  Terminal chat: make chat (or omnicart chat --data DIR: %s is this process's)\n  Health:        %shealthz  Metrics: %smetrics\nPress Ctrl+C to stop.\n",
-		sh.Name, len(sh.Catalog.Products), base, cfg.Data.Dir, base, base)
+	fmt.Fprintf(stdout, "Omnicart is running: %s, %d products.\n  Web chat:      %s\n  Terminal chat: %s (talks to this shop)\n  Health:        %shealthz  Metrics: %smetrics\nPress Ctrl+C to stop.\n",
+		sh.Name, len(sh.Catalog.Products), base, chatCommand(), base, base)
 	return m.Run(ctx)
+}
+
+// chatCommand is the command that starts the terminal chat with this shop:
+// this program as it was started, with the same config.
+func chatCommand() string {
+	cmd := "omnicart chat"
+	if len(os.Args) > 0 && strings.ContainsRune(os.Args[0], filepath.Separator) {
+		cmd = os.Args[0] + " chat" // ./bin/omnicart, /usr/local/bin/omnicart
+	}
+	for i := 1; i < len(os.Args); i++ {
+		a := os.Args[i]
+		for _, f := range []string{"config", "data"} {
+			switch {
+			case (a == "--"+f || a == "-"+f) && i+1 < len(os.Args):
+				cmd += " --" + f + " " + os.Args[i+1]
+			case strings.HasPrefix(a, "--"+f+"=") || strings.HasPrefix(a, "-"+f+"="):
+				cmd += " " + a
+			}
+		}
+	}
+	return cmd
 }
 
 // part is one long-running piece of the shop. Run starts every part in

@@ -96,12 +96,7 @@ func (m *Main) open(ctx context.Context) error {
 		return fmt.Errorf("the shop has errors:\n%w", err)
 	}
 	m.DB, err = openStore(cfg, log)
-	var locked *store.LockedError
-	if m.Terminal != nil && errors.As(err, &locked) {
-		log.Warn("the data directory is in use; this chat uses a throwaway in-memory store (use --data DIR to keep it)", slog.String("data", cfg.Data.Dir))
-		m.DB, err = store.Open("", store.Options{InMemory: true})
-	}
-	if err != nil {
+	if err != nil { // a *store.LockedError makes `omnicart chat` talk to the running shop
 		return err
 	}
 	if err := m.DB.SyncStock(ctx, sh.Catalog.StockSeed()); err != nil {
@@ -174,8 +169,11 @@ func (m *Main) open(ctx context.Context) error {
 func (m *Main) openTerminal() error {
 	t := m.Terminal
 	con := console.New(t.In, t.Out, m.Engine, console.Options{
-		Addr: bot.Address{Channel: bot.Console, Chat: t.User}, Lang: t.Lang, Start: true,
-		Text: func(lang, key string) string { return m.Engine.Shop().Texts.Printer(lang).T(key) },
+		Addr: bot.Address{Channel: bot.Console, Chat: t.User}, Lang: t.Lang, Start: true, Prompt: chatPrompt,
+		Text: func(lang, key string, args ...any) string {
+			sh := m.Engine.Shop()
+			return sh.Texts.Printer(lang).T(key, append([]any{"shop", sh.Name}, args...)...)
+		},
 	})
 	m.addSender(bot.Console, con)
 	m.metrics.register(m.Engine, m.DB, nil, nil)
