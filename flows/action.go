@@ -95,6 +95,14 @@ func (c *Ctx) AskLocation() { c.ask.AskLocation = true }
 // Money formats an amount in the customer's language.
 func (c *Ctx) Money(m shop.Money) string { return m.Format(c.Lang()) }
 
+// Date formats a day in the shop's time zone and the customer's language
+// (the layout is the locale's "time.date": "29 Nov 2026").
+func (c *Ctx) Date(t time.Time) string { return t.In(c.Shop.zone()).Format(c.P.T("time.date")) }
+
+// Time formats an instant in the shop's time zone, naming the zone (the
+// layout is the locale's "time.datetime": "29 Nov 2026 14:05 MSK").
+func (c *Ctx) Time(t time.Time) string { return t.In(c.Shop.zone()).Format(c.P.T("time.datetime")) }
+
 // CustomerChanged marks the customer record to be saved.
 func (c *Ctx) CustomerChanged() { c.dirty = true }
 

@@ -18,9 +18,9 @@ func browseActions(stock Stock) Actions {
 	b := browse{stock: stock}
 	return Actions{
 		"list_categories": {Emits: []string{"pick"}, Run: listCategories},
-		"list_products":   {Fills: []string{"category", "page", "pages", "count"}, Emits: []string{"pick", "page"}, Run: listProducts},
+		"list_products":   {Fills: []string{"category", "page", "pages", "count", "paging"}, Emits: []string{"pick", "page"}, Run: b.listProducts},
 		"show_product":    {Emits: []string{"buy", "variant", "pick", "missing"}, Run: b.showProduct},
-		"ask_quantity":    {Fills: []string{"name", "qty", "total"}, Emits: []string{"inc", "dec", "add", "gone"}, Run: b.askQuantity},
+		"ask_quantity":    {Fills: []string{"name", "qty", "total", "price"}, Emits: []string{"inc", "dec", "add", "gone"}, Run: b.askQuantity},
 		"take_quantity":   {Emits: []string{"typed"}, Run: takeQuantity},
 		"add_to_cart":     {Fills: []string{"name", "qty", "cart", "total"}, Emits: []string{"gone"}, Run: b.addToCart},
 	}
@@ -42,7 +42,7 @@ func listCategories(c *Ctx) (string, error) {
 	return "", nil
 }
 
-func listProducts(c *Ctx) (string, error) {
+func (b browse) listProducts(c *Ctx) (string, error) {
 	if c.Event == "pick" {
 		c.Vars[varCategory] = c.Arg
 		c.Vars[varPage] = "0"
@@ -58,31 +58,65 @@ func listProducts(c *Ctx) (string, error) {
 		}
 	}
 	c.Args("category", cat.Name.In(c.Lang()))
-	productList(c, c.Catalog().InCategory(cat.ID))
-	return "", nil
+	_, err := productList(c, b.stock, c.Catalog().InCategory(cat.ID))
+	return "", err
 }
 
-// productList shows one page of products as buttons with paging.
-func productList(c *Ctx, ps []catalog.Product) {
+// productList shows one page of products as buttons, sold-out ones marked,
+// with Prev and Next buttons. The page counter is text, never a button: it
+// fills {paging} (", page 1 of 2", or "" when everything fits one page),
+// which is also returned.
+func productList(c *Ctx, st Stock, ps []catalog.Product) (string, error) {
 	page, _ := strconv.Atoi(c.Vars[varPage])
 	pages := (len(ps) + pageSize - 1) / pageSize
 	page = max(0, min(page, pages-1))
 	c.Vars[varPage] = strconv.Itoa(page)
 	for _, p := range ps[min(page*pageSize, len(ps)):min((page+1)*pageSize, len(ps))] {
-		c.Row(c.Button(c.P.T("browse.product_button", "name", p.Name.In(c.Lang()), "price", c.Money(p.Price)), "pick", p.SKU))
+		key := "browse.product_button"
+		sold, err := soldOut(c, st, p)
+		if err != nil {
+			return "", err
+		}
+		if sold {
+			key = "browse.product_button_out"
+		}
+		c.Row(c.Button(c.P.T(key, "name", p.Name.In(c.Lang()), "price", c.Money(p.Price)), "pick", p.SKU))
 	}
+	paging := ""
 	if pages > 1 {
+		paging = c.P.T("common.paging", "page", page+1, "pages", pages)
 		var row []bot.Choice
 		if page > 0 {
 			row = append(row, c.Button(c.P.T("common.prev"), "page", strconv.Itoa(page-1)))
 		}
-		row = append(row, c.Button(c.P.T("common.page", "page", page+1, "pages", pages), "page", strconv.Itoa(page)))
 		if page < pages-1 {
 			row = append(row, c.Button(c.P.T("common.next"), "page", strconv.Itoa(page+1)))
 		}
 		c.Row(row...)
 	}
-	c.Args("page", page+1, "pages", max(pages, 1), "count", len(ps))
+	c.Args("page", page+1, "pages", max(pages, 1), "count", len(ps), "paging", paging)
+	return paging, nil
+}
+
+// soldOut reports whether none of p (none of any of its variants) is left.
+func soldOut(c *Ctx, st Stock, p catalog.Product) (bool, error) {
+	items := []shop.Item{{SKU: p.SKU}}
+	if len(p.Variants) > 0 {
+		items = items[:0]
+		for _, v := range p.Variants {
+			items = append(items, shop.Item{SKU: p.SKU, Variant: v.ID})
+		}
+	}
+	for _, it := range items {
+		n, known, err := stockOf(c, st, it)
+		if err != nil {
+			return false, err
+		}
+		if !known || n > 0 {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // current returns the product the conversation is about.
@@ -234,8 +268,10 @@ func (b browse) askQuantity(c *Ctx) (string, error) {
 	item := shop.Item{SKU: p.SKU, Variant: c.Vars[varVariant]}
 	name := itemName(c, item)
 	price := p.PriceOf(item.Variant)
-	c.Args("name", name, "qty", qty, "total", c.Money(price.Mul(qty)))
-	c.Row(c.Button("−", "dec", ""), c.Button(strconv.Itoa(qty), "inc", ""), c.Button("+", "inc", ""))
+	c.Args("name", name, "qty", qty, "total", c.Money(price.Mul(qty)), "price", c.Money(price))
+	// The quantity is in the text; the buttons only change it (a counter
+	// that is a button reads as one more thing to press).
+	c.Row(c.Button(c.P.T("browse.fewer"), "dec", ""), c.Button(c.P.T("browse.more"), "inc", ""))
 	c.Row(c.Button(c.P.T("browse.add_qty", "qty", qty, "total", c.Money(price.Mul(qty))), "add", ""))
 	return "", nil
 }

@@ -20,7 +20,7 @@ func builtin(st Store, pay payments.Provider, deepLinks func(payload string) []s
 	for _, part := range []Actions{
 		menuActions(),
 		browseActions(st),
-		searchActions(),
+		searchActions(st),
 		cartActions(st),
 		checkoutActions(link),
 		payActions(st, pay),

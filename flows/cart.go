@@ -31,12 +31,26 @@ func showCart(c *Ctx) (string, error) {
 	for i, l := range c.Cart.Lines {
 		fmt.Fprintf(&b, "%d. %s\n", i+1, c.P.T("cart.line", "name", itemName(c, l.Item), "qty", l.Qty,
 			"price", c.Money(l.Price), "total", c.Money(l.Total())))
-		n := strconv.Itoa(i + 1)
-		ref := lineRef(l.Item)
-		c.Row(c.Button(n+" −", "dec", ref), c.Button(n+" +", "inc", ref), c.Button(n+" ✕", "remove", ref))
+		// Each button names its line, so it reads alone (to a screen
+		// reader, or in a numbered WhatsApp menu).
+		ref, short := lineRef(l.Item), shortName(itemName(c, l.Item))
+		c.Row(c.Button(c.P.T("cart.dec", "name", short), "dec", ref), c.Button(c.P.T("cart.inc", "name", short), "inc", ref))
+		c.Row(c.Button(c.P.T("cart.remove", "name", short), "remove", ref))
 	}
 	c.Args("lines", strings.TrimRight(b.String(), "\n"), "total", c.Money(c.Cart.Total()), "count", c.P.N("cart.items", c.Cart.Count()))
 	return "", nil
+}
+
+// maxButtonName is the longest product name put on a cart button, in runes.
+const maxButtonName = 28
+
+// shortName cuts a name for a button: "Ethiopia Yirgacheffe 250 g (Gro…".
+func shortName(name string) string {
+	r := []rune(name)
+	if len(r) <= maxButtonName {
+		return name
+	}
+	return strings.TrimSpace(string(r[:maxButtonName-1])) + "…"
 }
 
 // lineRef is a short, stable name of a cart line for button data: an

@@ -30,6 +30,17 @@ type Shop struct {
 	Texts   *locales.Bundle
 	Images  fs.FS
 	Lang    string // default language
+	// Zone is the shop's time zone: order times are shown in it. Nil: the
+	// server's local zone.
+	Zone *time.Location
+}
+
+// zone is the shop's time zone.
+func (s *Shop) zone() *time.Location {
+	if s.Zone == nil {
+		return time.Local
+	}
+	return s.Zone
 }
 
 // Sender is how the engine reaches chats: Send answers a shopper (it may

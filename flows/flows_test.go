@@ -141,7 +141,8 @@ func newHarnessPaying(t testing.TB, pay payments.Provider, extra flows.Actions, 
 	}
 	rec := bottest.NewRecorder()
 	out := &deliverer{Recorder: rec}
-	sh := &flows.Shop{Name: "Demo Coffee", Catalog: cat, Flows: set, Texts: texts, Images: demo.FS, Lang: "en"}
+	sh := &flows.Shop{Name: "Demo Coffee", Catalog: cat, Flows: set, Texts: texts, Images: demo.FS, Lang: "en",
+		Zone: time.FixedZone("MSK", 3*60*60)}
 	cs := &crashingStore{DB: db}
 	eng := flows.NewEngine(cs, out, pay, sh, flows.Options{Workers: 4, Now: clk.Now, Actions: extra})
 	ctx, cancel := context.WithCancel(context.Background())

@@ -47,9 +47,9 @@ func TestCartStartedInOneChannelCheckedOutInAnother(t *testing.T) {
 	tg := &bottest.Chat{H: h.eng, R: h.rec, Addr: bot.Address{Channel: bot.Telegram, Chat: "100"}, Lang: "en"}
 	web := &bottest.Chat{H: h.eng, R: h.rec, Addr: bot.Address{Channel: bot.Web, Chat: "cookie1"}, Lang: "en"}
 
-	say(t, tg, "/start", "kenya", "[1]", "[1]", "[+]", "[Add 2 for ₽1,980]") // 2 × Kenya beans
-	say(t, web, "/start", "cantucci", "[1]", "[🛒 Add to cart]", "[4]")       // 1 × cantucci
-	say(t, web, "kenya", "[1]", "[1]", "[4]")                                // 1 × Kenya beans too: conflicting lines
+	say(t, tg, "/start", "kenya", "[1]", "[1]", "[+ 1]", "[Add 2 for ₽1,980]") // 2 × Kenya beans
+	say(t, web, "/start", "cantucci", "[1]", "[🛒 Add to cart]", "[3]")         // 1 × cantucci
+	say(t, web, "kenya", "[1]", "[1]", "[3]")                                  // 1 × Kenya beans too: conflicting lines
 
 	m := codeRE.FindStringSubmatch(say(t, tg, "/link"))
 	if m == nil {
@@ -100,14 +100,14 @@ func TestSamePhoneLinksAutomatically(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	tg := &bottest.Chat{H: h.eng, R: h.rec, Addr: bot.Address{Channel: bot.Telegram, Chat: "200"}, Lang: "ru"}
 	wa := &bottest.Chat{H: h.eng, R: h.rec, Addr: bot.Address{Channel: bot.WhatsApp, Chat: "79167654321"}, Lang: "ru"}
-	say(t, tg, "/start", "кения", "[1]", "[1]", "[4]", "[✅ Оформить заказ]", "Олег", "@contact +79167654321")
+	say(t, tg, "/start", "кения", "[1]", "[1]", "[3]", "[✅ Оформить заказ]", "Олег", "@contact +79167654321")
 	got := say(t, wa, "/cart")
 	if !strings.Contains(got, "Мы узнали ваш номер телефона") || !strings.Contains(got, "(Зерно) — 1 × 990\u00a0₽") {
 		t.Fatalf("whatsapp after the same phone: %s", got)
 	}
 	// A contact that is not the sender's own is not trusted for linking.
 	other := &bottest.Chat{H: h.eng, R: h.rec, Addr: bot.Address{Channel: bot.Telegram, Chat: "300"}, Lang: "en"}
-	say(t, other, "/start", "kenya", "[1]", "[1]", "[4]", "[✅ Check out]", "Mallory")
+	say(t, other, "/start", "kenya", "[1]", "[1]", "[3]", "[✅ Check out]", "Mallory")
 	if _, err := other.Send(bot.Message{Contact: &bot.Contact{Phone: "+79167654321", Own: false}}); err != nil {
 		t.Fatal(err)
 	}

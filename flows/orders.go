@@ -34,7 +34,7 @@ func (f ordersFlow) listOrders(c *Ctx) (string, error) {
 		if i == 10 {
 			break
 		}
-		c.Row(c.Button(c.P.T("orders.button", "number", o.Number, "date", o.CreatedAt.Format("02.01.2006"),
+		c.Row(c.Button(c.P.T("orders.button", "number", o.Number, "date", c.Date(o.CreatedAt),
 			"total", c.Money(o.Total), "status", c.P.T("status."+string(o.Status))), "pick", o.ID))
 	}
 	c.Args("count", len(orders))
@@ -55,7 +55,7 @@ func (f ordersFlow) showOrder(c *Ctx) (string, error) {
 		b.WriteString("\n" + c.P.T("cart.line", "name", itemName(c, l.Item), "qty", l.Qty, "price", c.Money(l.Price), "total", c.Money(l.Total())))
 	}
 	_, where := orderDelivery(c, o.Delivery)
-	c.Text(c.P.T("orders.detail", "number", o.Number, "date", o.CreatedAt.Format("02.01.2006 15:04"),
+	c.Text(c.P.T("orders.detail", "number", o.Number, "date", c.Time(o.CreatedAt),
 		"status", c.P.T("status."+string(o.Status)), "lines", b.String(), "delivery", where, "total", c.Money(o.Total)))
 	if o.Status == shop.StatusNew {
 		c.Row(c.Button(c.P.T("checkout.pay_button", "total", c.Money(o.Total)), "pay", o.ID))

@@ -48,7 +48,7 @@ func snap(t *testing.T, h *harness, id shop.CustomerID) snapshot {
 // payment made on the provider's page; it returns the order.
 func waitForPayment(t *testing.T, h *harness, chat *chatT) shop.Order {
 	t.Helper()
-	if got := say(t, chat, "/start", "kenya", "[1]", "[1]", "[4]", "[✅ Check out]"); strings.Contains(got, "What is your name?") {
+	if got := say(t, chat, "/start", "kenya", "[1]", "[1]", "[3]", "[✅ Check out]"); strings.Contains(got, "What is your name?") {
 		say(t, chat, "Anna", "+79161234567")
 	}
 	got := say(t, chat, "[🏬 Pickup point]", "[1]", "[✅ Place the order]", "[💳 Pay ₽990]")

@@ -8,12 +8,15 @@ import (
 // Search: any text typed outside a question searches the catalog.
 
 // searchActions are the actions of the search flow.
-func searchActions() Actions {
+func searchActions(stock Stock) Actions {
+	s := search{stock: stock}
 	return Actions{
 		"take_query":     {Emits: []string{"query"}, Run: takeQuery},
-		"search_results": {Fills: []string{"page", "pages", "count"}, Emits: []string{"pick", "page", "none"}, Run: searchResults},
+		"search_results": {Fills: []string{"page", "pages", "count", "paging"}, Emits: []string{"pick", "page", "none"}, Run: s.searchResults},
 	}
 }
+
+type search struct{ stock Stock }
 
 func takeQuery(c *Ctx) (string, error) {
 	q := strings.TrimSpace(c.Msg.Text)
@@ -28,7 +31,7 @@ func takeQuery(c *Ctx) (string, error) {
 // maxQuery is the longest search query kept.
 const maxQuery = 100
 
-func searchResults(c *Ctx) (string, error) {
+func (s search) searchResults(c *Ctx) (string, error) {
 	switch c.Event {
 	case "page":
 		c.Vars[varPage] = c.Arg
@@ -50,7 +53,10 @@ func searchResults(c *Ctx) (string, error) {
 		c.Text(c.P.T("search.nothing", "query", q))
 		return "", nil
 	}
-	productList(c, found)
-	c.Text(c.P.N("search.found", len(found), "query", q))
+	paging, err := productList(c, s.stock, found)
+	if err != nil {
+		return "", err
+	}
+	c.Text(c.P.N("search.found", len(found), "query", q, "paging", paging))
 	return "", nil
 }

@@ -17,7 +17,7 @@ func TestLastUnitGoesToOneShopper(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	ready := func(id string) *chatT {
 		c := h.chat(id, "en")
-		for _, line := range []string{"/start", "decaf", "[1]", "[🛒 Add to cart]", "[4]", "[✅ Check out]",
+		for _, line := range []string{"/start", "decaf", "[1]", "[🛒 Add to cart]", "[3]", "[✅ Check out]",
 			"Buyer " + id, "+79990000000", "[🏬 Pickup point]", "[1]"} {
 			if _, err := c.Line(line); err != nil {
 				t.Fatalf("%s: %s: %v", id, line, err)
@@ -85,7 +85,7 @@ func TestSharedAndOwnVariantStock(t *testing.T) {
 func TestCrashAfterOrderLosesNothing(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	c := h.chat("crash", "en")
-	say(t, c, "/start", "decaf", "[1]", "[🛒 Add to cart]", "[4]", "[✅ Check out]", "Ivan", "+79990000001", "[🏬 Pickup point]")
+	say(t, c, "/start", "decaf", "[1]", "[🛒 Add to cart]", "[3]", "[✅ Check out]", "Ivan", "+79990000001", "[🏬 Pickup point]")
 	summary, _ := c.Line("[1]")
 	var place string
 	for _, row := range summary[0].Choices {
@@ -124,7 +124,7 @@ func TestButtonsFromOldScreensAreChecked(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	ctx := context.Background()
 	c := h.chat("old", "en")
-	say(t, c, "/start", "kenya", "[1]", "[Whole beans · ₽990]", "[4]", "[✅ Check out]")
+	say(t, c, "/start", "kenya", "[1]", "[Whole beans · ₽990]", "[3]", "[✅ Check out]")
 	if got := say(t, c, "\u200b\u0000\u200e"); !strings.Contains(got, "What is your name?") || !strings.Contains(got, "[Cancel]") {
 		t.Fatalf("invisible name: %s", got)
 	}

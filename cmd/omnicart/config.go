@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // Shop.Timezone works without the system's zone files
 
 	"github.com/BurntSushi/toml"
 
@@ -26,6 +27,9 @@ type Config struct {
 		Name string `toml:"name"` // empty: the "app.name" text
 		Dir  string `toml:"dir"`  // the shop directory; empty: the embedded demo shop
 		Lang string `toml:"lang"` // the default language
+		// Timezone names the shop's time zone ("Europe/Moscow"): order
+		// times are shown in it. Empty: the server's local zone.
+		Timezone string `toml:"timezone"`
 	} `toml:"shop"`
 	Data struct {
 		Dir string `toml:"dir"`
@@ -244,12 +248,25 @@ func tokenProblem(token string) string {
 	return "has a character other than letters, digits, _ or - after the colon; " + shape
 }
 
+// zone is the shop's time zone: Shop.Timezone, or the server's local zone.
+// The zone database is built into the binary (time/tzdata), so a container
+// without one knows the zones too.
+func (c *Config) zone() (*time.Location, error) {
+	if c.Shop.Timezone == "" {
+		return time.Local, nil
+	}
+	return time.LoadLocation(c.Shop.Timezone)
+}
+
 // validate returns a message for each invalid value.
 func (c *Config) validate() []string {
 	var errs []string
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
 	if !langCode.MatchString(c.Shop.Lang) {
 		bad("shop.lang %q is not a language code like \"en\"", c.Shop.Lang)
+	}
+	if _, err := c.zone(); err != nil {
+		bad("shop.timezone %q is not a time zone name like \"Europe/Moscow\"", c.Shop.Timezone)
 	}
 	if c.Data.Dir == "" {
 		bad("data.dir is empty")

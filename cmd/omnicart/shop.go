@@ -62,7 +62,11 @@ func loadShop(cfg Config) (*flows.Shop, error) {
 	if shopName == "" {
 		shopName = texts.Printer(cfg.Shop.Lang).T("app.name")
 	}
-	return &flows.Shop{Name: shopName, Catalog: cat, Flows: set, Texts: texts, Images: fsys, Lang: cfg.Shop.Lang}, nil
+	zone, err := cfg.zone()
+	if err != nil {
+		return nil, errors.New("shop.timezone: " + err.Error())
+	}
+	return &flows.Shop{Name: shopName, Catalog: cat, Flows: set, Texts: texts, Images: fsys, Lang: cfg.Shop.Lang, Zone: zone}, nil
 }
 
 func subDir(fsys fs.FS, dir string) (fs.FS, bool) {
