@@ -407,3 +407,28 @@ func (db *DB) buildUnpaidIndex(ctx context.Context) error {
 	db.unpaidIndexed.Store(true)
 	return nil
 }
+
+// EachOrder calls fn for every order, in no particular order, until fn
+// returns false. It reads every order: for checks and exports, not for
+// jobs (they read the indexes).
+func (db *DB) EachOrder(ctx context.Context, fn func(shop.Order) bool) error {
+	err := db.view(ctx, func(txn *badger.Txn) error {
+		prefix := []byte(prefixOrder)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
+		defer it.Close()
+		for it.Rewind(); it.ValidForPrefix(prefix); it.Next() {
+			var o shop.Order
+			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &o) }); err != nil {
+				return err
+			}
+			if !fn(o) {
+				return nil
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("orders: %w", err)
+	}
+	return nil
+}

@@ -17,16 +17,17 @@ import (
 
 // Report is what Verify found in a data directory or a backup.
 type Report struct {
-	Customers int
-	Orders    int
-	LastOrder int64               // the order sequence
-	ByStatus  map[shop.Status]int // orders by status
-	Stock     int                 // items with tracked stock
-	Ordered   map[string]int      // units in orders that are not cancelled, by stock key
-	Problems  []string            // the data disagree with itself: something was lost or broken
-	Warnings  []string            // worth a look, not wrong
-	Opened    string              // how it was opened
-	Record    *Record             // the Record of a directory, when it has one
+	Customers  int
+	Orders     int
+	LastOrder  int64               // the order sequence
+	ByStatus   map[shop.Status]int // orders by status
+	Stock      int                 // items with tracked stock
+	Ordered    map[string]int      // units in orders that are not cancelled, by stock key
+	MostOrders int                 // the most orders one customer has
+	Problems   []string            // the data disagree with itself: something was lost or broken
+	Warnings   []string            // worth a look, not wrong
+	Opened     string              // how it was opened
+	Record     *Record             // the Record of a directory, when it has one
 }
 
 // OK reports whether Verify found no problems.
@@ -139,6 +140,7 @@ func (db *DB) verify(ctx context.Context) (Report, error) {
 		}
 		numbers := map[int64]string{}
 		orders := map[string]shop.Order{}
+		perCustomer := map[shop.CustomerID]int{}
 		if err := scan(txn, prefixOrder, true, func(k, v []byte) error {
 			var o shop.Order
 			id := string(k[len(prefixOrder):])
@@ -148,6 +150,8 @@ func (db *DB) verify(ctx context.Context) (Report, error) {
 			}
 			orders[id] = o
 			r.ByStatus[o.Status]++
+			perCustomer[o.CustomerID]++
+			r.MostOrders = max(r.MostOrders, perCustomer[o.CustomerID])
 			if o.ID != id {
 				problem("order %s is stored under the key of %s", o.ID, id)
 			}
