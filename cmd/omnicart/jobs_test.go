@@ -40,7 +40,7 @@ func TestExpireUnpaidJob(t *testing.T) {
 	defer func() { stop(); <-done }()
 
 	chat := &bottest.Chat{H: eng, R: rec, Addr: bot.Address{Channel: bot.Web, Chat: "late"}, Lang: "en"}
-	for _, l := range []string{"/start", "decaf", "[1]", "[🛒 Add to cart]", "[4]", "[✅ Check out]", "Lena", "+79990001122",
+	for _, l := range []string{"/start", "decaf", "[1]", "[🛒 Add to cart]", "[3]", "[✅ Check out]", "Lena", "+79990001122",
 		"[🏬 Pickup point]", "[1]", "[✅ Place the order]", "[Pay later]"} {
 		if _, err := chat.Line(l); err != nil {
 			t.Fatal(err)
@@ -50,7 +50,7 @@ func TestExpireUnpaidJob(t *testing.T) {
 		t.Fatalf("stock after the order = %d", n)
 	}
 	m := &Main{Config: cfg, Log: slog.New(slog.DiscardHandler), DB: db, Engine: eng}
-	m.Outbox = outbox.New(db, m.notify, outbox.Options{Poll: 10 * time.Millisecond})
+	m.Outbox = outbox.New(db, eng.Notify, outbox.Options{Poll: 10 * time.Millisecond})
 	m.Config.Orders.UnpaidTTL.Duration = 24 * time.Hour
 	m.expireUnpaid(ctx, time.Now().Add(23*time.Hour)) // not yet
 	if n, _, _ := db.Stock(ctx, shopItem("DECAF-250")); n != 0 {

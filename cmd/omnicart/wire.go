@@ -23,7 +23,6 @@ import (
 	"omnicart/locales"
 	"omnicart/outbox"
 	"omnicart/payments"
-	"omnicart/shop"
 	"omnicart/store"
 )
 
@@ -115,7 +114,7 @@ func (m *Main) open(ctx context.Context) error {
 	// The demo provider (a checkout page of this binary) is the only one
 	// so far; configured providers will be chosen here.
 	m.Engine = flows.NewEngine(m.DB, m.Senders, payments.Demo{}, sh, opt)
-	m.Outbox = outbox.New(m.DB, m.notify, outbox.Options{Logger: log})
+	m.Outbox = outbox.New(m.DB, m.Engine.Notify, outbox.Options{Logger: log})
 	if m.Terminal != nil {
 		return m.openTerminal()
 	}
@@ -262,15 +261,4 @@ func openStore(cfg Config, log *slog.Logger) (*store.DB, error) {
 		return nil, fmt.Errorf("open data directory %s: %w", cfg.Data.Dir, err)
 	}
 	return db, nil
-}
-
-// notify delivers one notice of the outbox through the engine, in the
-// customer's turn. A customer none of whose chats takes it is a refusal
-// for good: the outbox records it failed instead of retrying.
-func (m *Main) notify(ctx context.Context, n shop.Notice) (bot.Address, error) {
-	addr, err := m.Engine.Notify(ctx, n)
-	if errors.Is(err, flows.ErrUnreachable) && !errors.Is(err, bot.ErrRefused) {
-		err = fmt.Errorf("%w: %w", bot.ErrRefused, err)
-	}
-	return addr, err
 }
