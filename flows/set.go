@@ -267,26 +267,3 @@ func (st *State) sayLine() int {
 	}
 	return st.Line
 }
-
-// Graph draws flow as a Mermaid flowchart (paste it into any Mermaid
-// viewer): every state, and every event or button between them, including
-// those leading into other flows.
-func (s *Set) Graph(flow string) (string, error) {
-	fl, ok := s.flows[flow]
-	if !ok {
-		return "", fmt.Errorf("no flow %q%s", flow, ownerfile.Hint(flow, s.Flows()))
-	}
-	var events []fsm.EventDesc
-	for _, st := range fl.States {
-		for _, e := range s.events[st.Name] {
-			name := e.Name
-			for _, b := range st.Buttons {
-				if goEvent(b.To) == e.Name {
-					name = "tap " + b.Text // a button, by its text's key
-				}
-			}
-			events = append(events, fsm.EventDesc{Name: name, Src: e.Src, Dst: e.Dst})
-		}
-	}
-	return fsm.VisualizeWithType(fsm.NewFSM(fl.Name+":"+fl.Start, events, nil), fsm.MermaidFlowChart)
-}

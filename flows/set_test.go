@@ -2,6 +2,7 @@ package flows_test
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -211,21 +212,81 @@ func FuzzDecodeChoice(f *testing.F) {
 }
 
 func TestGraph(t *testing.T) {
-	set, err := flows.Load(nil, "", flows.Builtin(), locales.Default())
+	texts := locales.Default()
+	set, err := flows.Load(nil, "", flows.Builtin(), texts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := set.Graph("checkout")
+	g, err := set.Graph(texts.Printer("en"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"graph LR", "[checkout:place]", "|tap checkout.place_order|", "|ok|"} {
+	checkMermaid(t, g)
+	for _, want := range []string{
+		`subgraph flow__checkout["checkout"]`,
+		`checkout__place["place"]`,
+		`checkout__confirm -->|"✅ Place the order"| checkout__place`, // a button, in its own words
+		`checkout__place -->|"ok"| checkout__pay`,                    // an event an action emits
+		`checkout__waiting -->|"⚡ paid"| checkout__done`,             // an event from outside
+		`cmd__cart>"/cart"] -->`,
+	} {
 		if !strings.Contains(g, want) {
-			t.Errorf("graph lacks %q:\n%s", want, g)
+			t.Errorf("graph lacks %s", want)
 		}
 	}
-	if _, err := set.Graph("chekout"); err == nil || !strings.Contains(err.Error(), `did you mean "checkout"`) {
+	if strings.Count(g, "flowchart") != 1 {
+		t.Errorf("not one document:\n%s", g)
+	}
+	ru, _ := set.Graph(texts.Printer("ru"), "checkout")
+	checkMermaid(t, ru)
+	if !strings.Contains(ru, `"✅ Оформить заказ"`) || strings.Contains(ru, "subgraph flow__cart") {
+		t.Errorf("one flow in Russian:\n%s", ru)
+	}
+	_, err = set.Graph(texts.Printer("en"), "chekout")
+	if err == nil || !strings.Contains(err.Error(), `did you mean "checkout"`) || !strings.Contains(err.Error(), "browse, cart, checkout") {
 		t.Errorf("unknown flow: %v", err)
+	}
+}
+
+// checkMermaid checks what makes a Mermaid flowchart parse: one header,
+// subgraphs closed, ids of letters, digits and _, labels quoted, every
+// arrow between declared nodes.
+func checkMermaid(t *testing.T, g string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(g), "\n")
+	if lines[0] != "flowchart LR" {
+		t.Fatalf("first line %q", lines[0])
+	}
+	id := `[A-Za-z0-9_]+`
+	label := `"[^"]*"`
+	node := regexp.MustCompile(`^\s*(` + id + `)(\[` + label + `\]|\(\[` + label + `\]\)|>` + label + `\])$`)
+	sub := regexp.MustCompile(`^\s*subgraph (` + id + `)\[` + label + `\]$`)
+	arrow := regexp.MustCompile(`^\s*(` + id + `)(?:>` + label + `\])? -->(?:\|` + label + `\|)? (` + id + `)$`)
+	declared, depth := map[string]bool{}, 0
+	for i, l := range lines[1:] {
+		switch m := node.FindStringSubmatch(l); {
+		case sub.MatchString(l):
+			depth++
+		case strings.TrimSpace(l) == "end":
+			depth--
+		case m != nil:
+			declared[m[1]] = true
+		default:
+			a := arrow.FindStringSubmatch(l)
+			if a == nil {
+				t.Fatalf("line %d is not Mermaid: %q", i+2, l)
+			}
+			declared[a[1]] = true // a command node is declared by its arrow
+			if !declared[a[2]] {
+				t.Errorf("line %d: arrow to undeclared %s", i+2, a[2])
+			}
+		}
+		if depth < 0 || depth > 1 {
+			t.Fatalf("line %d: subgraphs unbalanced", i+2)
+		}
+	}
+	if depth != 0 {
+		t.Error("a subgraph is not closed")
 	}
 }
 

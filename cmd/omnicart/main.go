@@ -26,7 +26,8 @@ commands:
           --config FILE --data DIR --user ID --lang en|ru
   check   validate the config and the shop directory
           --config FILE
-  flows graph [FLOW]  draw the shop's flows (or one) as Mermaid state diagrams
+  flows graph [FLOW]  draw the shop's flows (or one) as one Mermaid flowchart
+          --config FILE --lang en|ru
           --config FILE
   whatsapp login   pair the shop's WhatsApp account: scan the QR code drawn in
                    the terminal, or pass --phone NUMBER for a pairing code
@@ -96,7 +97,9 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		lang = fs.String("lang", "", "language: en or ru")
 	case "backup", "restore":
 		dataDir = fs.String("data", "", "data directory (default from the config, else ./data)")
-	case "check", "flows", "verify":
+	case "flows":
+		lang = fs.String("lang", "", "button words in this language: en or ru (default the shop's)")
+	case "check", "verify":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -147,7 +150,7 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "backup", "restore", "verify":
 		return dataCommand(context.Background(), cmd, cfg, fs.Args(), stdout, stderr)
 	case "flows":
-		return graph(cfg, flow, stdout, stderr)
+		return graph(cfg, flow, *lang, stdout, stderr)
 	case "whatsapp":
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
@@ -204,24 +207,26 @@ func check(cfg Config, path string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// graph prints Mermaid state diagrams of the shop's flows.
-func graph(cfg Config, flow string, stdout, stderr io.Writer) int {
+// graph prints the shop's flows (or one) as one Mermaid flowchart, the
+// buttons labelled with their words in lang.
+func graph(cfg Config, flow, lang string, stdout, stderr io.Writer) int {
 	sh, err := loadShop(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	names := sh.Flows.Flows()
+	if lang == "" {
+		lang = sh.Lang
+	}
+	var names []string
 	if flow != "" {
 		names = []string{flow}
 	}
-	for _, name := range names {
-		g, err := sh.Flows.Graph(name)
-		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
-		}
-		fmt.Fprintf(stdout, "%%%% flow %s\n%s\n", name, g)
+	g, err := sh.Flows.Graph(sh.Texts.Printer(lang), names...)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
 	}
+	fmt.Fprint(stdout, g)
 	return 0
 }

@@ -145,13 +145,20 @@ func TestFlowsGraph(t *testing.T) {
 	if code := cli([]string{"flows", "graph", "--config", exampleConfig}, nil, &out, &errOut); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
-	for _, want := range []string{"%% flow checkout", "%% flow main", "graph LR", "|tap cart.checkout|"} {
+	for _, want := range []string{"flowchart LR", `subgraph flow__checkout["checkout"]`, `subgraph flow__main["main"]`, `-->|"✅ Check out"|`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
 	errOut.Reset()
-	if code := cli([]string{"flows", "graph", "chekout", "--config", exampleConfig}, nil, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), `did you mean "checkout"`) {
+	if strings.Count(out.String(), "flowchart") != 1 {
+		t.Errorf("not one Mermaid document:\n%s", out.String())
+	}
+	out.Reset()
+	if code := cli([]string{"flows", "graph", "cart", "--lang", "ru", "--config", exampleConfig}, nil, &out, &errOut); code != 0 || !strings.Contains(out.String(), `"✅ Оформить заказ"`) {
+		t.Errorf("cart in Russian: exit %d, %s%s", code, out.String(), errOut.String())
+	}
+	if code := cli([]string{"flows", "graph", "chekout", "--config", exampleConfig}, nil, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), `did you mean "checkout"`) || !strings.Contains(errOut.String(), "the flows are:") {
 		t.Errorf("unknown flow: exit %d, %s", code, errOut.String())
 	}
 }
