@@ -42,6 +42,15 @@ type Provider interface {
 	Charge(ctx context.Context, o shop.Order) (Payment, error)
 }
 
+// Refunder is a provider that can give money back. Refund returns amount
+// (at most what was paid) of payment id to the payer; key makes it
+// idempotent (the same key refunds once). Providers that cannot refund
+// (a bank transfer) do not implement it: such refunds are recorded as made
+// by hand.
+type Refunder interface {
+	Refund(ctx context.Context, paymentID string, amount shop.Money, key string) error
+}
+
 // ErrDeclined is returned when the provider refuses the payment.
 var ErrDeclined = errors.New("payment declined")
 

@@ -60,8 +60,11 @@ type Order struct {
 	Status     Status     `json:"status"`
 	Channel    string     `json:"channel,omitempty"`
 	PaymentID  string     `json:"payment_id,omitempty"`
-	CreatedAt  time.Time  `json:"created_at"`
-	UpdatedAt  time.Time  `json:"updated_at"`
+	// Provider names the payment provider that took PaymentID ("demo",
+	// "yookassa", "stripe", "telegram", "qr"): refunds go back through it.
+	Provider  string    `json:"provider,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Move changes the order status if the transition is allowed.
