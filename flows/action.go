@@ -42,6 +42,9 @@ type Ctx struct {
 	Shop *Shop
 	Now  time.Time
 	Log  *slog.Logger
+	// Role is the role of the chat the message came from (RoleShopper for
+	// notices and outside events).
+	Role Role
 
 	events  Events
 	out     []bot.Reply

@@ -67,6 +67,9 @@ type Options struct {
 	// Observe, when set, is called once per handled message with the time
 	// it took (for a histogram in /metrics).
 	Observe func(time.Duration)
+	// Roles says the role of a chat (the config's [admin] lists); nil: every
+	// chat is a shopper.
+	Roles func(from bot.Address) Role
 	// Actions are run besides the built-in ones (an action of the same
 	// name replaces the built-in one). The shop's flows must have been
 	// loaded with the same actions.

@@ -110,7 +110,7 @@ func (e *Engine) newCtx(ctx context.Context, sh *Shop, t *turn, m bot.Message, n
 		lang = sh.Lang
 	}
 	return &Ctx{Context: ctx, Msg: m, Customer: &t.cust, Cart: &t.cart, Vars: t.sess.Vars,
-		P: sh.Texts.Printer(lang), Shop: sh, Now: now, events: e.store,
+		P: sh.Texts.Printer(lang), Shop: sh, Now: now, events: e.store, Role: e.role(m.From),
 		Log: e.log.With(slog.String("customer", string(t.id)))}
 }
 
