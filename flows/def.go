@@ -25,6 +25,14 @@ import (
 //	      - {text: cart.checkout, to: checkout}
 //
 // Targets are "state" (same flow), "flow:state" or "flow" (its start state).
+//
+// A flow for the shop's staff says who may use it with role: (operator,
+// manager or owner; a higher role may do what a lower one may). Its commands
+// are unknown commands to everyone else, and nobody else enters its states:
+//
+//	flow: admin_orders
+//	role: manager
+//	commands: {order: order}
 
 // Flow is one conversation graph loaded from a file.
 type Flow struct {
@@ -32,10 +40,12 @@ type Flow struct {
 	Start string
 	// Commands maps a slash command to the state it opens ("cart": "view").
 	Commands map[string]string
-	States   map[string]*State
-	File     string
-	Line     int
-	cmdLine  int
+	// Role is who may use the flow; RoleShopper: everyone.
+	Role    Role
+	States  map[string]*State
+	File    string
+	Line    int
+	cmdLine int
 }
 
 // State is one node of a flow.
@@ -127,10 +137,17 @@ func parseFlow(data []byte, file string, errs *Errors) *Flow {
 				}
 			}
 			cmdLine = v.Line
+		case "role":
+			r := scalar(v, bad)
+			role, ok := ParseRole(r)
+			if !ok || role == RoleShopper {
+				bad(v.Line, "role %q: want operator, manager or owner%s", r, ownerfile.Hint(r, []string{"operator", "manager", "owner"}))
+			}
+			fl.Role = role
 		case "states":
 			states = v
 		default:
-			bad(k.Line, "unknown key %q (want flow, start, commands, states)", k.Value)
+			bad(k.Line, "unknown key %q (want flow, start, role, commands, states)", k.Value)
 		}
 	})
 	if fl.Name == "" {

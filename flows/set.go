@@ -239,8 +239,21 @@ func (s *Set) Command(name string) (string, bool) {
 	return st, ok
 }
 
-// Commands returns the slash commands, sorted.
-func (s *Set) Commands() []string { return slices.Sorted(maps.Keys(s.commands)) }
+// Commands returns the slash commands every shopper may use, sorted (the
+// ones Telegram lists in its menu); staff commands are left out.
+func (s *Set) Commands() []string { return s.CommandsFor(RoleShopper) }
+
+// CommandsFor returns the slash commands a chat of role r may use, sorted.
+func (s *Set) CommandsFor(r Role) []string {
+	var out []string
+	for c, st := range s.commands {
+		if s.Allowed(r, st) {
+			out = append(out, c)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
 
 // machine rebuilds the state machine of state at its current position.
 func (s *Set) machine(state string) *fsm.FSM {

@@ -152,7 +152,9 @@ func (e *Engine) step(ctx context.Context, id shop.CustomerID, m bot.Message) ([
 	changed, verified := noteArrival(&t.cust, m, sh.Lang, now)
 	c := e.newCtx(ctx, sh, t, m, now)
 	set := sh.Flows
-	if e.stale(set, t.sess, now) {
+	if e.stale(set, t.sess, now) || !set.Allowed(c.Role, t.sess.State) {
+		// Idle too long, its state gone, or a staff screen whose role was
+		// taken away: start at the menu.
 		t.sess.State = set.commands["start"]
 		clear(t.sess.Vars)
 	}
@@ -244,7 +246,9 @@ func (e *Engine) route(c *Ctx, set *Set, state string) (next, event, arg string)
 	switch {
 	case m.Command != "":
 		target, ok := set.commands[m.Command]
-		if !ok {
+		if !ok || !set.Allowed(c.Role, target) {
+			// A staff command is unknown to everyone else: nothing
+			// reveals that it exists.
 			c.Say("error.unknown_command", "command", "/"+m.Command)
 			return state, "", ""
 		}
@@ -255,9 +259,22 @@ func (e *Engine) route(c *Ctx, set *Set, state string) (next, event, arg string)
 			c.Say("error.stale")
 			return state, "", ""
 		}
+		if cmd, isCmd := strings.CutPrefix(ev, cmdPrefix); isCmd {
+			// A button that works like a typed command, from any screen.
+			target, ok := set.commands[cmd]
+			if !ok || !set.Allowed(c.Role, target) {
+				c.Say("error.stale")
+				return state, "", ""
+			}
+			return target, "command", a
+		}
 		if target, isGo := strings.CutPrefix(ev, goPrefix); isGo {
 			// Buttons that open a flow's start work from any screen.
 			if start, ok := set.start(target); ok {
+				if !set.Allowed(c.Role, start) {
+					c.Say("error.stale")
+					return state, "", ""
+				}
 				return start, "go", a
 			}
 		}
@@ -267,7 +284,7 @@ func (e *Engine) route(c *Ctx, set *Set, state string) (next, event, arg string)
 			return state, "", ""
 		}
 		f := set.machine(state)
-		if err := f.Event(c, ev); err != nil && !errors.As(err, new(fsm.NoTransitionError)) {
+		if err := f.Event(c, ev); err != nil && !errors.As(err, new(fsm.NoTransitionError)) || !set.Allowed(c.Role, f.Current()) {
 			c.Say("error.stale")
 			return state, "", ""
 		}

@@ -82,8 +82,13 @@ type Config struct {
 	Orders struct {
 		UnpaidTTL Duration `toml:"unpaid_ttl"` // unpaid orders are cancelled after this
 	} `toml:"orders"`
+	// Admin lists the shop's staff by chat address ("telegram:123",
+	// "whatsapp:79161234567", "web:ID", "console:NAME"); everyone else is a
+	// shopper, and staff are shoppers too.
 	Admin struct {
-		Admins []string `toml:"admins"` // channel addresses like "telegram:123"
+		Admins    []string `toml:"admins"`    // owners: everything
+		Managers  []string `toml:"managers"`  // orders, stock, prices, stats, broadcast
+		Operators []string `toml:"operators"` // support conversations only
 	} `toml:"admin"`
 	Log struct {
 		Level  string `toml:"level"`  // debug, info, warn or error
@@ -353,14 +358,24 @@ func (c *Config) validate() []string {
 	if c.WhatsApp.MinGap.Duration < 0 {
 		bad("whatsapp.min_gap must not be negative")
 	}
-	for _, a := range c.Admin.Admins {
-		addr, ok := bot.ParseAddress(a)
-		switch {
-		case !ok:
-		case addr.Channel == bot.Telegram, addr.Channel == bot.WhatsApp, addr.Channel == bot.Web, addr.Channel == bot.Console:
-			continue
+	seen := map[string]string{}
+	for _, list := range []struct {
+		key   string
+		addrs []string
+	}{{"admin.admins", c.Admin.Admins}, {"admin.managers", c.Admin.Managers}, {"admin.operators", c.Admin.Operators}} {
+		for _, a := range list.addrs {
+			addr, ok := bot.ParseAddress(a)
+			switch {
+			case !ok:
+			case addr.Channel == bot.Telegram, addr.Channel == bot.WhatsApp, addr.Channel == bot.Web, addr.Channel == bot.Console:
+				if prev, dup := seen[addr.String()]; dup {
+					bad("%s: %q is already in %s (give each chat one role)", list.key, a, prev)
+				}
+				seen[addr.String()] = list.key
+				continue
+			}
+			bad("%s: %q is not a chat address like \"telegram:123\"", list.key, a)
 		}
-		bad("admin.admins: %q is not a chat address like \"telegram:123\"", a)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.Log.Level)); err != nil {

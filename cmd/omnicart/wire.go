@@ -107,6 +107,7 @@ func (m *Main) open(ctx context.Context) error {
 	opt := flows.Options{
 		Workers: cfg.Engine.Workers, QueueSize: cfg.Engine.QueueSize, SessionTTL: cfg.Engine.SessionTTL.Duration,
 		Logger: log, Observe: m.metrics.observeMessage, DeepLinks: m.deepLinks,
+		Roles: newStaff(cfg).Role,
 	}
 	if m.Terminal != nil {
 		opt.Workers = 1
