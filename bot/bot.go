@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"strings"
 )
 
@@ -76,6 +77,11 @@ type Message struct {
 	Location *Location
 	// Photo is set when the shopper sent an image (its platform file id).
 	Photo string
+	// ReplyTo is the platform's id of the message this one answers (a
+	// Telegram reply), and ReplyText that message's text: staff answer a
+	// support card by replying to it. Empty when it answers nothing.
+	ReplyTo   string
+	ReplyText string
 
 	// Done, if set, is called once the engine has handled the message and
 	// emitted all its replies (used by synchronous channels such as the web
@@ -188,4 +194,32 @@ func (s Senders) Deliver(ctx context.Context, to Address, replies []Reply) error
 		return d.Deliver(ctx, to, replies)
 	}
 	return snd.Send(ctx, to, replies)
+}
+
+type dispatchKey struct{}
+
+// WithDispatch returns a context whose Deliver calls fn (once) right
+// before the first request leaves for the platform. A durable outbox uses
+// it to tell a send that never left the process (safe to repeat after a
+// crash) from one that may have reached the platform.
+func WithDispatch(ctx context.Context, fn func()) context.Context {
+	var once sync.Once
+	return context.WithValue(ctx, dispatchKey{}, func() { once.Do(fn) })
+}
+
+// DispatchFunc returns the function WithDispatch set on ctx, or nil.
+// Channels that queue sends keep it with the queued request and call it
+// right before making the request.
+func DispatchFunc(ctx context.Context) func() {
+	fn, _ := ctx.Value(dispatchKey{}).(func())
+	return fn
+}
+
+// Editor is a channel that can post a message and later change it in place
+// (Telegram edits it), as a progress message does. Post returns the
+// message's id; "" says the channel cannot edit, and the caller should
+// only post again when it has something final to say.
+type Editor interface {
+	Post(ctx context.Context, to Address, r Reply) (id string, err error)
+	Edit(ctx context.Context, to Address, id string, r Reply) error
 }

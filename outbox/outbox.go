@@ -23,6 +23,7 @@ import (
 type Queue interface {
 	PendingNotices(ctx context.Context, now time.Time, limit int) ([]shop.PendingNotice, error)
 	NoticeAttempt(ctx context.Context, id string) error
+	NoticeDispatched(ctx context.Context, id string) error
 	NoticeRetry(ctx context.Context, id string, at time.Time, reason string) error
 	NoticeSent(ctx context.Context, id, address string) error
 	NoticeFailed(ctx context.Context, id, reason string) error
@@ -188,13 +189,15 @@ func (s *Sender) pass(ctx, work context.Context) (bool, error) {
 // customer's next notice may go.
 func (s *Sender) send(ctx context.Context, p shop.PendingNotice) bool {
 	log := s.log.With(slog.String("notice", p.Notice.Key))
-	if p.CutShort {
-		// A send began and the process stopped before its outcome was
-		// recorded: it may have been delivered. Service notices are sent
-		// again (at least once); marketing is dropped (at most once).
-		log.Warn("outbox: a send of this notice was cut short; it may have been delivered", slog.Int("attempts", p.Attempts))
+	if p.CutShort && p.Dispatched {
+		// The process stopped after the request left and before its
+		// outcome was recorded: it may have been delivered, and no
+		// platform can say. Service notices are sent again (at least
+		// once); marketing is not (at most once). A send cut short before
+		// it left is simply sent again.
+		log.Warn("outbox: a send of this notice was cut short after it left; it may have been delivered", slog.Int("attempts", p.Attempts))
 		if p.Notice.Kind == shop.NoticeMarketing {
-			s.finish(ctx, p, s.q.NoticeFailed(ctx, p.ID, "cut short by a restart; not sent again"), &s.failed)
+			s.finish(ctx, p, s.q.NoticeFailed(ctx, p.ID, "cut short by a restart after it left; not sent again"), &s.failed)
 			return true
 		}
 	}
@@ -203,6 +206,11 @@ func (s *Sender) send(ctx context.Context, p shop.PendingNotice) bool {
 		return false
 	}
 	sctx, cancel := context.WithTimeout(ctx, s.opt.SendTimeout)
+	sctx = bot.WithDispatch(sctx, func() {
+		if err := s.q.NoticeDispatched(ctx, p.ID); err != nil {
+			log.Error("outbox: record dispatch", slog.Any("err", err))
+		}
+	})
 	start := time.Now()
 	addr, err := s.notify(sctx, p.Notice)
 	cancel()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -137,18 +138,55 @@ func TestSenderRetriesAndGivesUp(t *testing.T) {
 func TestSenderAfterACutShortSend(t *testing.T) {
 	db := openStore(t)
 	ctx := context.Background()
-	db.Enqueue(ctx, notice("svc", "c1", shop.NoticeService), notice("ad", "c2", shop.NoticeMarketing))
+	db.Enqueue(ctx, notice("svc-left", "c1", shop.NoticeService), notice("ad-left", "c2", shop.NoticeMarketing),
+		notice("svc-queued", "c3", shop.NoticeService), notice("ad-queued", "c4", shop.NoticeMarketing))
 	p, _ := db.PendingNotices(ctx, time.Now(), 10)
-	for _, x := range p { // a send began, then the process was killed
+	for _, x := range p { // a send began, then the process was killed...
 		if err := db.NoticeAttempt(ctx, x.ID); err != nil {
 			t.Fatal(err)
+		}
+		if strings.HasSuffix(x.Notice.Key, "-left") { // ...after its request left, for two of them
+			if err := db.NoticeDispatched(ctx, x.ID); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	rec := &recorder{}
 	drain(t, db, outbox.New(db, rec.notify, outbox.Options{Poll: time.Millisecond}))
-	if rec.got["svc"] != 1 || rec.got["ad"] != 0 {
-		t.Errorf("after a cut-short send: service sent %d times (want 1, at least once), marketing %d (want 0, at most once)",
-			rec.got["svc"], rec.got["ad"])
+	want := map[string]int{
+		"svc-left":   1, // may have arrived: sent again (at least once)
+		"ad-left":    0, // may have arrived: not sent again (at most once)
+		"svc-queued": 1, // never left: sent
+		"ad-queued":  1, // never left: sent
+	}
+	for k, n := range want {
+		if rec.got[k] != n {
+			t.Errorf("%s sent %d times after the crash, want %d", k, rec.got[k], n)
+		}
+	}
+	for k, resent := range map[string]bool{"svc-left": true, "svc-queued": false} {
+		if r, _, _ := db.Notice(ctx, k); r.State != store.NoticeSent || r.Resent != resent {
+			t.Errorf("record of %s: %+v; want sent, resent %v", k, r, resent)
+		}
+	}
+}
+
+// TestSenderMarksDispatch: the dispatch callback a channel calls right
+// before its request leaves is recorded on the entry.
+func TestSenderMarksDispatch(t *testing.T) {
+	db := openStore(t)
+	ctx := context.Background()
+	db.Enqueue(ctx, notice("d", "c1", shop.NoticeService))
+	var sawDispatched bool
+	s := outbox.New(db, func(ctx context.Context, n shop.Notice) (bot.Address, error) {
+		bot.DispatchFunc(ctx)() // the channel's request leaves
+		p, _ := db.PendingNotices(ctx, time.Now(), 1)
+		sawDispatched = len(p) == 1 && p[0].Dispatched
+		return bot.Address{}, errors.New("connection reset") // and its outcome is unknown
+	}, outbox.Options{Poll: time.Millisecond, MaxAttempts: 1})
+	drain(t, db, s)
+	if !sawDispatched {
+		t.Error("the dispatch was not recorded before the outcome")
 	}
 }
 

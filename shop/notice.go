@@ -84,8 +84,10 @@ type PendingNotice struct {
 	Attempts  int
 	LastError string
 	// CutShort says a send began and its outcome was never recorded (the
-	// process stopped mid-send): it may have been delivered.
-	CutShort bool
+	// process stopped mid-send); Dispatched that its request had left for
+	// the platform by then, so it may have been delivered.
+	CutShort   bool
+	Dispatched bool
 }
 
 // Due is a customer due for something at a time (an index entry read by

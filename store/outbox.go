@@ -29,11 +29,15 @@ const (
 )
 
 type outboxEntry struct {
-	Notice    shop.Notice `json:"notice"`
-	Attempts  int         `json:"attempts,omitempty"`
-	Sending   bool        `json:"sending,omitempty"` // an attempt began and has no outcome yet
-	NotBefore time.Time   `json:"not_before,omitzero"`
-	LastError string      `json:"last_error,omitempty"`
+	Notice   shop.Notice `json:"notice"`
+	Attempts int         `json:"attempts,omitempty"`
+	Sending  bool        `json:"sending,omitempty"` // an attempt began and has no outcome yet
+	// Dispatched: that attempt's request left for the platform.
+	Dispatched bool `json:"dispatched,omitempty"`
+	// MaybeSent: an earlier attempt was cut short after it left.
+	MaybeSent bool      `json:"maybe_sent,omitempty"`
+	NotBefore time.Time `json:"not_before,omitzero"`
+	LastError string    `json:"last_error,omitempty"`
 }
 
 // NoticeRecord is what became of a notice.
@@ -43,6 +47,9 @@ type NoticeRecord struct {
 	At      time.Time `json:"at"`
 	Address string    `json:"address,omitempty"` // where it was delivered
 	Error   string    `json:"error,omitempty"`   // why it failed
+	// Resent says it was sent again after a crash cut short a send that
+	// had already left for the platform: it may have arrived twice.
+	Resent bool `json:"resent,omitempty"`
 }
 
 // putNotice adds n to the outbox in txn unless its key was seen before, and
@@ -116,7 +123,7 @@ func (db *DB) PendingNotices(ctx context.Context, now time.Time, limit int) ([]s
 				continue
 			}
 			out = append(out, shop.PendingNotice{ID: string(it.Item().Key()[len(prefix):]), Notice: e.Notice,
-				Attempts: e.Attempts, LastError: e.LastError, CutShort: e.Sending})
+				Attempts: e.Attempts, LastError: e.LastError, CutShort: e.Sending, Dispatched: e.Sending && e.Dispatched})
 		}
 		return nil
 	})
@@ -129,12 +136,26 @@ func (db *DB) PendingNotices(ctx context.Context, now time.Time, limit int) ([]s
 // NoticeAttempt records that a send of the entry begins; until its outcome
 // is recorded, PendingNotices reports it CutShort.
 func (db *DB) NoticeAttempt(ctx context.Context, id string) error {
-	return db.changeEntry(ctx, id, func(e *outboxEntry) { e.Attempts++; e.Sending = true })
+	return db.changeEntry(ctx, id, func(e *outboxEntry) {
+		if e.Sending && e.Dispatched {
+			e.MaybeSent = true // the cut-short attempt may have arrived
+		}
+		e.Attempts++
+		e.Sending, e.Dispatched = true, false
+	})
+}
+
+// NoticeDispatched records that the current attempt's request leaves for
+// the platform now: after a crash it may have been delivered.
+func (db *DB) NoticeDispatched(ctx context.Context, id string) error {
+	return db.changeEntry(ctx, id, func(e *outboxEntry) { e.Dispatched = true })
 }
 
 // NoticeRetry puts the entry back to be tried again at or after at.
 func (db *DB) NoticeRetry(ctx context.Context, id string, at time.Time, reason string) error {
-	return db.changeEntry(ctx, id, func(e *outboxEntry) { e.NotBefore, e.LastError, e.Sending = at, reason, false })
+	return db.changeEntry(ctx, id, func(e *outboxEntry) {
+		e.NotBefore, e.LastError, e.Sending, e.Dispatched = at, reason, false, false
+	})
 }
 
 // NoticeSent records the entry delivered to address and takes it out of
@@ -217,6 +238,7 @@ func (db *DB) finishEntry(ctx context.Context, id string, r NoticeRecord) error 
 			return err
 		}
 		r.At = db.now()
+		r.Resent = r.State == NoticeSent && e.MaybeSent
 		if err := setJSON(txn, noticeKeyKey(e.Notice.Key), r); err != nil {
 			return err
 		}

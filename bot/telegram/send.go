@@ -37,6 +37,9 @@ type op struct {
 	// an error wrapping bot.ErrRefused when the chat blocked the bot, or
 	// another error (failed, dropped at shutdown).
 	done func(error)
+	// dispatch, when set, is called right before the call is made (see
+	// bot.WithDispatch).
+	dispatch func()
 }
 
 // escape makes plain text safe for parse_mode HTML.
@@ -348,6 +351,9 @@ func (o *outbox) deliver(chat int64, q *chatQueue, x op) error {
 			<-o.slots
 			endChat()
 			return errClosing
+		}
+		if x.dispatch != nil {
+			x.dispatch()
 		}
 		err := o.t.call(o.ctx, chat, x)
 		endGlobal()

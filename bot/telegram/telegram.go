@@ -351,6 +351,12 @@ func fromMessage(updateID int64, msg *models.Message) (bot.Message, bool) {
 	if msg.From != nil {
 		m.Name, m.Lang = msg.From.FirstName, msg.From.LanguageCode
 	}
+	if r := msg.ReplyToMessage; r != nil {
+		m.ReplyTo, m.ReplyText = strconv.Itoa(r.ID), r.Text
+		if m.ReplyText == "" {
+			m.ReplyText = r.Caption
+		}
+	}
 	switch {
 	case msg.Contact != nil:
 		own := msg.From != nil && msg.Contact.UserID == msg.From.ID
@@ -392,8 +398,10 @@ func (t *Telegram) Deliver(ctx context.Context, to bot.Address, replies []bot.Re
 		return err
 	}
 	results := make(chan error, len(ops))
+	dispatch := bot.DispatchFunc(ctx)
 	for i := range ops {
 		ops[i].done = func(err error) { results <- err }
+		ops[i].dispatch = dispatch
 	}
 	if err := t.out.push(chat, ops); err != nil {
 		return err

@@ -56,7 +56,7 @@ func (w *WhatsApp) Deliver(ctx context.Context, to bot.Address, replies []bot.Re
 	if !w.out.isOnline() {
 		return ErrOffline
 	}
-	dl := &delivery{results: make(chan error, len(items))}
+	dl := &delivery{results: make(chan error, len(items)), dispatch: bot.DispatchFunc(ctx)}
 	for i := range items {
 		items[i].dl = dl
 	}
@@ -135,7 +135,10 @@ type item struct {
 }
 
 // delivery collects the outcomes of the messages of one Deliver.
-type delivery struct{ results chan error }
+type delivery struct {
+	results  chan error
+	dispatch func() // see bot.WithDispatch; may be nil
+}
 
 func (it item) done(err error) {
 	if it.dl != nil {
@@ -348,6 +351,9 @@ func (o *outbox) run(ctx context.Context) {
 			case <-o.wake:
 			}
 			continue
+		}
+		if it.dl != nil && it.dl.dispatch != nil {
+			it.dl.dispatch()
 		}
 		id, err := w.deliver(ctx, it)
 		switch {

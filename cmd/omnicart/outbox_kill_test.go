@@ -21,7 +21,10 @@ const killToken = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
 // TestOutboxSurvivesSIGKILL: 1,000 unpaid orders of 1,000 Telegram
 // customers expire, so the real binary has 1,000 notices to send; it is
 // killed with SIGKILL while the outbox drains and started again on the same
-// data directory. The fake Bot API must see every notice exactly once.
+// data directory. The fake Bot API must see every notice, and each once,
+// except a notice whose request had left for Telegram when the process
+// died and whose answer was never recorded: Telegram cannot say whether it
+// arrived, so it is sent again (at least once), and its record says so.
 func TestOutboxSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills the real binary")
@@ -76,7 +79,7 @@ level = "warn"
 	}
 
 	first := start(t, "run", "--config", config)
-	if !waitUntil(60*time.Second, func() bool { d, _ := count(); return d >= customers/4 }) {
+	if !waitUntil(60*time.Second, func() bool { d, _ := count(); return d >= customers*3/10 }) {
 		d, _ := count()
 		t.Fatalf("only %d notices arrived before the kill", d)
 	}
@@ -95,10 +98,29 @@ level = "warn"
 	time.Sleep(500 * time.Millisecond) // anything sent twice would arrive now
 	second.stop(t, 30*time.Second)
 	delivered, twice := count()
-	t.Logf("after the restart: %d delivered, %d twice", delivered, twice)
-	if delivered != customers || twice != 0 {
-		t.Errorf("%d of %d notices delivered, %d of them twice; want every one exactly once", delivered, customers, twice)
+	if delivered != customers {
+		t.Errorf("%d of %d notices delivered", delivered, customers)
 	}
+	db, err := store.Open(data, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	resent := 0
+	for i := range customers {
+		r, ok, err := db.Notice(context.Background(), fmt.Sprintf("order-expired/%d", 1001+i))
+		if err != nil || !ok || r.State != store.NoticeSent {
+			t.Errorf("notice of order #%d: %+v, %v, %v", 1001+i, r, ok, err)
+			continue
+		}
+		if r.Resent {
+			resent++
+		}
+		if n := expired(int64(1000 + i)); n > 1 && !r.Resent {
+			t.Errorf("chat %d got its notice %d times, and it was not one cut short in flight", 1000+i, n)
+		}
+	}
+	t.Logf("after the restart: %d delivered, %d twice; %d were in flight to Telegram at the kill and sent again", delivered, twice, resent)
 	if v := api.Violations(); len(v) > 0 {
 		t.Errorf("Bot API violations: %v", v)
 	}
