@@ -62,7 +62,16 @@ type Order struct {
 	PaymentID  string     `json:"payment_id,omitempty"`
 	// Provider names the payment provider that took PaymentID ("demo",
 	// "yookassa", "stripe", "telegram", "qr"): refunds go back through it.
-	Provider  string    `json:"provider,omitempty"`
+	Provider string `json:"provider,omitempty"`
+	// The lines of the total: Total (what the customer pays) = the lines'
+	// sum − Discount − PointsValue() + DeliveryFee.
+	Discount    Money  `json:"discount,omitzero"`
+	Promo       *Promo `json:"promo,omitempty"`  // the promo code applied, its terms as they were
+	Points      int64  `json:"points,omitempty"` // loyalty points paid with, PointValue each
+	DeliveryFee Money  `json:"delivery_fee,omitzero"`
+	Slot        *Slot  `json:"slot,omitempty"` // the courier window taken
+	// Earn is the loyalty points the order credits once delivered.
+	Earn      int64     `json:"earn,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }

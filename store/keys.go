@@ -37,6 +37,11 @@ import (
 //	dr/<kind>/<customerID>         the customer's entry in du/<kind> (its nanos), to move or drop it
 //	ec/<customerID>/<nanos><rand>  per-customer event index: the key of the event in e/
 //	m/<name>                       migration markers ("m/unpaid-index": un/ was built)
+//	sl/<day>/<from>-<to>           courier window (shop.Slot.Key()): orders holding it (int), absent at 0
+//	pu/<CODE>                      promo code: orders using it that are not cancelled (int)
+//	pq/<customerID>/<CODE>         promo code: orders of one customer using it (int)
+//	pc/<CODE>                      generated single-use promo code (shop.Promo), TTL 30 days past expiry
+//	pt/<customerID>                loyalty points balance (int64), absent at 0
 //
 // The prefixes never prefix one another ("o/" vs "oc/", "s/" vs "ss/" and
 // "st/"), so a prefix scan of one record type sees only that type.
@@ -60,6 +65,11 @@ const (
 	prefixDue           = "du/"
 	prefixDueRev        = "dr/"
 	prefixCustEvent     = "ec/"
+	prefixSlot          = "sl/"
+	prefixPromoUses     = "pu/"
+	prefixPromoMine     = "pq/"
+	prefixPromoCode     = "pc/"
+	prefixPoints        = "pt/"
 
 	keyUnpaidIndexBuilt = "m/unpaid-index"
 

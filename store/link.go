@@ -120,8 +120,9 @@ func (db *DB) TakeLinkCode(ctx context.Context, code string) (shop.CustomerID, b
 }
 
 // Merge joins customer from into customer into, in one transaction: every
-// channel address, the cart lines (quantities added up), the orders and
-// the profile fields into lacks move to into; from is deleted. It returns
+// channel address, the cart lines (quantities added up), the orders, the
+// loyalty points and promo code uses (added up) and the profile fields
+// into lacks move to into; from is deleted. It returns
 // the merged customer.
 func (db *DB) Merge(ctx context.Context, from, into shop.CustomerID) (shop.Customer, error) {
 	if from == into {
@@ -180,6 +181,9 @@ func (db *DB) Merge(ctx context.Context, from, into shop.CustomerID) (shop.Custo
 			return err
 		}
 		if err := moveOrders(txn, from, into); err != nil {
+			return err
+		}
+		if err := mergeBalances(txn, from, into); err != nil {
 			return err
 		}
 		if a.PhoneVerified && a.Phone != "" && a.Phone != b.Phone {

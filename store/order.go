@@ -87,8 +87,12 @@ func (db *DB) SetStock(ctx context.Context, item shop.Item, n int) error {
 // assigns an ID (when empty) and the next order number, stamps the times and
 // status, indexes the order under its customer and clears the customer's
 // cart. When an item with known stock runs short it returns a
-// *shop.OutOfStockError and changes nothing. The order is synced to disk
-// before PlaceOrder returns.
+// *shop.OutOfStockError and changes nothing. The same transaction takes the
+// order's courier window (shop.ErrSlotFull when it is full), counts its
+// promo code use (a *shop.PromoError when the code is used up) and takes
+// the points it pays with (shop.ErrNotEnoughPoints): of many shoppers after
+// the last place, one gets it. The order is synced to disk before
+// PlaceOrder returns.
 func (db *DB) PlaceOrder(ctx context.Context, o shop.Order) (shop.Order, error) {
 	if len(o.Lines) == 0 {
 		return shop.Order{}, fmt.Errorf("place order: %w", shop.ErrEmptyCart)
@@ -138,6 +142,9 @@ func (db *DB) PlaceOrder(ctx context.Context, o shop.Order) (shop.Order, error) 
 			if err := setJSON(txn, stockKey(t.key), left-t.qty); err != nil {
 				return err
 			}
+		}
+		if err := claim(txn, o); err != nil {
+			return err
 		}
 
 		if o.ID == "" {
@@ -258,6 +265,9 @@ func (db *DB) ChangeOrder(ctx context.Context, id string, fn func(*shop.Order) (
 		}
 		o.ID, o.Number, o.CustomerID, o.CreatedAt = old.ID, old.Number, old.CustomerID, old.CreatedAt
 		o.UpdatedAt = db.now()
+		if err := settle(txn, old, o); err != nil { // points, window and promo code of a status change
+			return err
+		}
 		if old.Status == shop.StatusNew && o.Status != shop.StatusNew {
 			if err := txn.Delete(unpaidKey(old)); err != nil {
 				return err
@@ -280,7 +290,8 @@ func (db *DB) ChangeOrder(ctx context.Context, id string, fn func(*shop.Order) (
 }
 
 // ExpireUnpaid cancels every order still waiting for payment that was
-// placed before cutoff and puts its stock back, each order in one
+// placed before cutoff and puts back its stock, its courier window, its
+// promo code use and the points it paid with, each order in one
 // transaction that also writes the notice telling the customer
 // ("order-expired/<number>", text orders.expired). It reads only the
 // unpaid-order index, never every order, and returns the cancelled orders.
@@ -335,6 +346,9 @@ func (db *DB) ExpireUnpaid(ctx context.Context, cutoff time.Time) ([]shop.Order,
 						return err
 					}
 				}
+			}
+			if err := release(txn, o); err != nil {
+				return err
 			}
 			n := shop.Notice{Key: fmt.Sprintf("order-expired/%d", o.Number), Customer: o.CustomerID,
 				Kind: shop.NoticeService, Text: "orders.expired", Args: []shop.NoticeArg{shop.NumberArg("number", o.Number)}}

@@ -141,6 +141,7 @@ func (db *DB) verify(ctx context.Context) (Report, error) {
 		numbers := map[int64]string{}
 		orders := map[string]shop.Order{}
 		perCustomer := map[shop.CustomerID]int{}
+		holds := map[string]int{} // counter key → orders holding it (windows, promo code uses)
 		if err := scan(txn, prefixOrder, true, func(k, v []byte) error {
 			var o shop.Order
 			id := string(k[len(prefixOrder):])
@@ -191,8 +192,15 @@ func (db *DB) verify(ctx context.Context) (Report, error) {
 					r.Ordered[l.Stock()] += l.Qty
 				}
 			}
-			if o.Total.Minor < sum {
-				problem("order #%d: the total %d is below its lines' sum %d", o.Number, o.Total.Minor, sum)
+			checkTotal(o, sum, problem)
+			if !givesBack(o.Status) {
+				if o.Slot != nil {
+					holds[prefixSlot+o.Slot.Key()]++
+				}
+				if o.Promo != nil {
+					holds[prefixPromoUses+o.Promo.Code]++
+					holds[string(promoMineKey(o.CustomerID, o.Promo.Code))]++
+				}
 			}
 			switch o.Status {
 			case shop.StatusPaid, shop.StatusShipped, shop.StatusDelivered:
@@ -229,6 +237,9 @@ func (db *DB) verify(ctx context.Context) (Report, error) {
 		}); err != nil {
 			return err
 		}
+		if err := checkCounters(txn, holds, problem); err != nil {
+			return err
+		}
 		return scan(txn, prefixStock, true, func(k, v []byte) error {
 			item := string(k[len(prefixStock):])
 			r.Stock++
@@ -247,6 +258,52 @@ func (db *DB) verify(ctx context.Context) (Report, error) {
 		return r, fmt.Errorf("verify: %w", err)
 	}
 	return r, nil
+}
+
+// checkTotal reports an order whose total is not its lines' sum less the
+// discount and the points plus the delivery fee. Orders from before the
+// total had its lines recorded only the delivery fee on top of the sum:
+// their total may be above it.
+func checkTotal(o shop.Order, sum int64, problem func(string, ...any)) {
+	want := sum - o.Discount.Minor - o.PointsValue().Minor + o.DeliveryFee.Minor
+	itemized := o.Discount.Minor != 0 || o.Points != 0 || o.DeliveryFee.Minor != 0
+	switch {
+	case o.Discount.Minor < 0 || o.Points < 0 || o.DeliveryFee.Minor < 0:
+		problem("order #%d: a negative discount, points or delivery fee", o.Number)
+	case o.Discount.Minor+o.PointsValue().Minor > sum:
+		problem("order #%d: the discount and points (%d) exceed its lines' sum %d", o.Number, o.Discount.Minor+o.PointsValue().Minor, sum)
+	case o.Total.Minor < want || itemized && o.Total.Minor != want:
+		problem("order #%d: the total %d is not its lines' sum %d − discount %d − points %d + delivery %d",
+			o.Number, o.Total.Minor, sum, o.Discount.Minor, o.PointsValue().Minor, o.DeliveryFee.Minor)
+	}
+}
+
+// checkCounters compares the counters of courier windows and promo code
+// uses with the orders that hold them (holds, by counter key).
+func checkCounters(txn *badger.Txn, holds map[string]int, problem func(string, ...any)) error {
+	seen := map[string]bool{}
+	for _, prefix := range []string{prefixSlot, prefixPromoUses, prefixPromoMine} {
+		if err := scan(txn, prefix, true, func(k, v []byte) error {
+			var n int
+			if err := json.Unmarshal(v, &n); err != nil {
+				problem("counter %s cannot be read: %v", k, err)
+				return nil
+			}
+			seen[string(k)] = true
+			if n != holds[string(k)] {
+				problem("counter %s is %d but %d orders hold it", k, n, holds[string(k)])
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	for k, n := range holds {
+		if !seen[k] && n > 0 {
+			problem("counter %s is missing but %d orders hold it", k, n)
+		}
+	}
+	return nil
 }
 
 // scan calls fn with every key (and value, when values is set) under
