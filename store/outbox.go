@@ -208,18 +208,18 @@ func (db *DB) OutboxDepth(ctx context.Context) (int, time.Time, error) {
 
 var errNoEntry = errors.New("no such outbox entry")
 
-func (db *DB) changeEntry(ctx context.Context, id string, fn func(*outboxEntry)) error {
+// withEntry runs fn on the outbox entry id in a read-write transaction.
+func (db *DB) withEntry(ctx context.Context, id string, fn func(txn *badger.Txn, e *outboxEntry) error) error {
 	err := db.update(ctx, func(txn *badger.Txn) error {
 		var e outboxEntry
 		ok, err := getJSON(txn, outboxKey(id), &e)
-		if err != nil || !ok {
-			if err == nil {
-				err = errNoEntry
-			}
+		if err == nil && !ok {
+			err = errNoEntry
+		}
+		if err != nil {
 			return err
 		}
-		fn(&e)
-		return setJSON(txn, outboxKey(id), e)
+		return fn(txn, &e)
 	})
 	if err != nil {
 		return fmt.Errorf("outbox entry %s: %w", id, err)
@@ -227,16 +227,16 @@ func (db *DB) changeEntry(ctx context.Context, id string, fn func(*outboxEntry))
 	return nil
 }
 
+func (db *DB) changeEntry(ctx context.Context, id string, fn func(*outboxEntry)) error {
+	return db.withEntry(ctx, id, func(txn *badger.Txn, e *outboxEntry) error {
+		fn(e)
+		return setJSON(txn, outboxKey(id), e)
+	})
+}
+
+// finishEntry records what became of the entry and takes it out.
 func (db *DB) finishEntry(ctx context.Context, id string, r NoticeRecord) error {
-	err := db.update(ctx, func(txn *badger.Txn) error {
-		var e outboxEntry
-		ok, err := getJSON(txn, outboxKey(id), &e)
-		if err != nil || !ok {
-			if err == nil {
-				err = errNoEntry
-			}
-			return err
-		}
+	return db.withEntry(ctx, id, func(txn *badger.Txn, e *outboxEntry) error {
 		r.At = db.now()
 		r.Resent = r.State == NoticeSent && e.MaybeSent
 		if err := setJSON(txn, noticeKeyKey(e.Notice.Key), r); err != nil {
@@ -244,10 +244,6 @@ func (db *DB) finishEntry(ctx context.Context, id string, r NoticeRecord) error 
 		}
 		return txn.Delete(outboxKey(id))
 	})
-	if err != nil {
-		return fmt.Errorf("outbox entry %s: %w", id, err)
-	}
-	return nil
 }
 
 // outboxID is an entry name that sorts by enqueue time: 32 hex digits of
