@@ -34,6 +34,8 @@ lint:
 	$(GO) mod tidy -diff
 
 test: lint
+	@# The browser tests need Debian's chromium: installed here when missing and root (else they fail and say how).
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || .ci/install-chromium
 	$(GO) test -race -count=1 ./...
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...  # the benchmarks still run
 

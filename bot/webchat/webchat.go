@@ -1,6 +1,17 @@
 // Package webchat is the web chat channel: an http.Handler that serves the
-// chat page, its JSON API and product photos, and a bot.Sender that queues
-// the shop's replies for the browser to fetch.
+// chat page, the embeddable widget, its JSON API and product photos, and a
+// bot.Sender that queues the shop's replies for the browser to fetch.
+//
+// The widget: a shop's site adds
+//
+//	<script src="https://shop.example/widget.js" data-start="site" async></script>
+//
+// and widget.js draws a chat bubble that opens an iframe of this server's
+// own page (/?embed=1). The chat runs inside the iframe, on the shop's
+// origin: the session cookie, the API and the photos are the shop's, the
+// host site cannot read the conversation, and nothing is loaded from a third
+// party. The page at / is the same page, full-window. Options.Embedders
+// limits which sites may frame it.
 //
 // A browser is identified by a random chat id the server issued in a
 // cookie signed with Options.Key (HMAC-SHA256), so an id the server never
@@ -10,7 +21,14 @@
 // Options.HistoryBytes in all, the least recently active chats forgotten
 // first) and numbered by a per-chat sequence: POST /api/send returns the
 // replies to the message it sent, and GET /api/messages?after=<seq>
-// long-polls for later ones (campaigns).
+// long-polls for later ones (campaigns). With ?shopper=1 both calls also
+// return the shopper's own messages (from "shopper"), so a reloaded page
+// shows both sides. A reply that replaces the screen whose button was
+// pressed (bot.Reply.Replace: the quantity picker, paging) updates that
+// message: it keeps its id and gets a new seq, and no bubble is added for
+// the press. Each answer names the chat's language (the customer's, once
+// the shop replied in it); GET /api/texts?lang=ru gives the page's own
+// labels in it.
 //
 // Every API request counts against its client address's rate limit; the
 // first message of a chat the server does not hold (a new browser, a forged
@@ -80,8 +98,7 @@ type Options struct {
 	// Images holds product photos: Reply.Photo is a path inside it
 	// ("images/eth-250.jpg"), served at /media/<path>. Nil: no photos.
 	Images fs.FS
-	// Text returns a UI string from the locale files; keys: "web.title",
-	// "web.placeholder", "web.send", "web.error", "web.location".
+	// Text returns a UI string from the locale files; keys: TextKeys.
 	// Nil: the key itself.
 	Text func(lang, key string) string
 	// Lang maps an Accept-Language header to a language ("en", "ru").
@@ -102,6 +119,17 @@ type Options struct {
 	// DefaultHistoryBytes). Past it the least recently active chats are
 	// forgotten, and a single chat bigger than it loses its oldest replies.
 	HistoryBytes int64
+	// Embedders are the origins ("https://shop.example") whose pages may
+	// show the chat in the widget's iframe. Empty: any site may (the
+	// widget's purpose); the chat page is framed by no one else either way
+	// than the sites named.
+	Embedders []string
+}
+
+// TextKeys are the locale keys of the page's own labels.
+var TextKeys = []string{
+	"web.title", "web.placeholder", "web.phone_placeholder", "web.send", "web.error", "web.location",
+	"web.continue", "web.open", "web.close", "web.failed", "web.you", "web.shop",
 }
 
 // Chat serves the web chat and delivers replies to it. Mount it at "/".
@@ -141,14 +169,30 @@ type chatState struct {
 	id     string
 	seq    int64
 	bytes  int64         // estimated size of this state
-	msgs   []message     // the last keepMessages, by seq
-	notify chan struct{} // closed and replaced when msgs grows
+	msgs   []message     // the last keepMessages, in the order shown
+	notify chan struct{} // closed and replaced when msgs changes
 	limit  bucket        // messages this chat may send
+	lang   string        // the language of the shop's latest reply
+	// press is the button press being handled: its bubble is added before
+	// the replies, unless the first reply replaces the pressed screen.
+	press *press
 }
 
-// message is one reply as the browser sees it.
+// press is a button pressed on the message with id target.
+type press struct {
+	bubble message
+	target int64
+}
+
+// Who sent a message.
+const fromShopper = "shopper"
+
+// message is one message as the browser sees it. ID is its place in the
+// chat; Seq changes when the message is updated in place.
 type message struct {
+	ID          int64          `json:"id"`
 	Seq         int64          `json:"seq"`
+	From        string         `json:"from,omitempty"` // "shopper", or "" for the shop
 	Text        string         `json:"text"`
 	Photo       string         `json:"photo,omitempty"`
 	Choices     [][]bot.Choice `json:"choices,omitempty"`
@@ -160,6 +204,8 @@ type message struct {
 type batch struct {
 	Messages []message `json:"messages"`
 	Last     int64     `json:"last"`
+	// Lang is the chat's language: the page shows its labels in it.
+	Lang string `json:"lang,omitempty"`
 }
 
 // New returns a Chat that hands shoppers' messages to h.
@@ -200,7 +246,7 @@ func New(h bot.Handler, opt Options) *Chat {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	for _, name := range []string{"chat.js", "chat.css"} {
+	for _, name := range []string{"chat.js", "chat.css", "widget.js"} {
 		data, err := staticFS.ReadFile("static/" + name)
 		if err != nil {
 			panic(err) // embedded above: cannot happen
@@ -210,6 +256,8 @@ func New(h bot.Handler, opt Options) *Chat {
 	}
 	c.mux = http.NewServeMux()
 	c.mux.HandleFunc("GET /{$}", c.servePage)
+	c.mux.HandleFunc("GET /widget.js", c.serveWidget)
+	c.mux.HandleFunc("GET /api/texts", c.serveTexts)
 	c.mux.HandleFunc("GET /static/{name}", c.serveStatic)
 	c.mux.HandleFunc("GET /media/{path...}", c.serveMedia)
 	c.mux.HandleFunc("POST /api/send", c.serveSend)
@@ -232,6 +280,9 @@ func (c *Chat) Send(_ context.Context, to bot.Address, replies []bot.Reply) erro
 	s := c.state(to.Chat)
 	added := false
 	for _, r := range replies {
+		if r.Lang != "" {
+			s.lang = r.Lang
+		}
 		m := message{
 			Text:        r.Text,
 			Photo:       c.photoURL(r.Photo),
@@ -242,15 +293,50 @@ func (c *Chat) Send(_ context.Context, to bot.Address, replies []bot.Reply) erro
 		if m.Text == "" && m.Photo == "" && m.Choices == nil && !m.AskLocation {
 			continue // a bare Notice: the web has no toasts
 		}
-		s.seq++
-		m.Seq = s.seq
-		s.msgs = append(s.msgs, m)
-		c.grow(s, cost(m))
+		if p := s.press; p != nil {
+			s.press = nil
+			if r.Replace && s.replace(c, p.target, m) {
+				added = true
+				continue // the screen changed in place, as in Telegram
+			}
+			s.add(c, p.bubble)
+		}
+		s.add(c, m)
 		added = true
 	}
 	if !added {
 		return nil
 	}
+	c.trim(s)
+	return nil
+}
+
+// add appends m to the chat as a new message. c.mu must be held.
+func (s *chatState) add(c *Chat, m message) {
+	s.seq++
+	m.ID, m.Seq = s.seq, s.seq
+	s.msgs = append(s.msgs, m)
+	c.grow(s, cost(m))
+}
+
+// replace puts m in the place of the shop's message with id target, and
+// reports whether it was there. c.mu must be held.
+func (s *chatState) replace(c *Chat, target int64, m message) bool {
+	for i := range s.msgs {
+		if s.msgs[i].ID == target && s.msgs[i].From == "" {
+			s.seq++
+			m.ID, m.Seq = target, s.seq
+			c.grow(s, cost(m)-cost(s.msgs[i]))
+			s.msgs[i] = m
+			return true
+		}
+	}
+	return false
+}
+
+// trim keeps the chat within keepMessages and the history within its
+// bytes, and wakes the long polls. c.mu must be held.
+func (c *Chat) trim(s *chatState) {
 	if n := len(s.msgs); n > keepMessages {
 		for _, old := range s.msgs[:n-keepMessages] {
 			c.grow(s, -cost(old))
@@ -261,7 +347,6 @@ func (c *Chat) Send(_ context.Context, to bot.Address, replies []bot.Reply) erro
 	c.shrink(s)
 	close(s.notify)
 	s.notify = make(chan struct{})
-	return nil
 }
 
 // state returns the chat id's state, creating it and evicting the least
@@ -332,7 +417,7 @@ const (
 
 // cost estimates the memory one kept message takes.
 func cost(m message) int64 {
-	n := messageCost + len(m.Text) + len(m.Photo)
+	n := messageCost + len(m.Text) + len(m.Photo) + len(m.From)
 	for _, row := range m.Choices {
 		n += rowCost
 		for _, ch := range row {
@@ -342,14 +427,58 @@ func cost(m message) int64 {
 	return int64(n)
 }
 
-// since returns a copy of the messages after seq. A seq beyond the chat's
-// last one (the server restarted or forgot the chat) counts as 0.
-func (s *chatState) since(seq int64) []message {
+// since returns a copy of the messages new or changed after seq, by seq;
+// the shopper's own only when shopper is set. A seq beyond the chat's last
+// one (the server restarted or forgot the chat) counts as 0.
+func (s *chatState) since(seq int64, shopper bool) []message {
 	if seq > s.seq {
 		seq = 0
 	}
-	i := sort.Search(len(s.msgs), func(i int) bool { return s.msgs[i].Seq > seq })
-	return slices.Clone(s.msgs[i:])
+	var out []message
+	for _, m := range s.msgs {
+		if m.Seq > seq && (shopper || m.From == "") {
+			out = append(out, m)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
+	return out
+}
+
+// find returns the index of the shop's message with id, or -1.
+func (s *chatState) find(id int64) int {
+	for i := len(s.msgs) - 1; i >= 0; i-- {
+		if s.msgs[i].ID == id && s.msgs[i].From == "" {
+			return i
+		}
+	}
+	return -1
+}
+
+// pressed returns the message holding the button with data (the one
+// with id first, when the page named it) and the button's label.
+func (s *chatState) pressed(id int64, data string) (target int64, label string, ok bool) {
+	if i := s.find(id); i >= 0 {
+		if l, ok := labelOf(s.msgs[i], data); ok {
+			return id, l, true
+		}
+	}
+	for i := len(s.msgs) - 1; i >= 0; i-- {
+		if l, ok := labelOf(s.msgs[i], data); ok && s.msgs[i].From == "" {
+			return s.msgs[i].ID, l, true
+		}
+	}
+	return 0, "", false
+}
+
+func labelOf(m message, data string) (string, bool) {
+	for _, row := range m.Choices {
+		for _, ch := range row {
+			if ch.Data == data {
+				return ch.Label, true
+			}
+		}
+	}
+	return "", false
 }
 
 // allow takes a token from the chat's rate limit bucket.
@@ -411,15 +540,21 @@ func (c *Chat) session(w http.ResponseWriter, r *http.Request, refresh bool) (id
 		rand.Read(b) // never fails (crypto/rand since Go 1.24)
 		id = hex.EncodeToString(b)
 	}
-	http.SetCookie(w, &http.Cookie{
+	ck := &http.Cookie{
 		Name:     cookieName,
 		Value:    c.sign(id),
 		Path:     "/",
 		MaxAge:   cookieMaxAge,
 		HttpOnly: true,
-		Secure:   r.TLS != nil,
 		SameSite: http.SameSiteLaxMode,
-	})
+	}
+	if r.TLS != nil {
+		// The widget's iframe on another site: a cookie of that site's
+		// partition only (CHIPS). The API takes JSON bodies only and sends no
+		// CORS headers, so other sites still cannot send or read messages.
+		ck.Secure, ck.SameSite, ck.Partitioned = true, http.SameSiteNoneMode, true
+	}
+	http.SetCookie(w, ck)
 	return id, signed
 }
 
@@ -519,20 +654,34 @@ func defaultLang(h string) string {
 
 func (c *Chat) lang(r *http.Request) string { return c.opt.Lang(r.Header.Get("Accept-Language")) }
 
-// servePage renders the chat page in the browser's language.
+// texts returns the page's labels in lang.
+func (c *Chat) texts(lang string) map[string]string {
+	t := make(map[string]string, len(TextKeys))
+	for _, k := range TextKeys {
+		t[k] = c.opt.Text(lang, k)
+	}
+	return t
+}
+
+// servePage renders the chat page in the chat's language: the
+// customer's, once the shop answered in it, else the browser's. With
+// ?embed=1 it is the widget's iframe.
 func (c *Chat) servePage(w http.ResponseWriter, r *http.Request) {
-	c.session(w, r, true)
+	id, signed := c.session(w, r, true)
 	lang := c.lang(r)
-	t := func(key string) string { return c.opt.Text(lang, key) }
+	if signed {
+		c.mu.Lock()
+		if e, ok := c.chats[id]; ok {
+			lang = c.chatLang(e.Value.(*chatState), r)
+		}
+		c.mu.Unlock()
+	}
 	var buf bytes.Buffer
 	err := c.page.Execute(&buf, map[string]any{
-		"Lang":        lang,
-		"Title":       t("web.title"),
-		"Placeholder": t("web.placeholder"),
-		"Send":        t("web.send"),
-		"Error":       t("web.error"),
-		"Location":    t("web.location"),
-		"MaxText":     c.opt.MaxText,
+		"Lang":    lang,
+		"T":       c.texts(lang),
+		"MaxText": c.opt.MaxText,
+		"Embed":   r.URL.Query().Get("embed") == "1",
 	})
 	if err != nil {
 		c.log.Error("webchat: render page", slog.Any("err", err))
@@ -543,8 +692,42 @@ func (c *Chat) servePage(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: http:; base-uri 'none'; form-action 'none'")
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: http:; base-uri 'none'; form-action 'none'; frame-ancestors "+c.frameAncestors())
 	w.Write(buf.Bytes())
+}
+
+// frameAncestors is the CSP source list of the sites that may frame the
+// page: Options.Embedders, or any.
+func (c *Chat) frameAncestors() string {
+	if len(c.opt.Embedders) == 0 {
+		return "*"
+	}
+	return "'self' " + strings.Join(c.opt.Embedders, " ")
+}
+
+// serveWidget serves widget.js, the script a shop's site includes to show
+// the chat bubble.
+func (c *Chat) serveWidget(w http.ResponseWriter, r *http.Request) {
+	a := c.static["widget.js"]
+	h := w.Header()
+	h.Set("ETag", a.etag)
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Content-Type", "text/javascript; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(w, r, "widget.js", time.Time{}, bytes.NewReader(a.data))
+}
+
+// serveTexts answers GET /api/texts?lang=ru with the page's labels in that
+// language (the browser's when lang is not one the shop has).
+func (c *Chat) serveTexts(w http.ResponseWriter, r *http.Request) {
+	if !c.allowAPI(w, r) {
+		return
+	}
+	lang := c.opt.Lang(r.URL.Query().Get("lang"))
+	if lang == "" {
+		lang = c.lang(r)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"lang": lang, "texts": c.texts(lang)})
 }
 
 // serveStatic serves chat.js and chat.css from the embedded files.
@@ -604,6 +787,11 @@ type sendRequest struct {
 	Text     string        `json:"text"`
 	Button   string        `json:"button"`
 	Location *bot.Location `json:"location"`
+	// Message is the id of the message whose button was pressed.
+	Message int64 `json:"message"`
+	// Quiet keeps the text out of the history: the page's own /start and
+	// /link.
+	Quiet bool `json:"quiet"`
 }
 
 // serveSend hands the shopper's message to the handler, waits until it is
@@ -685,12 +873,16 @@ func (c *Chat) serveSend(w http.ResponseWriter, r *http.Request) {
 	c.mu.Lock()
 	s := c.state(id)
 	ok, start := s.allow(c.now()), s.seq
+	if ok {
+		c.note(s, m, req)
+	}
 	c.mu.Unlock()
 	if !ok {
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusTooManyRequests, "too many messages")
 		return
 	}
+	shopper := r.URL.Query().Get("shopper") == "1"
 
 	done := make(chan struct{})
 	var once sync.Once
@@ -708,9 +900,48 @@ func (c *Chat) serveSend(w http.ResponseWriter, r *http.Request) {
 	}
 	c.mu.Lock()
 	s = c.state(id)
-	b := batch{Messages: s.since(start), Last: s.seq}
+	if p := s.press; p != nil { // handled without a reply
+		s.press = nil
+		s.add(c, p.bubble)
+		c.trim(s)
+	}
+	b := batch{Messages: s.since(start, shopper), Last: s.seq, Lang: c.chatLang(s, r)}
 	c.mu.Unlock()
 	writeJSON(w, http.StatusOK, b)
+}
+
+// note records the shopper's side of m in the history: a typed text or a
+// location at once, a button press as it turns out (see chatState.press).
+// c.mu must be held.
+func (c *Chat) note(s *chatState, m bot.Message, req sendRequest) {
+	bubble := message{From: fromShopper}
+	switch {
+	case m.Button != "":
+		target, label, ok := s.pressed(req.Message, m.Button)
+		if !ok {
+			return // a button from a screen the server forgot
+		}
+		bubble.Text = label
+		s.press = &press{bubble: bubble, target: target}
+		return
+	case m.Location != nil:
+		bubble.Text = fmt.Sprintf("📍 %.5f, %.5f", m.Location.Lat, m.Location.Lon)
+	case req.Quiet:
+		return
+	default:
+		bubble.Text = req.Text
+	}
+	s.add(c, bubble)
+	c.trim(s)
+}
+
+// chatLang is the chat's language: the shop's latest reply's, else the
+// browser's.
+func (c *Chat) chatLang(s *chatState, r *http.Request) string {
+	if s != nil && s.lang != "" {
+		return s.lang
+	}
+	return c.lang(r)
 }
 
 // serveMessages answers with the messages after ?after=<seq>, waiting up to
@@ -723,7 +954,7 @@ func (c *Chat) serveMessages(w http.ResponseWriter, r *http.Request) {
 	id, signed := c.session(w, r, false)
 	if !signed {
 		// A new chat has nothing yet: answer without holding any state.
-		writeJSON(w, http.StatusOK, batch{})
+		writeJSON(w, http.StatusOK, batch{Lang: c.lang(r)})
 		return
 	}
 	q := r.URL.Query().Get("after")
@@ -735,12 +966,13 @@ func (c *Chat) serveMessages(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	shopper := r.URL.Query().Get("shopper") == "1"
 	timer := time.NewTimer(c.poll)
 	defer timer.Stop()
 	for {
 		c.mu.Lock()
 		s := c.state(id)
-		b := batch{Messages: s.since(after), Last: s.seq}
+		b := batch{Messages: s.since(after, shopper), Last: s.seq, Lang: c.chatLang(s, r)}
 		changed := s.notify
 		c.mu.Unlock()
 		if len(b.Messages) > 0 || q == "" {

@@ -195,7 +195,7 @@ func TestSend(t *testing.T) {
 				return
 			}
 			b := decode(t, w)
-			if len(b.Messages) != 1 || b.Messages[0].Text != tt.reply || b.Messages[0].Seq != 1 || b.Last != 1 {
+			if len(b.Messages) != 1 || b.Messages[0].Text != tt.reply || b.Messages[0].Seq != b.Last {
 				t.Fatalf("answer = %+v, want one message %q", b, tt.reply)
 			}
 			if tt.check != nil && !tt.check(h.last()) {
@@ -257,8 +257,8 @@ func TestSendReturnsReplies(t *testing.T) {
 	c, _ := newChat(t, Options{})
 	do(t, c, "POST", "/api/send", id, `{"text":"one"}`)
 	b := decode(t, do(t, c, "POST", "/api/send", id, `{"button":"again"}`))
-	if len(b.Messages) != 1 || b.Messages[0].Text != "pressed again" || b.Messages[0].Seq != 2 || b.Last != 2 {
-		t.Errorf("second answer = %+v, want only seq 2", b)
+	if len(b.Messages) != 1 || b.Messages[0].Text != "pressed again" || b.Messages[0].Seq != 4 || b.Last != 4 {
+		t.Errorf("second answer = %+v, want only seq 4 (the shopper's messages are 1 and 3)", b)
 	}
 	// The history holds both, with the first one's button.
 	b = decode(t, do(t, c, "GET", "/api/messages", id, ""))
@@ -270,7 +270,7 @@ func TestSendReturnsReplies(t *testing.T) {
 func TestWaitTimeout(t *testing.T) {
 	c := New(bot.HandlerFunc(func(context.Context, bot.Message) {}), Options{Wait: time.Millisecond})
 	w := do(t, c, "POST", "/api/send", id, `{"text":"hi"}`)
-	if w.Code != 200 || strings.TrimSpace(w.Body.String()) != `{"messages":[],"last":0}` {
+	if w.Code != 200 || strings.TrimSpace(w.Body.String()) != `{"messages":[],"last":1,"lang":"ru"}` {
 		t.Errorf("answer = %d %s", w.Code, w.Body)
 	}
 }
@@ -334,7 +334,7 @@ func TestHistoryLimits(t *testing.T) {
 	}
 	c.mu.Lock()
 	s := c.state("a")
-	msgs := s.since(0)
+	msgs := s.since(0, true)
 	c.mu.Unlock()
 	if len(msgs) != keepMessages || msgs[0].Seq != 51 || msgs[99].Seq != 150 {
 		t.Errorf("kept %d messages, %d..%d", len(msgs), msgs[0].Seq, msgs[len(msgs)-1].Seq)
@@ -442,23 +442,28 @@ func TestPage(t *testing.T) {
 	}
 	for _, want := range []string{
 		`<html lang="ru">`,
-		`<title>ru:web.title&lt;b&gt;</title>`,
+		`<title data-text="web.title">ru:web.title&lt;b&gt;</title>`,
 		`placeholder="ru:web.placeholder&lt;b&gt;"`,
 		`>ru:web.send&lt;b&gt;</button>`,
-		`>ru:web.error&lt;b&gt;</div>`,
-		`data-location="ru:web.location&lt;b&gt;"`,
+		`>ru:web.error&lt;b&gt;</span>`,
+		`>ru:web.continue&lt;b&gt;</button>`,
+		`for="input"`,
+		`role="log" aria-live="polite"`,
 		`maxlength="500"`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %s:\n%s", want, body)
 		}
 	}
+	if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors *") {
+		t.Errorf("CSP %q: the widget's iframe may be framed by any site by default", csp)
+	}
 	if w := do(t, c, "GET", "/elsewhere", "", ""); w.Code != 404 {
 		t.Errorf("/elsewhere = %d", w.Code)
 	}
 
 	// Static files, revalidated by ETag.
-	for _, f := range []struct{ path, ctype string }{{"/static/chat.js", "javascript"}, {"/static/chat.css", "text/css"}} {
+	for _, f := range []struct{ path, ctype string }{{"/static/chat.js", "javascript"}, {"/static/chat.css", "text/css"}, {"/widget.js", "javascript"}} {
 		w := do(t, c, "GET", f.path, "", "")
 		etag := w.Header().Get("ETag")
 		if w.Code != 200 || !strings.Contains(w.Header().Get("Content-Type"), f.ctype) || etag == "" || w.Body.Len() == 0 {

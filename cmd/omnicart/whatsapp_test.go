@@ -187,7 +187,7 @@ func (h *shopHarness) say(t *testing.T, phone, text string) []string {
 func TestWhatsAppPurchaseTranscript(t *testing.T) {
 	h := newShopHarness(t, nil)
 	const phone = "79035550101"
-	script := []string{"/start wa_qr", "Catalog", "1", "2", "1", "4", "1",
+	script := []string{"/start wa_qr", "Catalog", "1", "2", "1", "3", "1",
 		"Pickup point", "1", "Place the order", "1", "/orders"}
 	var b strings.Builder
 	for _, line := range script {

@@ -1,20 +1,33 @@
-// chat.js runs the shop's web chat page. Plain JS, no build step.
-// Message text is only ever inserted with textContent, so hostile text stays
-// text. User-facing strings come from the page (templated server-side).
+// chat.js runs the shop's web chat page, full-window at / and inside the
+// widget's iframe at /?embed=1. Plain JS, no build step, no third-party
+// requests. Message text is only ever inserted with textContent, so hostile
+// text stays text. Every label comes from the server's locale texts: the
+// page is rendered in the chat's language, and when an answer says the
+// language changed (/lang) the labels are fetched from /api/texts.
 "use strict";
 
 (() => {
+  const body = document.body;
   const log = document.getElementById("log");
   const form = document.getElementById("form");
   const input = document.getElementById("input");
   const status = document.getElementById("status");
-  const locationLabel = document.body.dataset.location;
+  const embed = body.classList.contains("embed");
 
-  const rendered = new Set(); // seqs of bot messages on screen
+  let lang = body.dataset.lang;
+  let texts = {};
+  for (const el of document.querySelectorAll("[data-text]")) texts[el.dataset.text] = el.textContent;
+  texts["web.placeholder"] = input.placeholder;
+
+  const nodes = new Map(); // message id → element on screen
   let last = 0; // highest seq rendered
+  let lastBot = null; // the newest message from the shop
   let queue = Promise.resolve(); // POSTs run one at a time, in order
+  let started = false;
+  let loaded; // resolves once the history is on screen
 
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const t = (key) => texts[key] || "";
 
   function el(tag, className) {
     const e = document.createElement(tag);
@@ -26,32 +39,63 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  function showError(on) {
+  // setDown shows or hides the "cannot reach the shop" state.
+  function setDown(on) {
     status.hidden = !on;
+    body.classList.toggle("down", on);
   }
 
-  // showUser adds the shopper's own bubble and returns it.
-  function showUser(text) {
-    const msg = el("div", "msg user");
-    const bubble = el("div", "bubble");
-    bubble.textContent = text;
-    msg.append(bubble);
-    log.append(msg);
-    scrollDown();
-    return msg;
+  // applyTexts puts the labels of lang on the page.
+  function applyTexts(newTexts, newLang) {
+    texts = newTexts;
+    lang = newLang;
+    document.documentElement.lang = lang;
+    for (const e of document.querySelectorAll("[data-text]")) e.textContent = t(e.dataset.text);
+    for (const e of document.querySelectorAll("[data-label]")) {
+      e.setAttribute("aria-label", t(e.dataset.label));
+      if (e.title) e.title = t(e.dataset.label);
+    }
+    document.title = t("web.title");
+    updateInput();
+    for (const b of document.querySelectorAll("button.location")) b.textContent = t("web.location");
+    if (embed) parent.postMessage({ omnicart: "texts", open: t("web.open"), close: t("web.close") }, "*");
   }
 
-  function button(label, onClick) {
-    const b = el("button");
+  async function followLang(newLang) {
+    if (!newLang || newLang === lang) return;
+    try {
+      const r = await api("/api/texts?lang=" + encodeURIComponent(newLang));
+      applyTexts(r.texts, r.lang);
+    } catch (e) {
+      // keep the current labels; the next answer tries again
+    }
+  }
+
+  // updateInput asks for a phone number when the newest screen does.
+  function updateInput() {
+    const phone = lastBot && lastBot.dataset.askContact === "1";
+    input.placeholder = phone ? t("web.phone_placeholder") : t("web.placeholder");
+    input.inputMode = phone ? "tel" : "text";
+    input.autocomplete = phone ? "tel" : "off";
+  }
+
+  function button(label, onClick, className) {
+    const b = el("button", className);
     b.type = "button";
     b.textContent = label;
     b.addEventListener("click", onClick);
     return b;
   }
 
-  function showBot(m) {
-    const msg = el("div", "msg bot");
+  // fill draws message m into its element msg.
+  function fill(msg, m) {
+    msg.replaceChildren();
+    const shopper = m.from === "shopper";
+    msg.className = "msg " + (shopper ? "user" : "bot");
+    const who = el("span", "sr-only");
+    who.textContent = (shopper ? t("web.you") : t("web.shop")) + ": ";
     const bubble = el("div", "bubble");
+    bubble.append(who);
     if (m.photo) {
       const img = el("img");
       img.alt = "";
@@ -65,71 +109,102 @@
       p.textContent = m.text;
       bubble.append(p);
     }
-    if (bubble.childElementCount > 0) msg.append(bubble);
+    msg.append(bubble);
+    msg.dataset.askContact = m.ask_contact ? "1" : "";
     for (const choices of m.choices || []) {
       const row = el("div", "row");
       for (const c of choices) {
-        row.append(button(c.label, () => send({ button: c.data }, showUser(c.label))));
+        const b = button(c.label, () => send({ button: c.data, message: m.id }));
+        b.dataset.data = c.data;
+        row.append(b);
       }
       msg.append(row);
     }
-    if (m.ask_location && navigator.geolocation && locationLabel) {
+    if (m.ask_location && navigator.geolocation) {
       const row = el("div", "row");
-      row.append(button(locationLabel, shareLocation));
+      row.append(button(t("web.location"), shareLocation, "location"));
       msg.append(row);
     }
-    log.append(msg);
+  }
+
+  function show(m) {
+    let msg = nodes.get(m.id);
+    if (msg) {
+      // Updated in place (the quantity picker, paging): keep the keyboard
+      // focus on the same button.
+      const focused = msg.contains(document.activeElement) ? document.activeElement.dataset.data : null;
+      fill(msg, m);
+      if (focused) {
+        const again = [...msg.querySelectorAll("button")].find((b) => b.dataset.data === focused);
+        if (again) again.focus();
+      }
+    } else {
+      msg = el("div");
+      msg.dataset.id = m.id;
+      fill(msg, m);
+      log.append(msg);
+      nodes.set(m.id, msg);
+    }
+    if (m.from !== "shopper" && (!lastBot || m.id >= Number(lastBot.dataset.id))) lastBot = msg;
   }
 
   function shareLocation() {
     navigator.geolocation.getCurrentPosition(
-      (pos) => {
-        const loc = { lat: pos.coords.latitude, lon: pos.coords.longitude };
-        send({ location: loc }, showUser("📍 " + loc.lat.toFixed(5) + ", " + loc.lon.toFixed(5)));
-      },
+      (pos) => send({ location: { lat: pos.coords.latitude, lon: pos.coords.longitude } }),
       () => {}, // denied or unavailable: the shopper can type an address
       { timeout: 15000 },
     );
   }
 
-  // render shows the bot messages of an API answer that are not on screen.
+  // render shows the messages of an API answer.
   function render(batch) {
     if (batch.last < last) {
       // The server forgot this chat (restart): its numbering starts over.
-      rendered.clear();
+      log.replaceChildren();
+      nodes.clear();
+      lastBot = null;
       last = 0;
     }
     for (const m of batch.messages) {
-      if (rendered.has(m.seq)) continue;
-      rendered.add(m.seq);
       last = Math.max(last, m.seq);
-      showBot(m);
+      show(m);
     }
+    updateInput();
     scrollDown();
+    followLang(batch.lang);
   }
 
-  async function api(url, body) {
+  async function api(url, payload) {
     const opts = { credentials: "same-origin" };
-    if (body !== undefined) {
+    if (payload !== undefined) {
       opts.method = "POST";
       opts.headers = { "Content-Type": "application/json" };
-      opts.body = JSON.stringify(body);
+      opts.body = JSON.stringify(payload);
     }
     const resp = await fetch(url, opts);
     if (!resp.ok) throw new Error("HTTP " + resp.status);
     return resp.json();
   }
 
-  // send posts one message after the previous ones; bubble is the shopper's
-  // bubble to mark if sending fails.
-  function send(body, bubble) {
+  // send posts one message after the previous ones. A text that could not
+  // be sent stays on screen, marked.
+  function send(payload) {
     queue = queue.then(async () => {
       try {
-        render(await api("/api/send", body));
+        render(await api("/api/send?shopper=1", payload));
+        setDown(false);
       } catch (e) {
-        if (bubble) bubble.classList.add("failed");
-        showError(true);
-        setTimeout(() => showError(false), 4000);
+        setDown(true);
+        if (payload.text && !payload.quiet) {
+          const msg = el("div");
+          fill(msg, { from: "shopper", text: payload.text });
+          msg.classList.add("failed");
+          const note = el("span", "note");
+          note.textContent = t("web.failed");
+          msg.append(note);
+          log.append(msg);
+          scrollDown();
+        }
       }
     });
     return queue;
@@ -138,13 +213,26 @@
   async function pollLoop() {
     for (;;) {
       try {
-        render(await api("/api/messages?after=" + last));
-        showError(false);
+        render(await api("/api/messages?shopper=1&after=" + last));
+        setDown(false);
       } catch (e) {
-        showError(true);
-        await sleep(3000);
+        setDown(true);
+        await sleep(2000);
       }
     }
+  }
+
+  // start opens the conversation of a new chat, once it is shown and its
+  // history is loaded.
+  async function start() {
+    if (started) return;
+    started = true;
+    await loaded;
+    if (nodes.size > 0) return;
+    const params = new URLSearchParams(location.search);
+    // A link such as /?start=summer-sale carries a deep-link source.
+    const source = params.get("start");
+    await send({ text: source ? "/start " + source : "/start", quiet: true });
   }
 
   form.addEventListener("submit", (e) => {
@@ -153,7 +241,7 @@
     if (!text) return;
     input.value = "";
     input.style.height = "";
-    send({ text }, showUser(text));
+    send({ text });
     input.focus();
   });
 
@@ -169,18 +257,38 @@
     input.style.height = input.scrollHeight + "px";
   });
 
-  (async () => {
-    try {
-      const history = await api("/api/messages");
-      render(history);
-      if (history.messages.length === 0) {
-        // A link such as /?start=summer-sale carries a deep-link source.
-        const source = new URLSearchParams(location.search).get("start");
-        await send({ text: source ? "/start " + source : "/start" });
+  // "Continue in Telegram or WhatsApp": the link screen with its code.
+  document.getElementById("continue").addEventListener("click", () => send({ text: "/link", quiet: true }));
+
+  if (embed) {
+    const close = () => parent.postMessage({ omnicart: "close" }, "*");
+    document.getElementById("close").addEventListener("click", close);
+    document.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") close();
+    });
+    window.addEventListener("message", (e) => {
+      if (e.source !== parent || !e.data || e.data.omnicart !== "open") return;
+      input.focus();
+      start();
+    });
+    parent.postMessage({ omnicart: "texts", open: t("web.open"), close: t("web.close") }, "*");
+  }
+
+  loaded = (async () => {
+    for (;;) {
+      try {
+        render(await api("/api/messages?shopper=1"));
+        setDown(false);
+        return;
+      } catch (e) {
+        setDown(true);
+        await sleep(2000);
       }
-    } catch (e) {
-      showError(true);
     }
-    pollLoop();
   })();
+  loaded.then(() => {
+    // The full page starts at once; the widget when it is first opened.
+    if (!embed) start();
+    pollLoop();
+  });
 })();
