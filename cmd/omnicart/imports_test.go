@@ -37,7 +37,8 @@ func TestImportDirection(t *testing.T) {
 		}
 	next:
 		for _, d := range deps(pkg) {
-			std := !strings.Contains(d, ".") && !strings.HasPrefix(d, "omnicart/") || strings.HasPrefix(d, "vendor/")
+			first, _, _ := strings.Cut(d, "/") // std paths have no dot in their first element (crypto/internal/entropy/v1.0.0)
+			std := !strings.Contains(first, ".") && first != "omnicart" || first == "vendor"
 			if d == "omnicart/"+pkg || std {
 				continue // itself, or the standard library
 			}
