@@ -97,10 +97,12 @@ type Catalog struct {
 	Products   []Product
 	Delivery   Delivery
 
-	categories map[string]int // id -> index in Categories
-	products   map[string]int // SKU -> index in Products
-	words      [][]word       // search words, parallel to Products
-	texts      []textAt       // every text written by language, for Untranslated
+	categories map[string]int        // id -> index in Categories
+	products   map[string]int        // SKU -> index in Products
+	words      [][]word              // search words, parallel to Products
+	texts      []textAt              // every text written by language, for Untranslated
+	promos     map[string]shop.Promo // the owner's promo codes by code (promos.yaml)
+	promoOrder []string              // their codes, in the file's order
 }
 
 // textAt is a text written by language ({en: ..., ru: ...}, or the name_en

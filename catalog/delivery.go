@@ -22,6 +22,8 @@ type Courier struct {
 	Price    shop.Money
 	FreeFrom shop.Money // subtotal from which delivery is free; zero: never free
 	Note     Text
+	// Slots, when set, are the windows the shopper chooses from.
+	Slots *Slots
 }
 
 // Delivery is how orders reach shoppers.

@@ -27,8 +27,9 @@ const maxIDLen = 32
 
 // Load reads and validates the shop directory fsys: catalog.yaml and any
 // catalog/*.yaml (categories and products), the optional products.csv
-// (more products, one per row) and delivery.yaml (courier and pickup
-// points), and checks that every product photo exists in fsys. name is how
+// (more products, one per row), delivery.yaml (courier, its delivery
+// windows, and pickup points) and the optional promos.yaml (promo codes),
+// and checks that every product photo exists in fsys. name is how
 // the directory is shown in errors ("demo", "/home/o/myshop").
 //
 // When anything is wrong, Load returns an ownerfile.Errors holding every
@@ -117,6 +118,7 @@ func (l *loader) load() {
 			l.cat.Delivery = f.delivery(root)
 		}
 	}
+	l.loadPromos()
 }
 
 // read returns the content of file; a missing file is reported only when required.

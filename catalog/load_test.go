@@ -481,7 +481,7 @@ F,F,tea,1,1,
 			},
 			want: []string{
 				`shop/catalog.yaml:3: product "A": unknown category "cofee" (categories: tea)`,
-				`shop/delivery.yaml:1: courier: unknown field "free" (known fields: price, free_from, note)`,
+				`shop/delivery.yaml:1: courier: unknown field "free" (known fields: price, free_from, note, slots)`,
 				`shop/products.csv:2: product "B": missing price`,
 			},
 		},

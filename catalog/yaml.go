@@ -262,11 +262,14 @@ func (f yfile) delivery(root *yaml.Node) Delivery {
 func (f yfile) courier(n *yaml.Node) Courier {
 	const ctx = "courier: "
 	var c Courier
-	m, ok := f.Fields(n, ctx, "{price: 300, free_from: 3000, note: {en: ..., ru: ...}}", "price", "free_from", "note")
+	m, ok := f.Fields(n, ctx, "{price: 300, free_from: 3000, note: {en: ..., ru: ...}}", "price", "free_from", "note", "slots")
 	if !ok {
 		return c
 	}
 	c.Note = f.text(m["note"], ctx, "note")
+	if !ownerfile.Absent(m["slots"]) {
+		c.Slots = f.slots(m["slots"])
+	}
 	c.FreeFrom = shop.Money{Currency: f.cat.Currency}
 	if p := f.value(m["price"], ctx, "price"); p.s == "" {
 		f.errorf(n, "%smissing price", ctx)

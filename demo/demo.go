@@ -7,5 +7,5 @@ import "embed"
 // FS is the demo shop directory: catalog.yaml, products.csv, delivery.yaml
 // and the product photos under images/.
 //
-//go:embed catalog.yaml products.csv delivery.yaml images
+//go:embed catalog.yaml products.csv delivery.yaml promos.yaml images
 var FS embed.FS

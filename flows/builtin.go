@@ -10,7 +10,11 @@ import (
 // owners' flows may use too, for validating flow files (Load). They are
 // declarations only: their dependencies are missing. The engine runs its
 // own copies, built over its store, payment provider and deep links.
-func Builtin() Actions { return builtin(nil, nil, nil) }
+func Builtin() Actions {
+	all := builtin(nil, nil, nil)
+	maps.Copy(all, deskActions(nil, Desk{}))
+	return all
+}
 
 // builtin builds the actions of every built-in flow over their
 // dependencies.

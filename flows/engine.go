@@ -70,6 +70,8 @@ type Options struct {
 	// Roles says the role of a chat (the config's [admin] lists); nil: every
 	// chat is a shopper.
 	Roles func(from bot.Address) Role
+	// Desk configures the staff's desk: support, stats and broadcasts.
+	Desk Desk
 	// Actions are run besides the built-in ones (an action of the same
 	// name replaces the built-in one). The shop's flows must have been
 	// loaded with the same actions.
@@ -126,6 +128,7 @@ func NewEngine(st Store, send Sender, pay payments.Provider, sh *Shop, opt Optio
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	actions := builtin(st, pay, opt.DeepLinks)
+	maps.Copy(actions, deskActions(st, opt.Desk))
 	maps.Copy(actions, opt.Actions)
 	e := &Engine{store: st, send: send, actions: actions, link: newLinker(st), opt: opt, log: opt.Logger,
 		queues: map[shop.CustomerID]*queue{}, ready: make(chan *queue, 4096), stopped: make(chan struct{})}

@@ -1,22 +1,35 @@
 package flows
 
+import "omnicart/shop"
+
 // The main menu, help and the language: the actions of the main flow.
 
-// menuActions are the actions of the main flow.
-func menuActions() Actions {
+// menuActions are the actions of the main flow; the menu shows the
+// loyalty points held in st.
+func menuActions(st Extras) Actions {
+	m := menu{st: st}
 	return Actions{
-		"main_menu":      {Fills: []string{"shop", "name", "cart"}, Run: mainMenu},
+		"main_menu":      {Fills: []string{"shop", "name", "cart", "points"}, Run: m.mainMenu},
 		"list_languages": {Emits: []string{"set"}, Run: listLanguages},
 		"set_language":   {Emits: []string{"next"}, Run: setLanguage},
 	}
 }
 
-func mainMenu(c *Ctx) (string, error) {
+type menu struct{ st Extras }
+
+func (m menu) mainMenu(c *Ctx) (string, error) {
 	name := c.Customer.Name
 	if name == "" {
 		name = c.P.T("menu.friend")
 	}
-	c.Args("shop", c.Shop.Name, "name", name, "cart", c.P.N("cart.items", c.Cart.Count()))
+	points := ""
+	if n, err := m.st.Points(c, c.Customer.ID); err != nil {
+		return "", err
+	} else if n > 0 {
+		one := shop.Money{Minor: shop.PointValue, Currency: c.Catalog().Currency}
+		points = "\n" + c.P.N("menu.points", int(n), "value", c.Money(one))
+	}
+	c.Args("shop", c.Shop.Name, "name", name, "cart", c.P.N("cart.items", c.Cart.Count()), "points", points)
 	return "", nil
 }
 

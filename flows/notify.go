@@ -126,7 +126,7 @@ func (e *Engine) renderNotice(cust shop.Customer, n shop.Notice) (bot.Reply, err
 			args = append(args, a.Name, a.Text)
 		}
 	}
-	r := bot.Reply{Text: p.T(n.Text, args...), Lang: lang}
+	r := bot.Reply{Text: p.T(n.Text, args...), Lang: lang, Photo: n.Photo}
 	if plural {
 		r.Text = p.N(n.Text, int(count), args...)
 	}

@@ -14,10 +14,10 @@ import (
 // payment, waiting for a payment made elsewhere, and the thank-you.
 
 // payActions are the actions that place and pay orders with pay.
-func payActions(orders Orders, pay payments.Provider) Actions {
+func payActions(orders placer, pay payments.Provider) Actions {
 	f := payFlow{orders: orders, pay: pay}
 	return Actions{
-		"place_order":   {Emits: []string{"ok", "short", "empty"}, Run: f.placeOrder},
+		"place_order":   {Emits: []string{"ok", "short", "empty", "slot_full", "changed"}, Run: f.placeOrder},
 		"offer_payment": {Fills: []string{"number", "total"}, Emits: []string{"pay"}, Run: f.offerPayment},
 		"take_payment":  {Emits: []string{"paid", "failed", "gone", "pending"}, Run: f.takePayment},
 		"await_payment": {Fills: []string{"number", "total", "url"}, Run: f.awaitPayment},
@@ -26,7 +26,7 @@ func payActions(orders Orders, pay payments.Provider) Actions {
 }
 
 type payFlow struct {
-	orders Orders
+	orders placer
 	pay    payments.Provider
 }
 
@@ -68,12 +68,16 @@ func (f payFlow) placeOrder(c *Ctx) (string, error) {
 		c.Say("checkout.too_many_unpaid", "count", open)
 		return "short", nil
 	}
-	d := delivery(c)
-	fee, _ := orderDelivery(c, d)
 	o := shop.Order{CustomerID: c.Customer.ID, Lines: lines, Name: c.Customer.Name, Phone: c.Customer.Phone,
-		Delivery: d, Channel: c.Msg.From.Channel, Status: shop.StatusNew}
-	o.Total = (shop.Cart{Lines: lines}).Total().Add(fee)
+		Delivery: delivery(c), Channel: c.Msg.From.Channel, Status: shop.StatusNew}
+	// The total's lines: discount, points, delivery fee, window (checkout.go).
+	if ev, err := priceOrder(c, f.orders, &o); ev != "" || err != nil {
+		return ev, err
+	}
 	placed, err := f.orders.PlaceOrder(c, o)
+	if ev, ok := refused(c, err); ok { // a full window, a used-up code (checkout.go)
+		return ev, nil
+	}
 	var short *shop.OutOfStockError
 	if errors.As(err, &short) {
 		name := itemName(c, short.Item)

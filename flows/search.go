@@ -51,8 +51,10 @@ func (s search) searchResults(c *Ctx) (string, error) {
 	found := c.Catalog().Search(q, c.Lang())
 	if len(found) == 0 {
 		c.Text(c.P.T("search.nothing", "query", q))
+		offerPerson(c)
 		return "", nil
 	}
+	delete(c.Vars, varUnplaced)
 	paging, err := productList(c, s.stock, found)
 	if err != nil {
 		return "", err

@@ -151,6 +151,7 @@ func (e *Engine) step(ctx context.Context, id shop.CustomerID, m bot.Message) ([
 	now := e.opt.Now()
 	changed, verified := noteArrival(&t.cust, m, sh.Lang, now)
 	c := e.newCtx(ctx, sh, t, m, now)
+	e.intake(c)
 	set := sh.Flows
 	if e.stale(set, t.sess, now) || !set.Allowed(c.Role, t.sess.State) {
 		// Idle too long, its state gone, or a staff screen whose role was

@@ -70,6 +70,11 @@ type Events interface {
 
 // Store is every concern at once, what NewEngine takes.
 type Store interface {
+	Support
+	MessageLog
+	Outbox
+	Analytics
+	Broadcasts
 	Sessions
 	Customers
 	Carts

@@ -17,6 +17,11 @@ const (
 	varLon        = "lon"            // checkout: the shared location
 	varOrder      = "order"          // checkout: the order being paid
 	varPayURL     = "pay_url"        // checkout: where the order is paid, while waiting
+	varSlotDay    = "slot_day"       // checkout: the day chosen for the courier ("2026-11-21")
+	varSlot       = "slot"           // checkout: the courier window chosen (shop.Slot.Key())
+	varPromo      = "promo"          // checkout: the promo code entered (kept across checkouts)
+	varUsePoints  = "use_points"     // checkout: pay with loyalty points ("1")
+	varCrossSell  = "xsell"          // checkout: the SKU offered at the summary ("-": none), once per checkout
 	varLinkFails  = "link_fails"     // link: wrong codes in a row
 	varLinkFailed = "link_failed_at" // link: when the last wrong code came (Unix seconds)
 )

@@ -238,7 +238,7 @@ func TestErrorString(t *testing.T) {
 
 func TestPlaceholders(t *testing.T) {
 	b := Default()
-	if got := strings.Join(b.Placeholders("menu.text"), ","); got != "cart,name,shop" {
+	if got := strings.Join(b.Placeholders("menu.text"), ","); got != "cart,name,points,shop" {
 		t.Errorf("menu.text: %s", got)
 	}
 	if got := strings.Join(b.Placeholders("cart.items"), ","); got != "" {

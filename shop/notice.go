@@ -29,6 +29,9 @@ type Notice struct {
 	Text    string         `json:"text"`
 	Args    []NoticeArg    `json:"args,omitempty"`
 	Buttons []NoticeButton `json:"buttons,omitempty"`
+	// Photo is a picture shown with the text: a link (https://...) or a
+	// path among the shop's images.
+	Photo string `json:"photo,omitempty"`
 	// Campaign names the campaign that sent it, for attribution.
 	Campaign string    `json:"campaign,omitempty"`
 	Created  time.Time `json:"created"`

@@ -57,6 +57,14 @@ type Config struct {
 		// all chats together.
 		HistoryBytes ByteSize `toml:"history_bytes"`
 	} `toml:"web"`
+	// Loyalty is the loyalty programme: EarnPercent of what a delivered
+	// order paid for its items is credited as points (a point pays one
+	// unit of the currency); up to MaxSharePercent of an order's items may
+	// be paid with points. 0 turns either off.
+	Loyalty struct {
+		EarnPercent     int `toml:"earn_percent"`
+		MaxSharePercent int `toml:"max_share_percent"`
+	} `toml:"loyalty"`
 	Engine struct {
 		Workers    int      `toml:"workers"`
 		QueueSize  int      `toml:"queue_size"` // per customer
@@ -157,6 +165,8 @@ func defaultConfig() Config {
 	c.HTTP.MaxBody = 1 << 20
 	c.HTTP.MaxConns = 64
 	c.Web.HistoryBytes = 32 << 20
+	c.Loyalty.EarnPercent = 5
+	c.Loyalty.MaxSharePercent = 30
 	c.Engine.Workers = 8
 	c.Engine.QueueSize = 64
 	c.Engine.SessionTTL.Duration = 720 * time.Hour
@@ -314,6 +324,12 @@ func (c *Config) validate() []string {
 	}
 	if c.Engine.SessionTTL.Duration <= 0 {
 		bad("engine.session_ttl must be positive")
+	}
+	if p := c.Loyalty.EarnPercent; p < 0 || p > 100 {
+		bad("loyalty.earn_percent is %d: give a percent from 0 to 100", p)
+	}
+	if p := c.Loyalty.MaxSharePercent; p < 0 || p > 100 {
+		bad("loyalty.max_share_percent is %d: give a percent from 0 to 100", p)
 	}
 	t := c.Telegram
 	if msg := tokenProblem(t.Token); t.Token != "" && msg != "" {

@@ -13,6 +13,7 @@ import (
 	"omnicart/demo"
 	"omnicart/flows"
 	"omnicart/locales"
+	"omnicart/shop"
 )
 
 // shopFS returns the shop directory named in the config, or the embedded
@@ -66,7 +67,8 @@ func loadShop(cfg Config) (*flows.Shop, error) {
 	if err != nil {
 		return nil, errors.New("shop.timezone: " + err.Error())
 	}
-	return &flows.Shop{Name: shopName, Catalog: cat, Flows: set, Texts: texts, Images: fsys, Lang: cfg.Shop.Lang, Zone: zone}, nil
+	return &flows.Shop{Name: shopName, Catalog: cat, Flows: set, Texts: texts, Images: fsys, Lang: cfg.Shop.Lang, Zone: zone,
+		Loyalty: shop.Loyalty{EarnPercent: cfg.Loyalty.EarnPercent, MaxSharePercent: cfg.Loyalty.MaxSharePercent}}, nil
 }
 
 func subDir(fsys fs.FS, dir string) (fs.FS, bool) {

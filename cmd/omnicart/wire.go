@@ -109,6 +109,9 @@ func (m *Main) open(ctx context.Context) error {
 		Logger: log, Observe: m.metrics.observeMessage, DeepLinks: m.deepLinks,
 		Roles: newStaff(cfg).Role,
 	}
+	if opt.Desk, err = m.desk(cfg); err != nil {
+		return err
+	}
 	if m.Terminal != nil {
 		opt.Workers = 1
 	}
@@ -161,7 +164,7 @@ func (m *Main) open(ctx context.Context) error {
 		return err
 	}
 	m.addrFile = true
-	m.parts = m.serverParts()
+	m.parts = append(m.serverParts(), m.deskParts(opt.Desk)...)
 	return nil
 }
 
