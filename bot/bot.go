@@ -122,6 +122,14 @@ type Reply struct {
 	Text string `json:"text"`
 	// Photo is a path (relative to the shop directory's images) or URL.
 	Photo string `json:"photo,omitempty"`
+	// PhotoPNG is a picture made for this reply (a QR code to pay with),
+	// as PNG bytes; it is sent instead of Photo: uploaded to Telegram and
+	// WhatsApp, served at a URL of its own by the web chat, written to a
+	// file by the terminal chat.
+	PhotoPNG []byte `json:"photo_png,omitempty"`
+	// Invoice asks for a payment in the messenger's own payment form
+	// (Telegram Payments). Channels without one never get it.
+	Invoice *Invoice `json:"invoice,omitempty"`
 	// Choices are rows of buttons.
 	Choices [][]Choice `json:"choices,omitempty"`
 	// Replace says this reply is the next screen of the same menu: channels
@@ -138,6 +146,17 @@ type Reply struct {
 	// Notice is a short acknowledgement of a button press (Telegram shows it
 	// as a toast); channels without toasts may ignore it.
 	Notice string `json:"notice,omitempty"`
+}
+
+// Invoice is a payment form a messenger shows itself.
+type Invoice struct {
+	Title       string `json:"title"`       // 1-32 characters
+	Description string `json:"description"` // 1-255 characters
+	// Payload comes back with the payment (the order id); 1-128 bytes.
+	Payload  string `json:"payload"`
+	Currency string `json:"currency"` // ISO 4217, like "RUB"
+	Amount   int64  `json:"amount"`   // in minor units
+	Label    string `json:"label"`    // the price line's label
 }
 
 // Handler takes messages from an adapter. Handle must return quickly: it

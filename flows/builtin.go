@@ -18,7 +18,7 @@ func Builtin() Actions {
 
 // builtin builds the actions of every built-in flow over their
 // dependencies.
-func builtin(st Store, pay payments.Provider, deepLinks func(payload string) []string) Actions {
+func builtin(st Store, pay []payments.Provider, deepLinks func(payload string) []string) Actions {
 	link := newLinker(st)
 	all := Actions{}
 	for _, part := range []Actions{

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -108,12 +109,12 @@ type Stats struct {
 }
 
 // NewEngine returns an engine over st that answers through send and takes
-// payments with pay. pay is required: there is no default provider (a demo
-// one would mark unpaid orders paid). The built-in actions run over st,
-// pay and opt.DeepLinks.
-func NewEngine(st Store, send Sender, pay payments.Provider, sh *Shop, opt Options) *Engine {
-	if pay == nil {
-		panic("flows: NewEngine needs a payment provider")
+// payments with the enabled methods pay, offered in that order. pay is
+// required: there is no default provider (a demo one would mark unpaid
+// orders paid). The built-in actions run over st, pay and opt.DeepLinks.
+func NewEngine(st Store, send Sender, pay []payments.Provider, sh *Shop, opt Options) *Engine {
+	if len(pay) == 0 || slices.Contains(pay, nil) {
+		panic("flows: NewEngine needs the enabled payment providers")
 	}
 	if opt.Workers <= 0 {
 		opt.Workers = 8

@@ -144,7 +144,7 @@ func newHarnessPaying(t testing.TB, pay payments.Provider, extra flows.Actions, 
 	sh := &flows.Shop{Name: "Demo Coffee", Catalog: cat, Flows: set, Texts: texts, Images: demo.FS, Lang: "en",
 		Zone: time.FixedZone("MSK", 3*60*60)}
 	cs := &crashingStore{DB: db}
-	eng := flows.NewEngine(cs, out, pay, sh, flows.Options{Workers: 4, Now: clk.Now, Actions: extra})
+	eng := flows.NewEngine(cs, out, []payments.Provider{pay}, sh, flows.Options{Workers: 4, Now: clk.Now, Actions: extra})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { eng.Run(ctx); close(done) }()

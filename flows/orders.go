@@ -35,7 +35,7 @@ func (f ordersFlow) listOrders(c *Ctx) (string, error) {
 			break
 		}
 		c.Row(c.Button(c.P.T("orders.button", "number", o.Number, "date", c.Date(o.CreatedAt),
-			"total", c.Money(o.Total), "status", c.P.T("status."+string(o.Status))), "pick", o.ID))
+			"total", c.Money(o.Total), "status", statusText(c, o)), "pick", o.ID))
 	}
 	c.Args("count", len(orders))
 	return "", nil
@@ -56,7 +56,7 @@ func (f ordersFlow) showOrder(c *Ctx) (string, error) {
 	}
 	_, where := orderDelivery(c, o.Delivery)
 	c.Text(c.P.T("orders.detail", "number", o.Number, "date", c.Time(o.CreatedAt),
-		"status", c.P.T("status."+string(o.Status)), "lines", b.String(), "delivery", where, "total", c.Money(o.Total)))
+		"status", statusText(c, o), "lines", b.String(), "delivery", where, "total", c.Money(o.Total)))
 	if o.Status == shop.StatusNew {
 		c.Row(c.Button(c.P.T("checkout.pay_button", "total", c.Money(o.Total)), "pay", o.ID))
 	}

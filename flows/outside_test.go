@@ -24,6 +24,10 @@ func (pagePay) Charge(_ context.Context, o shop.Order) (payments.Payment, error)
 		URL: "https://pay.example/" + o.ID}, nil
 }
 
+func (pagePay) Payment(context.Context, string) (payments.Payment, error) {
+	return payments.Payment{}, payments.ErrNoStatus
+}
+
 // snapshot is what an outside event may change in a conversation.
 type snapshot struct {
 	session []byte

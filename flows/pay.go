@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
+	"omnicart/bot"
 	"omnicart/payments"
 	"omnicart/shop"
 )
@@ -13,21 +15,23 @@ import (
 // Checkout from placing the order: the order (stock is taken here), the
 // payment, waiting for a payment made elsewhere, and the thank-you.
 
-// payActions are the actions that place and pay orders with pay.
-func payActions(orders placer, pay payments.Provider) Actions {
+// payActions are the actions that place and pay orders with the enabled
+// payment methods pay, offered in that order.
+func payActions(orders placer, pay []payments.Provider) Actions {
 	f := payFlow{orders: orders, pay: pay}
 	return Actions{
-		"place_order":   {Emits: []string{"ok", "short", "empty", "slot_full", "changed"}, Run: f.placeOrder},
-		"offer_payment": {Fills: []string{"number", "total"}, Emits: []string{"pay"}, Run: f.offerPayment},
-		"take_payment":  {Emits: []string{"paid", "failed", "gone", "pending"}, Run: f.takePayment},
-		"await_payment": {Fills: []string{"number", "total", "url"}, Run: f.awaitPayment},
-		"order_done":    {Fills: []string{"number", "total", "delivery"}, Run: f.orderDone},
+		"place_order":    {Emits: []string{"ok", "short", "empty", "slot_full", "changed"}, Run: f.placeOrder},
+		"offer_payment":  {Fills: []string{"number", "total"}, Emits: []string{"pay"}, Run: f.offerPayment},
+		"take_payment":   {Emits: []string{"paid", "failed", "gone", "pending", "transfer", "choose"}, Run: f.takePayment},
+		"await_payment":  {Fills: []string{"number", "total", "url"}, Run: f.awaitPayment},
+		"await_transfer": {Fills: []string{"number", "total"}, Run: f.awaitTransfer},
+		"order_done":     {Fills: []string{"number", "total", "delivery"}, Run: f.orderDone},
 	}
 }
 
 type payFlow struct {
 	orders placer
-	pay    payments.Provider
+	pay    []payments.Provider
 }
 
 // resumeWindow is how old an unpaid order may be for a repeated "place the
@@ -120,6 +124,23 @@ func (f payFlow) unpaidOrders(c *Ctx) (int, error) {
 	return n, nil
 }
 
+// offered returns the methods offered in the chat of c, in the shop's order.
+func (f payFlow) offered(c *Ctx) []payments.Provider {
+	var out []payments.Provider
+	for _, p := range f.pay {
+		if payments.Offered(p, c.Msg.From.Channel) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// onlyDemo reports whether the demo payment is all there is: the pay
+// screen then says so and has one button.
+func onlyDemo(methods []payments.Provider) bool {
+	return len(methods) == 1 && methods[0].Name() == payments.MethodDemo
+}
+
 func (f payFlow) offerPayment(c *Ctx) (string, error) {
 	o, err := f.orders.Order(c, c.Vars[varOrder])
 	if err != nil {
@@ -128,13 +149,37 @@ func (f payFlow) offerPayment(c *Ctx) (string, error) {
 	if c.Event == PaymentFailed {
 		c.Say("checkout.payment_failed")
 	}
-	c.Args("number", o.Number, "total", c.Money(o.Total))
-	c.Row(c.Button(c.P.T("checkout.pay_button", "total", c.Money(o.Total)), "pay", o.ID))
+	total := c.Money(o.Total)
+	c.Args("number", o.Number, "total", total)
+	methods := f.offered(c)
+	switch {
+	case len(methods) == 1:
+		if !onlyDemo(methods) { // the say text tells of the demo's test payment
+			c.Text(c.P.T("payments.pay_one", "number", o.Number, "total", total))
+		}
+		c.Row(c.Button(c.P.T("checkout.pay_button", "total", total), "pay", o.ID))
+	case len(methods) == 0:
+		c.Text(c.P.T("payments.none_here", "number", o.Number, "total", total))
+	default:
+		c.Text(c.P.T("payments.choose", "number", o.Number, "total", total))
+		for _, m := range methods {
+			c.Row(c.Button(c.P.T("payments.method."+m.Name(), "total", total), "pay", m.Name()+":"+o.ID))
+		}
+	}
 	return "", nil
 }
 
+// payArg reads a pay button's argument: "method:order" or, from buttons
+// that leave the choice to the pay screen, "order".
+func payArg(arg string) (method, order string) {
+	if m, o, ok := strings.Cut(arg, ":"); ok {
+		return m, o
+	}
+	return "", arg
+}
+
 func (f payFlow) takePayment(c *Ctx) (string, error) {
-	id := c.Arg
+	method, id := payArg(c.Arg)
 	if id == "" {
 		id = c.Vars[varOrder]
 	}
@@ -153,30 +198,24 @@ func (f payFlow) takePayment(c *Ctx) (string, error) {
 		c.Say("checkout.already_paid", "number", o.Number)
 		return "paid", nil
 	}
-	if f.pay == nil {
-		return "", errors.New("no payment provider")
+	pay := f.method(c, method)
+	if pay == nil {
+		return "choose", nil // no method named, or one no longer offered: show the choice
 	}
-	p, err := f.pay.Charge(c, o)
+	p, err := pay.Charge(c, o)
 	if err != nil {
-		c.Log.Warn("payment failed", slog.String("order", o.ID), slog.Any("err", err))
+		c.Log.Warn("payment failed", slog.String("order", o.ID), slog.String("method", pay.Name()), slog.Any("err", err))
 		c.Say("checkout.payment_failed")
 		return "failed", nil
 	}
 	if p.Status != payments.Succeeded {
-		// A provider with a payment page: the order is paid when the
-		// provider says so (an outside event "paid"), not now.
-		if p.URL != "" {
-			c.Vars[varPayURL] = p.URL
-			return "pending", nil
-		}
-		c.Say("checkout.payment_failed")
-		return "failed", nil
+		return f.pending(c, o, p)
 	}
 	_, err = f.orders.UpdateOrder(c, o.ID, func(o *shop.Order) error {
 		if o.Status != shop.StatusNew {
 			return nil
 		}
-		o.PaymentID = p.ID
+		o.PaymentID, o.Provider = p.ID, p.Provider
 		return o.Move(shop.StatusPaid, c.Now)
 	})
 	if err != nil {
@@ -184,6 +223,59 @@ func (f payFlow) takePayment(c *Ctx) (string, error) {
 	}
 	c.Track(shop.EventPaid, "", o.ID)
 	return "paid", nil
+}
+
+// method returns the offered method named name; with no name, the only
+// method offered. Nil: the shopper has to choose.
+func (f payFlow) method(c *Ctx, name string) payments.Provider {
+	offered := f.offered(c)
+	if name == "" && len(offered) == 1 {
+		return offered[0]
+	}
+	for _, p := range offered {
+		if p.Name() == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// pending shows how to pay a payment made elsewhere: a link, a QR code to
+// scan, a messenger's own payment form, or a bank transfer's QR code. The
+// order remembers its provider meanwhile ("awaiting transfer" in my orders).
+func (f payFlow) pending(c *Ctx, o shop.Order, p payments.Payment) (string, error) {
+	_, err := f.orders.UpdateOrder(c, o.ID, func(o *shop.Order) error {
+		if o.Status == shop.StatusNew {
+			o.Provider = p.Provider
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("order %s awaits %s: %w", o.ID, p.Provider, err)
+	}
+	total := c.Money(o.Total)
+	c.Vars[varPayURL] = p.URL
+	switch {
+	case p.Transfer && len(p.QR) > 0:
+		c.out = append(c.out, bot.Reply{PhotoPNG: p.QR, Text: c.P.T("payments.transfer_qr", "number", o.Number, "total", total)})
+		return "transfer", nil
+	case p.Invoice != nil:
+		c.out = append(c.out, bot.Reply{Invoice: &bot.Invoice{
+			Title:       c.P.T("payments.invoice_title", "number", o.Number),
+			Description: c.P.T("payments.invoice_description", "number", o.Number, "shop", c.Shop.Name),
+			Label:       c.P.T("payments.invoice_label", "number", o.Number),
+			Payload:     p.Invoice.Payload, Currency: p.Invoice.Amount.Currency, Amount: p.Invoice.Amount.Minor,
+		}})
+		return "pending", nil
+	case len(p.QR) > 0:
+		c.out = append(c.out, bot.Reply{PhotoPNG: p.QR, Text: c.P.T("payments.sbp_qr", "number", o.Number, "total", total)})
+		return "pending", nil
+	case p.URL != "":
+		return "pending", nil
+	}
+	c.Log.Warn("payment has no way to pay", slog.String("order", o.ID), slog.String("provider", p.Provider))
+	c.Say("checkout.payment_failed")
+	return "failed", nil
 }
 
 // awaitPayment shows where to pay while the conversation waits for the
@@ -194,7 +286,31 @@ func (f payFlow) awaitPayment(c *Ctx) (string, error) {
 		return "", fmt.Errorf("order to pay: %w", err)
 	}
 	c.Args("number", o.Number, "total", c.Money(o.Total), "url", c.Vars[varPayURL])
+	if c.Vars[varPayURL] == "" { // a messenger's own payment form, just sent
+		c.Text(c.P.T("payments.waiting_invoice", "number", o.Number, "total", c.Money(o.Total)))
+	}
 	return "", nil
+}
+
+// awaitTransfer waits for a bank transfer: the order stays "awaiting
+// transfer" until the shop sees the money and marks it paid.
+func (f payFlow) awaitTransfer(c *Ctx) (string, error) {
+	delete(c.Vars, varPayURL)
+	o, err := f.orders.Order(c, c.Vars[varOrder])
+	if err != nil {
+		return "", fmt.Errorf("order to pay: %w", err)
+	}
+	c.Args("number", o.Number, "total", c.Money(o.Total))
+	return "", nil
+}
+
+// statusText names the status of o for the shopper: an unpaid order
+// waiting for a bank transfer is "awaiting transfer".
+func statusText(c *Ctx, o shop.Order) string {
+	if o.Status == shop.StatusNew && o.Provider == payments.MethodQR {
+		return c.P.T("payments.awaiting_transfer")
+	}
+	return c.P.T("status." + string(o.Status))
 }
 
 func (f payFlow) orderDone(c *Ctx) (string, error) {

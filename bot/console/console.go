@@ -60,6 +60,10 @@ type Options struct {
 	// Prompt, when set, is printed whenever the console waits for a line,
 	// like "> ".
 	Prompt string
+	// ImageDir is where pictures made for replies (bot.Reply.PhotoPNG, a
+	// QR code to pay with) are written as PNG files, printed as
+	// [photo: PATH]. Empty: omnicart-chat in the system's temporary folder.
+	ImageDir string
 }
 
 // Console is one terminal chat.
@@ -284,6 +288,9 @@ func (c *Console) Send(_ context.Context, to bot.Address, replies []bot.Reply) e
 			choices = append(choices, row...)
 		}
 		hints := c.hints(r)
+		if len(r.PhotoPNG) > 0 {
+			r.Photo = c.writeImage(r.PhotoPNG)
+		}
 		if r.Photo == "" && r.Text == "" && len(choices) == 0 && len(hints) == 0 {
 			continue // a bare Notice
 		}

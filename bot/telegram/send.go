@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -30,7 +31,9 @@ type op struct {
 	kind    string // "text", "photo", "edit"
 	text    string // plain text; escaped when sent
 	photo   string // image path
-	edit    int    // message to edit
+	png     []byte // a generated picture (bot.Reply.PhotoPNG), uploaded as is
+	invoice *bot.Invoice
+	edit    int // message to edit
 	markup  models.ReplyMarkup
 	retries int
 	// done, when set, hears how the call ended: nil when Telegram took it,
@@ -99,13 +102,16 @@ func inlineKeyboard(rows [][]bot.Choice) models.ReplyMarkup {
 func (t *Telegram) render(chat int64, r bot.Reply, edit int) []op {
 	kb := inlineKeyboard(r.Choices)
 	var ops []op
-	if r.Photo != "" {
+	if r.Invoice != nil {
+		ops = append(ops, op{kind: "invoice", invoice: r.Invoice})
+	}
+	if r.Photo != "" || len(r.PhotoPNG) > 0 {
 		if utf16Len(r.Text) <= maxCaption {
-			ops = append(ops, op{kind: "photo", photo: r.Photo, text: r.Text, markup: kb})
+			ops = append(ops, op{kind: "photo", photo: r.Photo, png: r.PhotoPNG, text: r.Text, markup: kb})
 			kb = nil
 			r.Text = ""
 		} else {
-			ops = append(ops, op{kind: "photo", photo: r.Photo})
+			ops = append(ops, op{kind: "photo", photo: r.Photo, png: r.PhotoPNG})
 		}
 	}
 	if r.Text != "" {
@@ -417,6 +423,8 @@ func (t *Telegram) call(ctx context.Context, chat int64, x op) error {
 		return err
 	case "photo":
 		return t.sendPhoto(ctx, chat, x)
+	case "invoice":
+		return t.sendInvoice(ctx, chat, x)
 	}
 	_, err := t.tg.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: chat, Text: escape(x.text),
 		ParseMode: models.ParseModeHTML, ReplyMarkup: x.markup,
@@ -429,7 +437,10 @@ func (t *Telegram) sendPhoto(ctx context.Context, chat int64, x op) error {
 	fileID, images := t.fileIDs[x.photo], t.opt.Images
 	t.mu.Unlock()
 	var photo models.InputFile
-	if fileID != "" {
+	if len(x.png) > 0 {
+		photo = &models.InputFileUpload{Filename: "qr.png", Data: bytes.NewReader(x.png)}
+		fileID = "-" // made for this message: never reused
+	} else if fileID != "" {
 		photo = &models.InputFileString{Data: fileID}
 	} else if strings.HasPrefix(x.photo, "https://") {
 		photo = &models.InputFileString{Data: x.photo}
@@ -454,7 +465,7 @@ func (t *Telegram) sendPhoto(ctx context.Context, chat int64, x op) error {
 		return err
 	}
 	t.rememberPhoto(chat, msg.ID)
-	if n := len(msg.Photo); n > 0 && fileID == "" {
+	if n := len(msg.Photo); n > 0 && fileID == "" && x.photo != "" {
 		t.mu.Lock()
 		t.fileIDs[x.photo] = msg.Photo[n-1].FileID
 		t.mu.Unlock()

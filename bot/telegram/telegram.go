@@ -48,6 +48,11 @@ type Options struct {
 	// language of Langs, with the description Text(lang, "command."+name).
 	Commands []string
 	Langs    []string
+	// PaymentToken is the Telegram Payments provider token from
+	// @BotFather; Payments answers pre-checkout queries and settles
+	// successful payments. Both empty: invoices are not sent.
+	PaymentToken string
+	Payments     Payments
 	// Unreachable is told when a customer blocked the bot.
 	Unreachable func(ctx context.Context, addr bot.Address)
 	Logger      *slog.Logger
@@ -134,7 +139,7 @@ func New(h bot.Handler, opt Options) (*Telegram, error) {
 		tgbot.WithNotAsyncHandlers(),
 		tgbot.WithDefaultHandler(t.onUpdate),
 		tgbot.WithHTTPClient(opt.PollTimeout, client),
-		tgbot.WithAllowedUpdates(tgbot.AllowedUpdates{"message", "callback_query"}),
+		tgbot.WithAllowedUpdates(tgbot.AllowedUpdates(allowedUpdates(opt))),
 		tgbot.WithErrorsHandler(func(err error) {
 			if !errors.Is(err, context.Canceled) {
 				t.log.Warn("telegram", slog.Any("err", err))
@@ -172,7 +177,7 @@ func (t *Telegram) run(ctx context.Context) error {
 	if t.opt.Mode == "webhook" {
 		err := retry(ctx, t.log, "setWebhook", func() error {
 			_, err := t.tg.SetWebhook(ctx, &tgbot.SetWebhookParams{URL: t.opt.WebhookURL, SecretToken: t.opt.WebhookSecret,
-				AllowedUpdates: []string{"message", "callback_query"}})
+				AllowedUpdates: allowedUpdates(t.opt)})
 			return err
 		})
 		if err != nil {
@@ -290,6 +295,9 @@ func (t *Telegram) WebhookHandler() http.Handler {
 // onUpdate runs on the library's single update loop: it only converts and
 // queues, so one slow customer never holds up another.
 func (t *Telegram) onUpdate(ctx context.Context, _ *tgbot.Bot, upd *models.Update) {
+	if t.paymentUpdate(upd) {
+		return
+	}
 	if cq := upd.CallbackQuery; cq != nil {
 		t.ack(cq.ID)
 		m, ok := t.fromCallback(upd.ID, cq)
@@ -438,7 +446,7 @@ func (t *Telegram) ops(to bot.Address, replies []bot.Reply) (int64, []op, error)
 	var ops []op
 	for i, r := range replies {
 		edit := 0
-		if i == 0 && r.Replace && r.Photo == "" {
+		if i == 0 && r.Replace && r.Photo == "" && len(r.PhotoPNG) == 0 && r.Invoice == nil {
 			edit = pressed
 		}
 		ops = append(ops, t.render(chat, r, edit)...)

@@ -156,6 +156,8 @@ type Chat struct {
 
 	newcomers ipLimiter // new chats per client address
 	api       ipLimiter // API requests per client address
+
+	generated generatedImages // pictures made for replies (QR codes), see generated.go
 }
 
 // asset is one embedded static file.
@@ -260,6 +262,7 @@ func New(h bot.Handler, opt Options) *Chat {
 	c.mux.HandleFunc("GET /api/texts", c.serveTexts)
 	c.mux.HandleFunc("GET /static/{name}", c.serveStatic)
 	c.mux.HandleFunc("GET /media/{path...}", c.serveMedia)
+	c.mux.HandleFunc("GET /media/generated/{name}", c.generated.serve)
 	c.mux.HandleFunc("POST /api/send", c.serveSend)
 	c.mux.HandleFunc("GET /api/messages", c.serveMessages)
 	return c
@@ -289,6 +292,9 @@ func (c *Chat) Send(_ context.Context, to bot.Address, replies []bot.Reply) erro
 			Choices:     cloneChoices(r.Choices),
 			AskContact:  r.AskContact,
 			AskLocation: r.AskLocation,
+		}
+		if len(r.PhotoPNG) > 0 {
+			m.Photo = c.generated.add(r.PhotoPNG)
 		}
 		if m.Text == "" && m.Photo == "" && m.Choices == nil && !m.AskLocation {
 			continue // a bare Notice: the web has no toasts

@@ -263,6 +263,7 @@ func vcardPhone(vcard string) string {
 type out struct {
 	Text  string
 	Photo string
+	PNG   []byte // a generated picture (bot.Reply.PhotoPNG), sent instead of Photo
 	Poll  []string
 }
 
@@ -305,11 +306,11 @@ func render(r bot.Reply, polls bool, text func(lang, key string) string) []out {
 
 	var outs []out
 	switch {
-	case r.Photo != "" && utf8.RuneCountInString(body) <= maxCaption:
-		outs = append(outs, out{Photo: r.Photo, Text: body})
+	case (r.Photo != "" || len(r.PhotoPNG) > 0) && utf8.RuneCountInString(body) <= maxCaption:
+		outs = append(outs, out{Photo: r.Photo, PNG: r.PhotoPNG, Text: body})
 		body = ""
-	case r.Photo != "":
-		outs = append(outs, out{Photo: r.Photo})
+	case r.Photo != "" || len(r.PhotoPNG) > 0:
+		outs = append(outs, out{Photo: r.Photo, PNG: r.PhotoPNG})
 	}
 	if poll != nil {
 		name := body

@@ -429,8 +429,11 @@ func (w *WhatsApp) deliver(ctx context.Context, it item) (string, error) {
 	switch m := it.msg; {
 	case m.Poll != nil:
 		msg = w.c.BuildPollCreation(m.Text, m.Poll, 1)
-	case m.Photo != "":
-		data, err := w.photo(ctx, m.Photo)
+	case m.Photo != "" || len(m.PNG) > 0:
+		data, err := m.PNG, error(nil)
+		if len(data) == 0 {
+			data, err = w.photo(ctx, m.Photo)
+		}
 		if err != nil {
 			w.log.Warn("whatsapp: photo not sent", slog.String("photo", m.Photo), slog.Any("err", err))
 			if m.Text == "" {

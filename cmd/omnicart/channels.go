@@ -17,13 +17,14 @@ import (
 )
 
 // newTelegram returns the Telegram channel when a token is configured.
-func newTelegram(cfg Config, eng *flows.Engine, db *store.DB, log *slog.Logger) (*telegram.Telegram, error) {
+func newTelegram(cfg Config, eng *flows.Engine, db *store.DB, pay telegramPay, log *slog.Logger) (*telegram.Telegram, error) {
 	t := cfg.Telegram
 	if t.Token == "" {
 		return nil, nil
 	}
 	sh := eng.Shop()
 	return telegram.New(eng, telegram.Options{
+		PaymentToken: pay.token, Payments: pay.payments,
 		Token: t.Token, APIURL: t.APIURL, Mode: t.Mode, WebhookURL: t.WebhookURL, WebhookSecret: t.WebhookSecret,
 		PerChatRate: t.PerChatRate, PerChatBurst: t.PerChatBurst, GroupPerMinute: t.PerGroupPerMinute, GlobalRate: int(t.GlobalRate),
 		Images:   sh.Images,

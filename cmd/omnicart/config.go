@@ -98,7 +98,8 @@ type Config struct {
 		Managers  []string `toml:"managers"`  // orders, stock, prices, stats, broadcast
 		Operators []string `toml:"operators"` // support conversations only
 	} `toml:"admin"`
-	Log struct {
+	Payments PaymentsConfig `toml:"payments"` // see payments.go
+	Log      struct {
 		Level  string `toml:"level"`  // debug, info, warn or error
 		Format string `toml:"format"` // text or json
 	} `toml:"log"`
@@ -181,6 +182,7 @@ func defaultConfig() Config {
 	c.Orders.UnpaidTTL.Duration = 24 * time.Hour
 	c.Log.Level = "info"
 	c.Log.Format = "text"
+	c.Payments = defaultPayments()
 	return c
 }
 
@@ -215,6 +217,7 @@ func LoadConfig(path string) (Config, error) {
 	for _, msg := range cfg.validate() {
 		errs = append(errs, errors.New(path+": "+msg))
 	}
+	errs = append(errs, cfg.checkPayments(path, string(data))...)
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)
 	}

@@ -33,7 +33,7 @@ func TestExpireUnpaidJob(t *testing.T) {
 	ctx := context.Background()
 	db.SyncStock(ctx, sh.Catalog.StockSeed())
 	rec := bottest.NewRecorder()
-	eng := flows.NewEngine(db, bot.Senders{bot.Web: rec}, payments.Demo{}, sh, flows.Options{Workers: 2})
+	eng := flows.NewEngine(db, bot.Senders{bot.Web: rec}, []payments.Provider{payments.Demo{}}, sh, flows.Options{Workers: 2})
 	engCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { eng.Run(engCtx); close(done) }()

@@ -124,7 +124,7 @@ func newShopHarness(t *testing.T, api *tgtest.Server) *shopHarness {
 	}
 	db.SyncStock(context.Background(), sh.Catalog.StockSeed())
 	senders := bot.Senders{}
-	eng := flows.NewEngine(db, senders, payments.Demo{}, sh, flows.Options{Workers: 4, Now: now})
+	eng := flows.NewEngine(db, senders, []payments.Provider{payments.Demo{}}, sh, flows.Options{Workers: 4, Now: now})
 	fk := &waFake{}
 	opt := whatsappOptions(cfg, eng, nil)
 	opt.DB, opt.MinGap, opt.Polls = "", time.Millisecond, false

@@ -22,7 +22,6 @@ import (
 	"omnicart/flows"
 	"omnicart/locales"
 	"omnicart/outbox"
-	"omnicart/payments"
 	"omnicart/store"
 )
 
@@ -63,6 +62,7 @@ type Main struct {
 
 	parts    []part
 	metrics  *metrics
+	payments *shopPayments // the payment methods and their webhooks
 	ln       net.Listener
 	srv      *http.Server
 	addrFile bool // Open wrote the address into the data directory
@@ -115,9 +115,11 @@ func (m *Main) open(ctx context.Context) error {
 	if m.Terminal != nil {
 		opt.Workers = 1
 	}
-	// The demo provider (a checkout page of this binary) is the only one
-	// so far; configured providers will be chosen here.
-	m.Engine = flows.NewEngine(m.DB, m.Senders, payments.Demo{}, sh, opt)
+	// The enabled payment methods, in the configured order (payments.go).
+	if err := m.openPayments(); err != nil {
+		return err
+	}
+	m.Engine = flows.NewEngine(m.DB, m.Senders, m.payments.methods, sh, opt)
 	m.Outbox = outbox.New(m.DB, m.Engine.Notify, outbox.Options{Logger: log})
 	if m.Terminal != nil {
 		return m.openTerminal()
@@ -142,7 +144,7 @@ func (m *Main) open(ctx context.Context) error {
 		Logger: log,
 	})
 	m.addSender(bot.Web, m.Web)
-	if m.Telegram, err = newTelegram(cfg, m.Engine, m.DB, log); err != nil {
+	if m.Telegram, err = newTelegram(cfg, m.Engine, m.DB, m.telegramPayments(), log); err != nil {
 		return err
 	}
 	if m.Telegram != nil {
@@ -211,6 +213,7 @@ func (m *Main) listen() error {
 	mux.HandleFunc("GET /healthz", healthz(m.DB))
 	mux.Handle("GET /metrics", m.metrics.handler())
 	mux.Handle("/", m.Web)
+	m.paymentRoutes(mux)
 	if m.Telegram != nil && m.Config.Telegram.Mode == "webhook" {
 		u, _ := url.Parse(m.Config.Telegram.WebhookURL)
 		mux.Handle("POST "+u.Path, m.Telegram.WebhookHandler())

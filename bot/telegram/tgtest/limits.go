@@ -49,6 +49,10 @@ func (s *Server) checkLimits(req *request) *apiError {
 			return badRequest("message is too long")
 		}
 		req.text = &c
+	case "sendInvoice":
+		if _, err := checkInvoice(p); err != nil {
+			return err
+		}
 	case "answerCallbackQuery":
 		if utf16Len(p["text"]) > maxCallbackText {
 			return badRequest("MESSAGE_TOO_LONG: callback query answer text is longer than %d characters", maxCallbackText)

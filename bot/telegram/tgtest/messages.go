@@ -25,6 +25,9 @@ func (s *Server) newMessage(req *request) *message {
 	if req.m.Name == "sendPhoto" {
 		m.photo = s.fileID(req.params["photo"])
 	}
+	if req.m.Name == "sendInvoice" {
+		m.invoice, _ = checkInvoice(req.params) // checked in checkLimits
+	}
 	if req.markup != nil {
 		m.markup = *req.markup
 	}
@@ -141,6 +144,10 @@ func (s *Server) messageJSON(chatID int64, m *message) map[string]any {
 			map[string]any{"file_id": m.photo, "file_unique_id": "u-" + m.photo, "width": 90, "height": 90},
 			map[string]any{"file_id": m.photo, "file_unique_id": "u-" + m.photo, "width": 800, "height": 800},
 		}
+	}
+	if inv := m.invoice; inv != nil {
+		out["invoice"] = map[string]any{"title": inv.Title, "description": inv.Description, "start_parameter": "",
+			"currency": inv.Currency, "total_amount": inv.Total}
 	}
 	if m.markup.inline && m.markup.canon != "" {
 		out["reply_markup"] = json.RawMessage(m.markup.canon)

@@ -76,6 +76,8 @@ type Sent struct {
 	Raw       string
 	ParseMode string
 	Photo     bool
+	// Invoice is set for an invoice (sendInvoice).
+	Invoice *Invoice
 	// Keyboard is the message's inline keyboard or reply keyboard.
 	Keyboard [][]Button
 }
@@ -115,6 +117,8 @@ type Server struct {
 	lastID      int             // callback query ids and file ids
 	faults      []*fault
 	sends       []send
+	// preCheckouts are the pre-checkout queries sent, by id (payments.go).
+	preCheckouts map[string]*preCheckout
 }
 
 type chat struct {
@@ -129,8 +133,9 @@ type message struct {
 	date     int64
 	editDate int64
 	content
-	photo  string // file_id, "" if the message has no photo
-	markup markup
+	photo   string   // file_id, "" if the message has no photo
+	invoice *Invoice // set for an invoice
+	markup  markup
 }
 
 // content is the text or caption of a message.
@@ -241,7 +246,7 @@ func (s *Server) Chat(chatID int64) []Sent {
 		}
 		out = append(out, Sent{
 			ID: m.id, Text: m.text, Caption: m.caption, Raw: m.raw, ParseMode: m.parseMode,
-			Photo: m.photo != "", Keyboard: m.markup.keyboard,
+			Photo: m.photo != "", Invoice: m.invoice, Keyboard: m.markup.keyboard,
 		})
 	}
 	return out
@@ -448,6 +453,8 @@ func (s *Server) handle(req *request) (any, *apiError) {
 		return map[string]any{"url": s.hookURL, "has_custom_certificate": false, "pending_update_count": len(s.queue)}, nil
 	case "setWebhook", "deleteWebhook":
 		return s.setWebhook(req)
+	case "answerPreCheckoutQuery":
+		return s.answerPreCheckout(req)
 	case "answerCallbackQuery":
 		id := req.params["callback_query_id"]
 		if answered, ok := s.callbacks[id]; !ok || answered {

@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"omnicart/shop"
+)
+
+// ReviveOrder brings back a cancelled order whose payment arrived after
+// it expired: in one transaction it takes the stock of every line again
+// and applies fn (which marks the order paid and returns the notices to
+// write with it). When an item with known stock runs short it returns a
+// *shop.OutOfStockError and changes nothing; an order that is not
+// cancelled is an error wrapping shop.ErrBadTransition. The change is
+// synced to disk before ReviveOrder returns.
+func (db *DB) ReviveOrder(ctx context.Context, id string, fn func(*shop.Order) ([]shop.Notice, error)) (shop.Order, error) {
+	var o shop.Order
+	err := db.update(ctx, func(txn *badger.Txn) error {
+		o = shop.Order{}
+		if err := getOrder(txn, id, &o); err != nil {
+			return err
+		}
+		if o.Status != shop.StatusCancelled {
+			return fmt.Errorf("order %s is %s, not cancelled: %w", id, o.Status, shop.ErrBadTransition)
+		}
+		takes := map[string]int{}
+		var order []string
+		first := map[string]shop.Item{}
+		for _, l := range o.Lines {
+			k := l.Stock()
+			if _, ok := takes[k]; !ok {
+				order = append(order, k)
+				first[k] = l.Item
+			}
+			takes[k] += l.Qty
+		}
+		for _, k := range order {
+			var left int
+			known, err := getJSON(txn, stockKey(k), &left)
+			if err != nil {
+				return err
+			}
+			if !known {
+				continue
+			}
+			if left < takes[k] {
+				return &shop.OutOfStockError{Item: first[k], Left: left}
+			}
+			if err := setJSON(txn, stockKey(k), left-takes[k]); err != nil {
+				return err
+			}
+		}
+		old := o
+		notices, err := fn(&o)
+		if err != nil {
+			return err
+		}
+		o.ID, o.Number, o.CustomerID, o.CreatedAt = old.ID, old.Number, old.CustomerID, old.CreatedAt
+		o.UpdatedAt = db.now()
+		for _, n := range notices {
+			if _, err := db.putNotice(txn, n, o.UpdatedAt); err != nil {
+				return err
+			}
+		}
+		return setJSON(txn, orderKey(id), o)
+	})
+	var short *shop.OutOfStockError
+	if errors.As(err, &short) {
+		return shop.Order{}, err
+	}
+	if err != nil {
+		return shop.Order{}, fmt.Errorf("revive order %s: %w", id, err)
+	}
+	if err := db.bdb.Sync(); err != nil {
+		return shop.Order{}, fmt.Errorf("revive order %s: sync: %w", id, err)
+	}
+	return o, nil
+}
