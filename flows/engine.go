@@ -34,6 +34,8 @@ type Shop struct {
 	// Zone is the shop's time zone: order times are shown in it. Nil: the
 	// server's local zone.
 	Zone *time.Location
+	// Loyalty is the loyalty programme (the config's [loyalty]); zero: no points.
+	Loyalty shop.Loyalty
 }
 
 // zone is the shop's time zone.

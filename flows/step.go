@@ -231,6 +231,9 @@ func (e *Engine) arrive(c *Ctx, verified bool) error {
 		}
 		return nil
 	}
+	if code, ok := strings.CutPrefix(c.Msg.Payload, promoPayload); ok {
+		promoFromLink(c, e.store, code) // kept for the checkout (checkout.go)
+	}
 	if src := cleanSource(c.Msg.Payload); src != "" && c.Customer.Source == "" {
 		c.Customer.Source = src
 		c.dirty = true

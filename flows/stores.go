@@ -68,8 +68,28 @@ type Events interface {
 	FirstSeen(ctx context.Context, key string) (bool, error)
 }
 
+// Extras reads what a checkout adds to the cart: promo codes (the ones
+// the shop generated), loyalty points and courier windows. Their use is
+// taken in PlaceOrder's transaction (shop.Order's Promo, Points, Slot).
+type Extras interface {
+	// PromoCode returns a generated promo code; ok is false for others.
+	PromoCode(ctx context.Context, code string) (p shop.Promo, ok bool, err error)
+	// PromoUses returns how many orders use code, in all and of customer id.
+	PromoUses(ctx context.Context, code string, id shop.CustomerID) (all, mine int, err error)
+	Points(ctx context.Context, id shop.CustomerID) (int64, error)
+	// SlotsTaken returns how many orders hold each window.
+	SlotsTaken(ctx context.Context, slots []shop.Slot) ([]int, error)
+}
+
+// placer places orders with their extras.
+type placer interface {
+	Orders
+	Extras
+}
+
 // Store is every concern at once, what NewEngine takes.
 type Store interface {
+	Extras
 	Support
 	MessageLog
 	Outbox
