@@ -36,6 +36,8 @@ lint:
 test: lint
 	@# The browser tests need Debian's chromium: installed here when missing and root (else they fail and say how).
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || .ci/install-chromium
+	@# The payment tests decode QR codes with Debian's zbarimg: the same.
+	@command -v zbarimg >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || .ci/install-zbar
 	$(GO) test -race -count=1 ./...
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...  # the benchmarks still run
 
