@@ -26,9 +26,20 @@ type Customer struct {
 	NoAutoLink bool `json:"no_auto_link,omitempty"`
 	// Unreachable lists channels where the customer blocked the shop; they
 	// are not written to there until they write again.
-	Unreachable []string  `json:"unreachable,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
-	SeenAt      time.Time `json:"seen_at"`
+	Unreachable []string `json:"unreachable,omitempty"`
+	// NoOffers says the customer opted out of marketing ("Stop offers",
+	// /stop): it holds on every linked chat until they opt in again.
+	NoOffers bool `json:"no_offers,omitempty"`
+	// Birthday is the customer's birthday as "MM-DD" (the year is not
+	// kept), given in the birthday step; BirthdayAsked says that step was
+	// shown (answered or skipped), so it is not asked again.
+	Birthday      string `json:"birthday,omitempty"`
+	BirthdayAsked bool   `json:"birthday_asked,omitempty"`
+	// Zone is the customer's time zone (IANA name) when known; empty: the
+	// shop's. Quiet hours are kept in it.
+	Zone      string    `json:"zone,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	SeenAt    time.Time `json:"seen_at"`
 }
 
 // SetReachable marks channel reachable or not; it reports whether anything

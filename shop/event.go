@@ -16,6 +16,8 @@ const (
 	EventCancel   EventKind = "cancel"   // an order was cancelled or expired (OrderID)
 	EventLink     EventKind = "link"     // two chats were linked into one customer
 	EventNotified EventKind = "notified" // a notice was delivered (Notice: its key, Campaign)
+	EventOptOut   EventKind = "optout"   // the customer stopped offers (Campaign: the message they stopped from)
+	EventOptIn    EventKind = "optin"    // the customer asked for offers again
 )
 
 // Event is one line of the analytics log: a shopper viewed, carted, checked

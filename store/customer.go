@@ -107,6 +107,9 @@ func (db *DB) SaveCustomer(ctx context.Context, c shop.Customer) error {
 			return shop.ErrNotFound
 		}
 		c.Channels = stored.Channels
+		if err := db.customerSaved(txn, stored, c); err != nil { // campaigns.go: last seen, birthday
+			return err
+		}
 		if err := setJSON(txn, customerKey(c.ID), c); err != nil {
 			return err
 		}

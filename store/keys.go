@@ -33,7 +33,9 @@ import (
 //	un/<nanos>/<orderID>           unpaid-order index, empty value: orders waiting for payment by
 //	                               creation time (8 bytes big-endian), read by the expiry job
 //	du/<kind>/<nanos>/<customerID> due-time index, empty value: customers due for <kind> at <nanos>
-//	                               (8 bytes big-endian); "cart": last change of a non-empty cart
+//	                               (8 bytes big-endian); "cart": last change of a non-empty cart;
+//	                               the campaigns' kinds (seen, browse, offer, delivered, bought,
+//	                               warranty, reorder, birthday, cart2) are described in campaigns.go
 //	dr/<kind>/<customerID>         the customer's entry in du/<kind> (its nanos), to move or drop it
 //	ec/<customerID>/<nanos><rand>  per-customer event index: the key of the event in e/
 //	m/<name>                       migration markers ("m/unpaid-index": un/ was built)
@@ -42,6 +44,7 @@ import (
 //	pq/<customerID>/<CODE>         promo code: orders of one customer using it (int)
 //	pc/<CODE>                      generated single-use promo code (shop.Promo), TTL 30 days past expiry
 //	pt/<customerID>                loyalty points balance (int64), absent at 0
+//	mk/<customerID>/<nanos><rand>  marketing ledger: a marketing notice enqueued (campaigns.go), for the cap
 //
 // The prefixes never prefix one another ("o/" vs "oc/", "s/" vs "ss/" and
 // "st/"), so a prefix scan of one record type sees only that type.

@@ -166,6 +166,13 @@ func (db *DB) Merge(ctx context.Context, from, into shop.CustomerID) (shop.Custo
 		if a.SeenAt.After(b.SeenAt) {
 			b.SeenAt = a.SeenAt
 		}
+		b.NoOffers = b.NoOffers || a.NoOffers // opting out on one chat holds on all
+		b.BirthdayAsked = b.BirthdayAsked || a.BirthdayAsked
+		fill(&b.Birthday, a.Birthday)
+		fill(&b.Zone, a.Zone)
+		if err := mergeCampaigns(txn, from, into); err != nil {
+			return err
+		}
 		var cartA, cartB shop.Cart
 		if _, err := getJSON(txn, cartKey(from), &cartA); err != nil {
 			return err
