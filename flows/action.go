@@ -47,6 +47,7 @@ type Ctx struct {
 	Role Role
 
 	events  Events
+	eng     *Engine // for the staff's commands (staff.go)
 	out     []bot.Reply
 	args    []any
 	text    string

@@ -22,14 +22,15 @@ func builtin(st Store, pay []payments.Provider, deepLinks func(payload string) [
 	link := newLinker(st)
 	all := Actions{}
 	for _, part := range []Actions{
-		menuActions(st),
+		menuActions(),
 		browseActions(st),
 		searchActions(st),
 		cartActions(st),
-		checkoutActions(link, st),
+		checkoutActions(link),
 		payActions(st, pay),
 		orderActions(st),
 		linkActions(link, deepLinks),
+		staffActions(),
 	} {
 		maps.Copy(all, part)
 	}

@@ -25,17 +25,19 @@ import (
 // Shop is what the owner edits, loaded and validated as one: it is swapped
 // whole on reload, so a bad edit never replaces the last good version.
 type Shop struct {
-	Name    string
+	Name string
+	// Catalog is the catalog in force: File with the overrides made from
+	// the chat (/price, /hide...), applied by the engine (SetShop).
 	Catalog *catalog.Catalog
-	Flows   *Set
-	Texts   *locales.Bundle
-	Images  fs.FS
-	Lang    string // default language
+	// File is the catalog as the owner's files say; nil: Catalog is.
+	File   *catalog.Catalog
+	Flows  *Set
+	Texts  *locales.Bundle
+	Images fs.FS
+	Lang   string // default language
 	// Zone is the shop's time zone: order times are shown in it. Nil: the
 	// server's local zone.
 	Zone *time.Location
-	// Loyalty is the loyalty programme (the config's [loyalty]); zero: no points.
-	Loyalty shop.Loyalty
 }
 
 // zone is the shop's time zone.
@@ -73,6 +75,8 @@ type Options struct {
 	// Roles says the role of a chat (the config's [admin] lists); nil: every
 	// chat is a shopper.
 	Roles func(from bot.Address) Role
+	// Staff is what the staff's commands need besides the store.
+	Staff StaffOptions
 	// Desk configures the staff's desk: support, stats and broadcasts.
 	Desk Desk
 	// Actions are run besides the built-in ones (an action of the same
@@ -135,13 +139,14 @@ func NewEngine(st Store, send Sender, pay []payments.Provider, sh *Shop, opt Opt
 	maps.Copy(actions, opt.Actions)
 	e := &Engine{store: st, send: send, actions: actions, link: newLinker(st), opt: opt, log: opt.Logger,
 		queues: map[shop.CustomerID]*queue{}, ready: make(chan *queue, 4096), stopped: make(chan struct{})}
-	e.shop.Store(sh)
+	e.SetShop(sh)
 	return e
 }
 
-// SetShop swaps in a newly loaded shop; messages already being handled
-// finish with the old one.
-func (e *Engine) SetShop(sh *Shop) { e.shop.Store(sh) }
+// SetShop swaps in a newly loaded shop, its catalog with the overrides
+// made from the chat (a reload never undoes them); messages already being
+// handled finish with the old one.
+func (e *Engine) SetShop(sh *Shop) { e.shop.Store(e.withOverrides(sh)) }
 
 // Shop returns the shop in force.
 func (e *Engine) Shop() *Shop { return e.shop.Load() }

@@ -110,7 +110,7 @@ func (e *Engine) newCtx(ctx context.Context, sh *Shop, t *turn, m bot.Message, n
 		lang = sh.Lang
 	}
 	return &Ctx{Context: ctx, Msg: m, Customer: &t.cust, Cart: &t.cart, Vars: t.sess.Vars,
-		P: sh.Texts.Printer(lang), Shop: sh, Now: now, events: e.store, Role: e.role(m.From),
+		P: sh.Texts.Printer(lang), Shop: sh, Now: now, events: e.store, Role: e.role(m.From), eng: e,
 		Log: e.log.With(slog.String("customer", string(t.id)))}
 }
 
@@ -230,9 +230,6 @@ func (e *Engine) arrive(c *Ctx, verified bool) error {
 			c.Say("error.internal")
 		}
 		return nil
-	}
-	if code, ok := strings.CutPrefix(c.Msg.Payload, promoPayload); ok {
-		promoFromLink(c, e.store, code) // kept for the checkout (checkout.go)
 	}
 	if src := cleanSource(c.Msg.Payload); src != "" && c.Customer.Source == "" {
 		c.Customer.Source = src

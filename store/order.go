@@ -39,6 +39,11 @@ func (db *DB) SyncStock(ctx context.Context, stock map[string]int) error {
 				if ok && seed == stock[k] {
 					continue
 				}
+				if set, err := stockOverridden(txn, k); err != nil {
+					return err
+				} else if set { // set from the chat: kept until cleared (overrides.go)
+					continue
+				}
 				if err := setJSON(txn, stockKey(k), stock[k]); err != nil {
 					return err
 				}
@@ -172,10 +177,14 @@ func (db *DB) PlaceOrder(ctx context.Context, o shop.Order) (shop.Order, error) 
 		if o.Status == "" {
 			o.Status = shop.StatusNew
 		}
+		o.History = []shop.StatusChange{{Status: o.Status, At: now}}
 		if err := setJSON(txn, orderKey(o.ID), o); err != nil {
 			return err
 		}
 		if err := txn.Set(customerOrderKey(o), nil); err != nil {
+			return err
+		}
+		if err := db.orderWritten(txn, nil, o, false); err != nil {
 			return err
 		}
 		if o.Status == shop.StatusNew {
@@ -252,6 +261,12 @@ func (db *DB) UpdateOrder(ctx context.Context, id string, fn func(*shop.Order) e
 // the same transaction as the change, so the change is never made without
 // its notice nor the notice sent without the change.
 func (db *DB) ChangeOrder(ctx context.Context, id string, fn func(*shop.Order) ([]shop.Notice, error)) (shop.Order, error) {
+	return db.changeOrder(ctx, id, nil, fn)
+}
+
+// changeOrder is ChangeOrder that also writes the audit entry audit (when
+// not nil) in the order's transaction (see ChangeOrderAudited).
+func (db *DB) changeOrder(ctx context.Context, id string, audit *shop.AuditEntry, fn func(*shop.Order) ([]shop.Notice, error)) (shop.Order, error) {
 	var o shop.Order
 	err := db.update(ctx, func(txn *badger.Txn) error {
 		o = shop.Order{}
@@ -275,6 +290,14 @@ func (db *DB) ChangeOrder(ctx context.Context, id string, fn func(*shop.Order) (
 		}
 		for _, n := range notices {
 			if _, err := db.putNotice(txn, n, o.UpdatedAt); err != nil {
+				return err
+			}
+		}
+		if err := db.orderWritten(txn, &old, o, false); err != nil {
+			return err
+		}
+		if audit != nil {
+			if err := db.putAudit(txn, auditOfOrder(*audit, old, o)); err != nil {
 				return err
 			}
 		}
@@ -332,6 +355,7 @@ func (db *DB) ExpireUnpaid(ctx context.Context, cutoff time.Time) ([]shop.Order,
 			if err := txn.Delete(unpaidKey(o)); err != nil {
 				return err
 			}
+			before := o
 			if err := o.Move(shop.StatusCancelled, db.now()); err != nil {
 				return err
 			}
@@ -348,6 +372,9 @@ func (db *DB) ExpireUnpaid(ctx context.Context, cutoff time.Time) ([]shop.Order,
 				}
 			}
 			if err := release(txn, o); err != nil {
+				return err
+			}
+			if err := db.orderWritten(txn, &before, o, true); err != nil {
 				return err
 			}
 			n := shop.Notice{Key: fmt.Sprintf("order-expired/%d", o.Number), Customer: o.CustomerID,

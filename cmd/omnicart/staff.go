@@ -1,10 +1,17 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
 	"strings"
 
 	"omnicart/bot"
 	"omnicart/flows"
+	"omnicart/payments"
+	"omnicart/shop"
+	"omnicart/store"
 )
 
 // staff is the shop's staff from the config's [admin] lists: the role of
@@ -58,4 +65,68 @@ func (s staff) Addresses(min flows.Role) []bot.Address {
 		}
 	}
 	return out
+}
+
+// staffOptions are what the staff's commands need from the running shop:
+// refunds through the payment method that took the money, and backups
+// into the configured backup folder.
+func (m *Main) staffOptions() flows.StaffOptions {
+	opt := flows.StaffOptions{Refund: refundThrough(func() []payments.Provider {
+		if m.payments == nil {
+			return nil
+		}
+		return m.payments.methods
+	})}
+	if dir := m.Config.Backup.Dir; dir != "" {
+		keep := m.Config.Backup.Keep
+		opt.Backup = func(ctx context.Context) (string, int64, error) {
+			path, err := m.DB.BackupTo(dir, keep)
+			if err != nil {
+				return "", 0, err
+			}
+			st, err := os.Stat(path)
+			if err != nil {
+				return path, 0, err
+			}
+			return path, st.Size(), nil
+		}
+	}
+	return opt
+}
+
+// refundThrough refunds an order through the enabled method that took its
+// payment, when that method can refund (payments.Refunder).
+func refundThrough(methods func() []payments.Provider) func(context.Context, shop.Order, shop.Money, string) (bool, error) {
+	return func(ctx context.Context, o shop.Order, amount shop.Money, key string) (bool, error) {
+		for _, p := range methods() {
+			r, ok := p.(payments.Refunder)
+			if !ok || p.Name() != o.Provider {
+				continue
+			}
+			if err := r.Refund(ctx, o.PaymentID, amount, key); err != nil {
+				return false, fmt.Errorf("refund order %d through %s: %w", o.Number, o.Provider, err)
+			}
+			return true, nil
+		}
+		return false, nil
+	}
+}
+
+// watchOrders makes every order change write the notices it causes in its
+// transaction: owners and managers told of new orders, shoppers of the
+// staff's changes (flows.Engine.OrderNotices).
+func (m *Main) watchOrders(ctx context.Context) error {
+	if err := m.DB.IndexOrders(ctx); err != nil {
+		return err
+	}
+	var told []string
+	for _, a := range newStaff(m.Config).Addresses(flows.RoleManager) {
+		told = append(told, a.String())
+	}
+	slices.Sort(told)
+	eng := m.Engine
+	m.DB.WatchOrders(told, func(ch store.OrderChange) []shop.Notice {
+		return eng.OrderNotices(ch.Before, ch.After, ch.Customer, ch.Staff)
+	})
+	return nil
 }

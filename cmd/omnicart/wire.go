@@ -107,7 +107,7 @@ func (m *Main) open(ctx context.Context) error {
 	opt := flows.Options{
 		Workers: cfg.Engine.Workers, QueueSize: cfg.Engine.QueueSize, SessionTTL: cfg.Engine.SessionTTL.Duration,
 		Logger: log, Observe: m.metrics.observeMessage, DeepLinks: m.deepLinks,
-		Roles: newStaff(cfg).Role,
+		Roles: newStaff(cfg).Role, Staff: m.staffOptions(),
 	}
 	if opt.Desk, err = m.desk(cfg); err != nil {
 		return err
@@ -120,6 +120,9 @@ func (m *Main) open(ctx context.Context) error {
 		return err
 	}
 	m.Engine = flows.NewEngine(m.DB, m.Senders, m.payments.methods, sh, opt)
+	if err := m.watchOrders(ctx); err != nil {
+		return fmt.Errorf("orders: %w", err)
+	}
 	m.Outbox = outbox.New(m.DB, m.Engine.Notify, outbox.Options{Logger: log})
 	if m.Terminal != nil {
 		return m.openTerminal()

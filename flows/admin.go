@@ -1,0 +1,559 @@
+package flows
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"omnicart/bot"
+	"omnicart/catalog"
+	"omnicart/locales"
+	"omnicart/shop"
+)
+
+// The staff's order commands: /admin (the menu), /list [status], /order N,
+// /status N STATUS [tracking number or courier phone], /paid N,
+// /refund N [amount], /customer PHONE|ID and the menu's search. Every
+// change is made with store.ChangeOrderAudited: the order, its history,
+// the audit entry and the notices it causes (the shopper told, see
+// admin_notice.go) in one transaction.
+
+func adminOrderActions() Actions {
+	return Actions{
+		"admin_menu":          {Fills: []string{"role"}, Run: adminMenu},
+		"staff_list_orders":   {Run: staffListOrders},
+		"staff_show_order":    {Run: staffShowOrder},
+		"staff_set_status":    {Emits: []string{"ask_tracking"}, Run: staffSetStatus},
+		"staff_ask_tracking":  {Fills: []string{"number"}, Run: staffAskTracking},
+		"staff_take_tracking": {Emits: []string{"ok"}, Run: staffTakeTracking},
+		"staff_mark_paid":     {Run: staffMarkPaid},
+		"staff_refund":        {Run: staffRefund},
+		"staff_show_customer": {Run: staffShowCustomer},
+		"staff_find":          {Emits: []string{"order", "customer"}, Run: staffFind},
+	}
+}
+
+// varStaffOrder is the order whose tracking number is asked for.
+const varStaffOrder = "staff_order"
+
+// listLimit is how many orders one list shows.
+const listLimit = 10
+
+// handled are the statuses whose orders wait for the staff, in the order
+// the menu shows them.
+var handled = []shop.Status{shop.StatusPaid, shop.StatusPacked, shop.StatusNew, shop.StatusShipped, shop.StatusReady}
+
+func adminMenu(c *Ctx) (string, error) {
+	c.Args("role", c.P.T("role."+string(c.Role)))
+	if c.CanUse("list") {
+		if st, ok := staff(c); ok {
+			var row []bot.Choice
+			for _, s := range handled {
+				_, n, err := st.OrdersByStatus(c, s, 0)
+				if err != nil {
+					return unexpected(c, "menu", err)
+				}
+				row = append(row, CommandButton(c.P.T("admin.status_count", "status", statusName(c, s), "count", n), "list", string(s)))
+			}
+			c.Row(CommandButton(c.P.T("admin.new_orders"), "list", ""))
+			c.Row(row[:3]...)
+			c.Row(row[3:]...)
+		}
+	}
+	for _, b := range []struct{ cmd, label string }{
+		{"find", "admin.find"}, {"stats", "admin.stats"}, {"broadcast", "admin.broadcast"},
+		{"support", "admin.support"}, {"overrides", "admin.overrides"}, {"audit", "admin.audit"}, {"backup", "admin.backup"},
+	} {
+		if c.CanUse(b.cmd) {
+			c.Row(CommandButton(c.P.T(b.label), b.cmd, ""))
+		}
+	}
+	return "", nil
+}
+
+func staffListOrders(c *Ctx) (string, error) {
+	st, ok := staff(c)
+	if !ok {
+		return "", nil
+	}
+	statuses := []shop.Status{shop.StatusPaid, shop.StatusPacked, shop.StatusNew}
+	title := c.P.T("admin.list_new")
+	if arg := strings.TrimSpace(c.Arg); arg != "" {
+		s, ok := shop.ParseStatus(arg)
+		if !ok {
+			c.Text(c.P.T("admin.bad_status", "status", arg, "statuses", statusList()))
+			return "", nil
+		}
+		statuses, title = []shop.Status{s}, ""
+	}
+	var b strings.Builder
+	shown := 0
+	for _, s := range statuses {
+		orders, n, err := st.OrdersByStatus(c, s, listLimit)
+		if err != nil {
+			return unexpected(c, "list orders", err)
+		}
+		if title == "" {
+			title = c.P.T("admin.list_status", "status", statusName(c, s), "count", n)
+		} else {
+			b.WriteString("\n" + c.P.T("admin.status_count", "status", statusName(c, s), "count", n))
+		}
+		for _, o := range orders {
+			shown++
+			c.Row(CommandButton(c.P.T("admin.order_button", "number", o.Number, "date", c.Date(o.CreatedAt),
+				"total", c.Money(o.Total), "name", o.Name, "status", statusName(c, o.Status)), "order", fmt.Sprint(o.Number)))
+		}
+	}
+	if shown == 0 {
+		b.WriteString("\n" + c.P.T("admin.list_empty"))
+	}
+	c.Text(title + b.String())
+	return "", nil
+}
+
+func statusList() string {
+	var names []string
+	for _, s := range shop.Statuses {
+		names = append(names, string(s))
+	}
+	return strings.Join(names, ", ")
+}
+
+func staffShowOrder(c *Ctx) (string, error) {
+	st, ok := staff(c)
+	if !ok {
+		return "", nil
+	}
+	w := fields(c.Arg)
+	if len(w) == 0 {
+		c.Text(c.P.T("admin.usage_order"))
+		return "", nil
+	}
+	o, ok := findOrder(c, st, w[0])
+	if !ok {
+		return "", nil
+	}
+	showStaffOrder(c, o)
+	return "", nil
+}
+
+// showStaffOrder shows an order's card with a button for each status it may
+// go to next, its customer and a refund.
+func showStaffOrder(c *Ctx, o shop.Order) {
+	c.Text(orderCard(c.P, c.Shop, o, true))
+	for _, b := range statusButtons(o) {
+		c.Row(CommandButton(c.P.T(b.Text), CommandOf(b.Event), b.Arg))
+	}
+	c.Row(CommandButton(c.P.T("admin.customer_button"), "customer", string(o.CustomerID)))
+}
+
+// CommandOf is the command of a CommandEvent ("cmd:status" → "status").
+func CommandOf(event string) string { return strings.TrimPrefix(event, cmdPrefix) }
+
+// statusButtons are the buttons that move o on: one per status it may go
+// to; cancelling and refunding ask to confirm first, shipping asks for the
+// tracking number.
+func statusButtons(o shop.Order) []shop.NoticeButton {
+	var out []shop.NoticeButton
+	for _, s := range o.Next() {
+		arg := fmt.Sprintf("%d %s", o.Number, s)
+		switch s {
+		case shop.StatusPaid:
+			out = append(out, shop.NoticeButton{Text: "admin.do_paid", Event: CommandEvent("paid"), Arg: fmt.Sprint(o.Number)})
+			continue
+		case shop.StatusRefunded:
+			out = append(out, shop.NoticeButton{Text: "admin.do_refunded", Event: CommandEvent("refund"), Arg: fmt.Sprintf("%d ?", o.Number)})
+			continue
+		case shop.StatusCancelled:
+			arg += " ?"
+		}
+		out = append(out, shop.NoticeButton{Text: "admin.do_" + string(s), Event: CommandEvent("status"), Arg: arg})
+	}
+	return out
+}
+
+// orderCard renders an order for staff in p's language: number and
+// status (when withStatus), when and where it was placed, the customer,
+// the lines, the delivery, the total and the payment, the tracking
+// number, refunds and history.
+func orderCard(p *locales.Printer, sh *Shop, o shop.Order, withStatus bool) string {
+	lang := p.Lang()
+	var lines strings.Builder
+	for _, l := range o.Lines {
+		lines.WriteString("\n" + p.T("cart.line", "name", lineName(sh.Catalog, l.Item, lang), "qty", l.Qty,
+			"price", l.Price.Format(lang), "total", l.Total().Format(lang)))
+	}
+	customer := o.Name
+	if o.Phone != "" {
+		customer += ", " + o.Phone
+	}
+	payment := p.T("admin.payment_waiting")
+	switch {
+	case o.Status == shop.StatusNew && o.Provider == "qr":
+		payment = p.T("admin.payment_transfer", "number", o.Number)
+	case o.Status != shop.StatusNew && o.Status != shop.StatusCancelled || o.PaymentID != "":
+		provider := o.Provider
+		if provider == "" {
+			provider = "—"
+		}
+		payment = p.T("admin.payment_paid", "provider", provider)
+	}
+	body := p.T("admin.order_body", "date", sh.zoneTime(p, o.CreatedAt), "channel", staffChannel(p, o.Channel),
+		"customer", customer, "lines", lines.String(), "delivery", deliveryText(p, sh.Catalog, o.Delivery),
+		"total", o.Total.Format(lang), "payment", payment)
+	if o.Tracking != "" {
+		body += "\n" + p.T("admin.tracking", "tracking", o.Tracking)
+	}
+	if o.Refunded.Minor > 0 {
+		body += "\n" + p.T("admin.refunded", "amount", o.Refunded.Format(lang))
+	}
+	if !withStatus {
+		return body
+	}
+	var hist strings.Builder
+	for _, h := range o.History {
+		who := h.By
+		if who == "" {
+			who = p.T("admin.by_shop")
+		}
+		hist.WriteString("\n" + p.T("admin.history_line", "status", p.T("status."+string(h.Status)), "time", sh.zoneTime(p, h.At), "by", who))
+	}
+	return p.T("admin.order_card", "number", o.Number, "status", p.T("status."+string(o.Status)), "body", body) + hist.String()
+}
+
+// zoneTime formats an instant in the shop's time zone and p's language.
+func (s *Shop) zoneTime(p *locales.Printer, t time.Time) string {
+	return t.In(s.zone()).Format(p.T("time.datetime"))
+}
+
+// lineName names an item in lang: the product and its variant.
+func lineName(cat *catalog.Catalog, item shop.Item, lang string) string {
+	p, ok := cat.Product(item.SKU)
+	if !ok {
+		return item.Key()
+	}
+	name := p.Name.In(lang)
+	if v, ok := p.Variant(item.Variant); ok {
+		name += " (" + v.Name.In(lang) + ")"
+	}
+	return name
+}
+
+// deliveryText says where an order goes, in p's language.
+func deliveryText(p *locales.Printer, cat *catalog.Catalog, d shop.Delivery) string {
+	if d.Method == shop.DeliveryPickup {
+		pt, _ := cat.Delivery.Point(d.Point)
+		return p.T("checkout.pickup_at", "name", pt.Name.In(p.Lang()), "address", pt.Address.In(p.Lang()))
+	}
+	return p.T("checkout.courier_to", "address", d.Address)
+}
+
+// staffChannel names a chat channel for people.
+func staffChannel(p *locales.Printer, channel string) string {
+	if channel == "" {
+		return "—"
+	}
+	key := "channel." + channel
+	if s := p.T(key); s != key {
+		return s
+	}
+	return channel
+}
+
+func staffSetStatus(c *Ctx) (string, error) {
+	st, ok := staff(c)
+	if !ok {
+		return "", nil
+	}
+	w := fields(c.Arg)
+	if len(w) < 2 {
+		c.Text(c.P.T("admin.usage_status", "statuses", "packed, shipped, ready, delivered, cancelled"))
+		return "", nil
+	}
+	o, ok := findOrder(c, st, w[0])
+	if !ok {
+		return "", nil
+	}
+	to, ok := shop.ParseStatus(strings.ToLower(w[1]))
+	if !ok || to == shop.StatusNew {
+		c.Text(c.P.T("admin.bad_status", "status", w[1], "statuses", "packed, shipped, ready, delivered, cancelled"))
+		return "", nil
+	}
+	switch to {
+	case shop.StatusPaid:
+		c.Arg = w[0]
+		return staffMarkPaid(c)
+	case shop.StatusRefunded:
+		c.Arg = strings.Join(append([]string{w[0]}, w[2:]...), " ")
+		return staffRefund(c)
+	}
+	rest := strings.TrimSpace(strings.Join(w[2:], " "))
+	if err := o.Clone().Change(to, c.Now, by(c)); err != nil {
+		refuse(c, o, to, err)
+		return "", nil
+	}
+	if rest == "?" { // a button asks before cancelling
+		c.Text(orderCard(c.P, c.Shop, o, true) + "\n\n" + c.P.T("admin.confirm_"+string(to), "number", o.Number))
+		c.Row(CommandButton(c.P.T("admin.yes_"+string(to)), "status", fmt.Sprintf("%d %s", o.Number, to)),
+			CommandButton(c.P.T("common.back"), "order", fmt.Sprint(o.Number)))
+		return "", nil
+	}
+	if to == shop.StatusShipped && rest == "" {
+		c.Vars[varStaffOrder] = fmt.Sprint(o.Number)
+		return "ask_tracking", nil
+	}
+	if rest == "-" {
+		rest = ""
+	}
+	if len([]rune(rest)) > 100 {
+		rest = string([]rune(rest)[:100])
+	}
+	e := audit(c, "status")
+	if to == shop.StatusShipped && rest != "" {
+		e.After = string(to) + " " + rest
+	}
+	changed, err := st.ChangeOrderAudited(c, o.ID, e, func(o *shop.Order) ([]shop.Notice, error) {
+		if to == shop.StatusShipped {
+			o.Tracking = rest
+		}
+		return nil, o.Change(to, c.Now, by(c))
+	})
+	if err != nil {
+		if refuse(c, o, to, err) {
+			return "", nil
+		}
+		return unexpected(c, "set status", err)
+	}
+	c.Say("admin.status_done", "number", changed.Number, "status", statusName(c, to))
+	showStaffOrder(c, changed)
+	return "", nil
+}
+
+// refuse says why an order may not move, when err is a refused move.
+func refuse(c *Ctx, o shop.Order, to shop.Status, err error) bool {
+	var te *shop.TransitionError
+	if !errors.As(err, &te) {
+		return false
+	}
+	c.Text(c.P.T("admin.refused", "number", o.Number, "from", statusName(c, te.From), "to", statusName(c, to),
+		"reason", c.P.T("admin.reason_"+te.Reason)))
+	return true
+}
+
+// staffAskTracking asks for the tracking number or the courier's phone of
+// the order being shipped, with a button to ship without one.
+func staffAskTracking(c *Ctx) (string, error) {
+	n := c.Vars[varStaffOrder]
+	c.Args("number", n)
+	c.Row(CommandButton(c.P.T("admin.no_tracking"), "status", n+" shipped -"))
+	return "", nil
+}
+
+func staffTakeTracking(c *Ctx) (string, error) {
+	n := c.Vars[varStaffOrder]
+	text := strings.TrimSpace(c.Msg.Text)
+	if n == "" || text == "" {
+		return "", nil // asked again
+	}
+	delete(c.Vars, varStaffOrder)
+	c.Arg = n + " shipped " + text
+	return "ok", nil
+}
+
+func staffMarkPaid(c *Ctx) (string, error) {
+	st, ok := staff(c)
+	if !ok {
+		return "", nil
+	}
+	w := fields(c.Arg)
+	if len(w) == 0 {
+		c.Text(c.P.T("admin.usage_paid"))
+		return "", nil
+	}
+	o, ok := findOrder(c, st, w[0])
+	if !ok {
+		return "", nil
+	}
+	if o.Status == shop.StatusNew && o.Provider != "" && o.Provider != "qr" {
+		c.Text(c.P.T("admin.paid_online", "number", o.Number, "provider", o.Provider))
+		return "", nil
+	}
+	changed, err := st.ChangeOrderAudited(c, o.ID, audit(c, "paid"), func(o *shop.Order) ([]shop.Notice, error) {
+		return nil, o.Change(shop.StatusPaid, c.Now, by(c))
+	})
+	if err != nil {
+		if refuse(c, o, shop.StatusPaid, err) {
+			return "", nil
+		}
+		return unexpected(c, "mark paid", err)
+	}
+	c.Track(shop.EventPaid, "", changed.ID)
+	c.Say("admin.status_done", "number", changed.Number, "status", statusName(c, shop.StatusPaid))
+	showStaffOrder(c, changed)
+	return "", nil
+}
+
+func staffRefund(c *Ctx) (string, error) {
+	st, ok := staff(c)
+	if !ok {
+		return "", nil
+	}
+	w := fields(c.Arg)
+	if len(w) == 0 {
+		c.Text(c.P.T("admin.usage_refund"))
+		return "", nil
+	}
+	o, ok := findOrder(c, st, w[0])
+	if !ok {
+		return "", nil
+	}
+	if err := o.Clone().Change(shop.StatusRefunded, c.Now, by(c)); err != nil {
+		refuse(c, o, shop.StatusRefunded, err)
+		return "", nil
+	}
+	amount := o.Total
+	confirm := false
+	for _, a := range w[1:] {
+		if a == "?" {
+			confirm = true
+			continue
+		}
+		m, ok := moneyArg(a, o.Total.Currency)
+		if !ok || m.Minor <= 0 || m.Minor > o.Total.Minor {
+			c.Text(c.P.T("admin.bad_amount", "amount", a, "total", c.Money(o.Total)))
+			return "", nil
+		}
+		amount = m
+	}
+	if confirm {
+		c.Text(orderCard(c.P, c.Shop, o, true) + "\n\n" + c.P.T("admin.confirm_refund", "number", o.Number, "amount", c.Money(amount)))
+		c.Row(CommandButton(c.P.T("admin.yes_refund", "amount", c.Money(amount)), "refund", fmt.Sprint(o.Number)),
+			CommandButton(c.P.T("common.back"), "order", fmt.Sprint(o.Number)))
+		return "", nil
+	}
+	through := false
+	if opt := c.eng.opt.Staff; opt.Refund != nil && o.PaymentID != "" {
+		var err error
+		through, err = opt.Refund(c, o, amount, fmt.Sprintf("refund/%d", o.Number))
+		if err != nil {
+			c.Log.Warn("refund through the provider failed", slog.String("order", o.ID), slog.Any("err", err))
+			c.Text(c.P.T("admin.refund_failed", "number", o.Number, "provider", o.Provider))
+			return "", nil
+		}
+	}
+	e := audit(c, "refund")
+	e.After = string(shop.StatusRefunded) + " " + amount.Format("en")
+	if !through {
+		e.After += " (by hand)"
+	}
+	changed, err := st.ChangeOrderAudited(c, o.ID, e, func(o *shop.Order) ([]shop.Notice, error) {
+		o.Refunded = amount
+		return nil, o.Change(shop.StatusRefunded, c.Now, by(c))
+	})
+	if err != nil {
+		if refuse(c, o, shop.StatusRefunded, err) {
+			return "", nil
+		}
+		return unexpected(c, "refund", err)
+	}
+	if through {
+		c.Say("admin.refund_done", "number", changed.Number, "amount", c.Money(amount), "provider", o.Provider)
+	} else {
+		c.Say("admin.refund_by_hand", "number", changed.Number, "amount", c.Money(amount))
+	}
+	showStaffOrder(c, changed)
+	return "", nil
+}
+
+func staffShowCustomer(c *Ctx) (string, error) {
+	st, ok := staff(c)
+	if !ok {
+		return "", nil
+	}
+	q := strings.TrimSpace(c.Arg)
+	if q == "" {
+		c.Text(c.P.T("admin.usage_customer"))
+		return "", nil
+	}
+	cust, err := st.FindCustomer(c, q)
+	if isNotFound(err) {
+		c.Text(c.P.T("admin.no_customer", "query", q))
+		return "", nil
+	}
+	if err != nil {
+		return unexpected(c, "find customer", err)
+	}
+	cart, err := c.eng.store.Cart(c, cust.ID)
+	if err != nil {
+		return unexpected(c, "customer's cart", err)
+	}
+	orders, err := c.eng.store.Orders(c, cust.ID)
+	if err != nil {
+		return unexpected(c, "customer's orders", err)
+	}
+	var chats []string
+	for _, a := range cust.Channels {
+		s := a
+		if addr, ok := bot.ParseAddress(a); ok && slices.Contains(cust.Unreachable, addr.Channel) {
+			s += " " + c.P.T("admin.unreachable")
+		}
+		chats = append(chats, s)
+	}
+	cartText := c.P.T("admin.cart_empty")
+	if len(cart.Lines) > 0 {
+		var b strings.Builder
+		for _, l := range cart.Lines {
+			b.WriteString("\n" + c.P.T("cart.line", "name", itemName(c, l.Item), "qty", l.Qty, "price", c.Money(l.Price), "total", c.Money(l.Total())))
+		}
+		cartText = c.Money(cart.Total()) + b.String()
+	}
+	phone := cust.Phone
+	if phone == "" {
+		phone = "—"
+	} else if cust.PhoneVerified {
+		phone += " ✓"
+	}
+	name := cust.Name
+	if name == "" {
+		name = "—"
+	}
+	c.Text(c.P.T("admin.customer_card", "name", name, "id", string(cust.ID), "phone", phone, "lang", cust.Lang,
+		"chats", strings.Join(chats, ", "), "source", orDash(cust.Source), "seen", c.Time(cust.SeenAt),
+		"cart", cartText, "count", len(orders)))
+	for i, o := range orders {
+		if i == 5 {
+			break
+		}
+		c.Row(CommandButton(c.P.T("admin.order_button", "number", o.Number, "date", c.Date(o.CreatedAt),
+			"total", c.Money(o.Total), "name", o.Name, "status", statusName(c, o.Status)), "order", fmt.Sprint(o.Number)))
+	}
+	return "", nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// staffFind reads what the menu's search was given: an order number leads
+// to the order, anything else to the customer card.
+func staffFind(c *Ctx) (string, error) {
+	q := strings.TrimSpace(c.Msg.Text)
+	if q == "" {
+		return "", nil
+	}
+	c.Arg = q
+	if n, ok := orderNumber(q); ok && len(q) < 9 {
+		if st, ok := staff(c); ok {
+			if _, err := st.OrderByNumber(c, n); err == nil {
+				return "order", nil
+			}
+		}
+	}
+	return "customer", nil
+}

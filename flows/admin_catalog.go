@@ -1,0 +1,213 @@
+package flows
+
+import (
+	"strconv"
+	"strings"
+
+	"omnicart/shop"
+)
+
+// The catalog from the chat: /stock SKU N, /price SKU AMOUNT, /hide SKU,
+// /show SKU, /overrides (what is overridden) and /clear SKU (back to the
+// files). They do not write the owner's files: they are an override layer
+// in the store, over the files, that a reload never undoes (the catalog in
+// force is the files' catalog with the overrides, Engine.SetShop). An item
+// is a SKU, or SKU/variant for one variant.
+
+func adminCatalogActions() Actions {
+	return Actions{
+		"staff_set_stock":      {Run: staffSetStock},
+		"staff_set_price":      {Run: staffSetPrice},
+		"staff_hide":           {Run: func(c *Ctx) (string, error) { return staffHide(c, true) }},
+		"staff_show":           {Run: func(c *Ctx) (string, error) { return staffHide(c, false) }},
+		"staff_list_overrides": {Run: staffListOverrides},
+		"staff_clear_override": {Run: staffClearOverride},
+	}
+}
+
+// fileItem reads an item of the files' catalog (case does not matter), or
+// says it is unknown and returns false.
+func fileItem(c *Ctx, word string) (shop.Item, string, bool) {
+	cat := c.Shop.File
+	if cat == nil {
+		cat = c.Shop.Catalog
+	}
+	for _, w := range []string{word, strings.ToUpper(word)} {
+		if item, ok := cat.ItemKnown(w); ok {
+			return item, item.Key(), true
+		}
+	}
+	c.Text(c.P.T("admin.no_item", "item", word))
+	return shop.Item{}, "", false
+}
+
+func staffSetStock(c *Ctx) (string, error) {
+	st, ok := staff(c)
+	if !ok {
+		return "", nil
+	}
+	w := fields(c.Arg)
+	if len(w) != 2 {
+		c.Text(c.P.T("admin.usage_stock"))
+		return "", nil
+	}
+	item, _, ok := fileItem(c, w[0])
+	if !ok {
+		return "", nil
+	}
+	n, err := strconv.Atoi(w[1])
+	if err != nil || n < 0 || n > 1_000_000 {
+		c.Text(c.P.T("admin.usage_stock"))
+		return "", nil
+	}
+	// Stock is counted per counter: a variant that shares its product's
+	// stock sets the product's.
+	key := c.Shop.File.StockKey(item)
+	old, known, err := c.eng.store.Stock(c, shop.Item{SKU: key})
+	if err != nil {
+		return unexpected(c, "stock", err)
+	}
+	e := audit(c, "stock")
+	e.Before, e.After = "—", strconv.Itoa(n)
+	if known {
+		e.Before = strconv.Itoa(old)
+	}
+	if _, _, err := st.SetOverride(c, key, key, e, func(o *shop.Override) { o.Stock = &n }); err != nil {
+		return unexpected(c, "set stock", err)
+	}
+	c.Text(c.P.T("admin.stock_done", "item", key, "before", e.Before, "after", n))
+	return "", nil
+}
+
+func staffSetPrice(c *Ctx) (string, error) {
+	st, ok := staff(c)
+	if !ok {
+		return "", nil
+	}
+	w := fields(c.Arg)
+	if len(w) < 2 {
+		c.Text(c.P.T("admin.usage_price"))
+		return "", nil
+	}
+	item, key, ok := fileItem(c, w[0])
+	if !ok {
+		return "", nil
+	}
+	cur := c.Catalog().Currency
+	m, ok := moneyArg(strings.Join(w[1:], ""), cur)
+	if !ok || m.Minor <= 0 {
+		c.Text(c.P.T("admin.usage_price"))
+		return "", nil
+	}
+	before := "—"
+	if p, ok := c.Catalog().Product(item.SKU); ok {
+		before = c.Money(p.PriceOf(item.Variant))
+	}
+	e := audit(c, "price")
+	e.Before, e.After = before, m.Format("en")
+	if _, _, err := st.SetOverride(c, key, key, e, func(o *shop.Override) { o.Price = &m }); err != nil {
+		return unexpected(c, "set price", err)
+	}
+	c.eng.refreshCatalog()
+	c.Text(c.P.T("admin.price_done", "item", key, "before", before, "after", c.Money(m)))
+	return "", nil
+}
+
+func staffHide(c *Ctx, hide bool) (string, error) {
+	st, ok := staff(c)
+	if !ok {
+		return "", nil
+	}
+	w := fields(c.Arg)
+	if len(w) != 1 {
+		c.Text(c.P.T("admin.usage_hide"))
+		return "", nil
+	}
+	_, key, ok := fileItem(c, w[0])
+	if !ok {
+		return "", nil
+	}
+	action, before, after := "hide", "shown", "hidden"
+	if !hide {
+		action, before, after = "show", "hidden", "shown"
+	}
+	e := audit(c, action)
+	e.Before, e.After = before, after
+	was, now, err := st.SetOverride(c, key, key, e, func(o *shop.Override) { o.Hidden = hide })
+	if err != nil {
+		return unexpected(c, action, err)
+	}
+	c.eng.refreshCatalog()
+	if was.Hidden == now.Hidden {
+		c.Text(c.P.T("admin."+after+"_already", "item", key))
+		return "", nil
+	}
+	c.Text(c.P.T("admin."+after+"_done", "item", key))
+	return "", nil
+}
+
+func staffListOverrides(c *Ctx) (string, error) {
+	st, ok := staff(c)
+	if !ok {
+		return "", nil
+	}
+	ov, err := st.Overrides(c)
+	if err != nil {
+		return unexpected(c, "overrides", err)
+	}
+	if len(ov) == 0 {
+		c.Text(c.P.T("admin.overrides_none"))
+		return "", nil
+	}
+	var b strings.Builder
+	for _, o := range ov {
+		var what []string
+		if o.Price != nil {
+			what = append(what, c.P.T("admin.override_price", "price", c.Money(*o.Price)))
+		}
+		if o.Stock != nil {
+			what = append(what, c.P.T("admin.override_stock", "stock", *o.Stock))
+		}
+		if o.Hidden {
+			what = append(what, c.P.T("admin.override_hidden"))
+		}
+		b.WriteString("\n" + c.P.T("admin.override_line", "item", o.Item, "what", strings.Join(what, ", "),
+			"by", o.By, "time", c.Time(o.At)))
+		c.Row(CommandButton(c.P.T("admin.clear_button", "item", o.Item), "clear", o.Item))
+	}
+	c.Text(c.P.T("admin.overrides_title", "count", len(ov)) + b.String())
+	return "", nil
+}
+
+func staffClearOverride(c *Ctx) (string, error) {
+	st, ok := staff(c)
+	if !ok {
+		return "", nil
+	}
+	w := fields(c.Arg)
+	if len(w) != 1 {
+		c.Text(c.P.T("admin.usage_clear"))
+		return "", nil
+	}
+	_, key, ok := fileItem(c, w[0])
+	if !ok {
+		return "", nil
+	}
+	var fileStock *int
+	if n, ok := c.Shop.File.StockSeed()[key]; ok {
+		fileStock = &n
+	}
+	e := audit(c, "clear")
+	e.Before, e.After = "override", "files"
+	_, found, err := st.ClearOverride(c, key, key, fileStock, e)
+	if err != nil {
+		return unexpected(c, "clear override", err)
+	}
+	if !found {
+		c.Text(c.P.T("admin.clear_none", "item", key))
+		return "", nil
+	}
+	c.eng.refreshCatalog()
+	c.Text(c.P.T("admin.clear_done", "item", key))
+	return "", nil
+}

@@ -1,0 +1,237 @@
+package flows_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"omnicart/bot"
+	"omnicart/bot/bottest"
+	"omnicart/catalog"
+	"omnicart/demo"
+	"omnicart/flows"
+	"omnicart/locales"
+	"omnicart/payments"
+	"omnicart/shop"
+	"omnicart/store"
+)
+
+// The staff's transcripts (testdata/staff/*.txt) are conversations of
+// several chats with one shop: each input line is "name> text" and the
+// replies to it follow; after each line the outbox is drained and what
+// each chat was sent by it follows under "@name:". The chats and their
+// roles:
+var staffChats = []struct {
+	name string
+	addr bot.Address
+	role flows.Role
+}{
+	{"owner", bot.Address{Channel: bot.Console, Chat: "owner"}, flows.RoleOwner},
+	{"manager", bot.Address{Channel: bot.Telegram, Chat: "200"}, flows.RoleManager},
+	{"operator", bot.Address{Channel: bot.WhatsApp, Chat: "79160000003"}, flows.RoleOperator},
+	{"stranger", bot.Address{Channel: bot.Web, Chat: "stranger"}, flows.RoleShopper},
+	{"shopper", bot.Address{Channel: bot.Telegram, Chat: "100"}, flows.RoleShopper},
+}
+
+type staffHarness struct {
+	eng   *flows.Engine
+	db    *store.DB
+	rec   *bottest.Recorder
+	chats map[string]*bottest.Chat
+}
+
+func newStaffHarness(t testing.TB, lang string) *staffHarness {
+	t.Helper()
+	clk := &clock{t: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
+	db, err := store.Open("", store.Options{InMemory: true, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := catalog.Load(demo.FS, "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SyncStock(context.Background(), cat.StockSeed()); err != nil {
+		t.Fatal(err)
+	}
+	texts := locales.Default()
+	set, err := flows.Load(nil, "", flows.Builtin(), texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := map[bot.Address]flows.Role{}
+	var told []string
+	for _, c := range staffChats {
+		roles[c.addr] = c.role
+		if c.role.AtLeast(flows.RoleManager) {
+			told = append(told, c.addr.String())
+		}
+	}
+	rec := bottest.NewRecorder()
+	out := &deliverer{Recorder: rec}
+	sh := &flows.Shop{Name: "Demo Coffee", Catalog: cat, Flows: set, Texts: texts, Images: demo.FS, Lang: "en",
+		Zone: time.FixedZone("MSK", 3*60*60)}
+	staff := flows.StaffOptions{Backup: func(ctx context.Context) (string, int64, error) {
+		n, err := db.Backup(io.Discard)
+		if err != nil || n == 0 {
+			return "", 0, fmt.Errorf("backup wrote %d bytes: %v", n, err)
+		}
+		return "backups/omnicart-20261120T100000.000Z.backup", 48 << 10, nil // a fixed answer for the transcript
+	}}
+	eng := flows.NewEngine(db, out, []payments.Provider{payments.Demo{}}, sh, flows.Options{Workers: 4, Now: clk.Now,
+		Roles: func(a bot.Address) flows.Role { return roles[a] }, Staff: staff})
+	db.WatchOrders(told, func(ch store.OrderChange) []shop.Notice {
+		return eng.OrderNotices(ch.Before, ch.After, ch.Customer, ch.Staff)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { eng.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; db.Close() })
+	h := &staffHarness{eng: eng, db: db, rec: rec, chats: map[string]*bottest.Chat{}}
+	for _, c := range staffChats {
+		h.chats[c.name] = &bottest.Chat{H: eng, R: rec, Addr: c.addr, Lang: lang, Name: strings.ToUpper(c.name[:1]) + c.name[1:]}
+	}
+	return h
+}
+
+// drain sends every notice waiting in the outbox, as the outbox sender
+// would, and returns what each chat was sent, rendered.
+func (h *staffHarness) drain(t testing.TB) string {
+	ctx := context.Background()
+	for range 10 {
+		pending, err := h.db.PendingNotices(ctx, time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pending) == 0 {
+			break
+		}
+		for _, p := range pending {
+			to, err := h.eng.Notify(ctx, p.Notice)
+			if err != nil {
+				if err := h.db.NoticeFailed(ctx, p.ID, err.Error()); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			if err := h.db.NoticeSent(ctx, p.ID, to.String()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var b strings.Builder
+	for _, c := range staffChats {
+		if r := h.rec.Take(c.addr); len(r) > 0 {
+			b.WriteString("@" + c.name + ":\n" + bottest.Render(r))
+		}
+	}
+	return b.String()
+}
+
+var customerID = regexp.MustCompile(`\bc[0-9a-f]{12}\b`)
+
+// transcript replays the input lines of a staff transcript.
+func (h *staffHarness) transcript(t testing.TB, script string) (string, error) {
+	var b strings.Builder
+	for _, line := range strings.Split(script, "\n") {
+		if strings.HasPrefix(line, "#") {
+			b.WriteString(line + "\n")
+			continue
+		}
+		name, in, ok := strings.Cut(line, "> ")
+		chat := h.chats[name]
+		if !ok || chat == nil || strings.HasPrefix(line, "<") || strings.HasPrefix(line, " ") {
+			continue
+		}
+		b.WriteString(line + "\n")
+		replies, err := chat.Line(in)
+		if err != nil {
+			return b.String(), fmt.Errorf("line %q: %w", line, err)
+		}
+		b.WriteString(bottest.Render(replies))
+		b.WriteString(h.drain(t))
+	}
+	// Customer ids are random: shown as c<id>.
+	return customerID.ReplaceAllString(b.String(), "c<id>"), nil
+}
+
+// TestStaffTranscripts replays every testdata/staff/*.txt conversation;
+// -update rewrites them.
+func TestStaffTranscripts(t *testing.T) {
+	files, _ := filepath.Glob("testdata/staff/*.txt")
+	if len(files) == 0 {
+		t.Fatal("no staff transcripts in testdata")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			script, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lang := "en"
+			if strings.Contains(f, "_ru") {
+				lang = "ru"
+			}
+			h := newStaffHarness(t, lang)
+			got, err := h.transcript(t, string(script))
+			if err != nil {
+				t.Fatalf("%v\nso far:\n%s", err, got)
+			}
+			if *update {
+				if err := os.WriteFile(f, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if got != string(script) {
+				t.Errorf("transcript differs (run go test ./flows -update and review the diff):\n%s", diff(string(script), got))
+			}
+		})
+	}
+}
+
+// TestStaffCommandsHidden: every staff command is an unknown command to a
+// shopper, and an operator may open only the staff menu.
+func TestStaffCommandsHidden(t *testing.T) {
+	h := newStaffHarness(t, "en")
+	set := h.eng.Shop().Flows
+	staffOnly := []string{"admin", "list", "order", "status", "paid", "refund", "customer", "find",
+		"stock", "price", "hide", "show", "overrides", "clear", "audit", "backup"}
+	for _, cmd := range staffOnly {
+		if slices.Contains(set.Commands(), cmd) {
+			t.Errorf("/%s is in the shoppers' command list", cmd)
+		}
+		for _, who := range []string{"stranger", "shopper"} {
+			r, err := h.chats[who].Line("/" + cmd + " 1001")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := bottest.Render(r); !strings.Contains(got, "I don't know the command /"+cmd+".") {
+				t.Errorf("%s /%s: %q, want the unknown-command answer", who, cmd, got)
+			}
+		}
+		r, err := h.chats["operator"].Line("/" + cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		unknown := strings.Contains(bottest.Render(r), "I don't know the command")
+		if unknown != (cmd != "admin") {
+			t.Errorf("operator /%s: %q", cmd, bottest.Render(r))
+		}
+	}
+	// A forged button of a staff command is stale, never run.
+	r, err := h.chats["stranger"].Send(bot.Message{Button: "cmd:status|1001 cancelled"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := bottest.Render(r); !strings.Contains(got, "no longer applies") {
+		t.Errorf("forged staff button: %q", got)
+	}
+}
