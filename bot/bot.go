@@ -9,8 +9,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"strings"
+	"sync"
 )
 
 // Channel names.
@@ -77,11 +77,6 @@ type Message struct {
 	Location *Location
 	// Photo is set when the shopper sent an image (its platform file id).
 	Photo string
-	// ReplyTo is the platform's id of the message this one answers (a
-	// Telegram reply), and ReplyText that message's text: staff answer a
-	// support card by replying to it. Empty when it answers nothing.
-	ReplyTo   string
-	ReplyText string
 	// ReplyTo is the platform's id of the message this one answers (a
 	// Telegram reply), and ReplyText that message's text: staff answer a
 	// support card by replying to it. Empty when it answers nothing.
@@ -237,15 +232,6 @@ func WithDispatch(ctx context.Context, fn func()) context.Context {
 func DispatchFunc(ctx context.Context) func() {
 	fn, _ := ctx.Value(dispatchKey{}).(func())
 	return fn
-}
-
-// Editor is a channel that can post a message and later change it in place
-// (Telegram edits it), as a progress message does. Post returns the
-// message's id; "" says the channel cannot edit, and the caller should
-// only post again when it has something final to say.
-type Editor interface {
-	Post(ctx context.Context, to Address, r Reply) (id string, err error)
-	Edit(ctx context.Context, to Address, id string, r Reply) error
 }
 
 // Editor is a channel that can post a message and later change it in place

@@ -89,6 +89,11 @@ type placer interface {
 
 // Store is every concern at once, what NewEngine takes.
 type Store interface {
+	Support
+	MessageLog
+	Outbox
+	Analytics
+	Broadcasts
 	Extras
 	Support
 	MessageLog

@@ -365,12 +365,6 @@ func fromMessage(updateID int64, msg *models.Message) (bot.Message, bool) {
 			m.ReplyText = r.Caption
 		}
 	}
-	if r := msg.ReplyToMessage; r != nil {
-		m.ReplyTo, m.ReplyText = strconv.Itoa(r.ID), r.Text
-		if m.ReplyText == "" {
-			m.ReplyText = r.Caption
-		}
-	}
 	switch {
 	case msg.Contact != nil:
 		own := msg.From != nil && msg.Contact.UserID == msg.From.ID

@@ -46,7 +46,7 @@ func TestChatTalksToRunningShop(t *testing.T) {
 	for _, want := range []string{
 		"Connected to the running shop at http://" + addr + "/",
 		"Welcome to Test shop",
-		"[7] 🌐 Language\n> \nOur catalog. Choose a category:\n",
+		"[8] 🌐 Language\n> \nOur catalog. Choose a category:\n",
 		"> \nThere is no button 9 here: type a number from 1 to 6, or a message.\n> ",
 	} {
 		if !strings.Contains(out, want) {

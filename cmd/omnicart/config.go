@@ -98,6 +98,7 @@ type Config struct {
 		Managers  []string `toml:"managers"`  // orders, stock, prices, stats, broadcast
 		Operators []string `toml:"operators"` // support conversations only
 	} `toml:"admin"`
+	Support  SupportConfig  `toml:"support"`  // see desk.go
 	Payments PaymentsConfig `toml:"payments"` // see payments.go
 	Log      struct {
 		Level  string `toml:"level"`  // debug, info, warn or error
@@ -178,6 +179,8 @@ func defaultConfig() Config {
 	c.Telegram.PerGroupPerMinute = 20
 	c.Telegram.GlobalRate = 30
 	c.WhatsApp.MinGap.Duration = 3 * time.Second
+	c.Support.IdleAfter.Duration = 2 * time.Hour
+	c.Support.ReturnDays = 14
 	c.WhatsApp.Polls = true
 	c.Orders.UnpaidTTL.Duration = 24 * time.Hour
 	c.Log.Level = "info"

@@ -1,0 +1,189 @@
+package flows
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"omnicart/bot"
+	"omnicart/shop"
+)
+
+// Stats: /stats [today|7d|30d] for managers and owners: the funnel
+// (started → viewed → carted → checkout → paid, in distinct customers) per
+// channel and per deep-link source, orders, revenue and the average paid
+// order, as text and as a chart.
+
+// FunnelStages are the funnel's steps, in order.
+var FunnelStages = []shop.EventKind{shop.EventStart, shop.EventViewed, shop.EventCarted, shop.EventCheckout, shop.EventPaid}
+
+// StatsReport is what /stats counts over a period.
+type StatsReport struct {
+	Since, Until time.Time
+	// Funnel counts distinct customers at each of FunnelStages, in all
+	// ("") and per channel; BySource per deep-link source ("" is direct).
+	Funnel   map[string][]int
+	BySource map[string][]int
+	Orders   int        // placed
+	Paid     int        // paid orders
+	Revenue  shop.Money // paid
+}
+
+// Average is the average paid order.
+func (r StatsReport) Average() shop.Money {
+	if r.Paid == 0 {
+		return shop.Money{Currency: r.Revenue.Currency}
+	}
+	return shop.Money{Minor: r.Revenue.Minor / int64(r.Paid), Currency: r.Revenue.Currency}
+}
+
+// CountStats counts the events from since to until.
+func CountStats(c Analytics, ctx *Ctx, since, until time.Time) (StatsReport, error) {
+	r := StatsReport{Since: since, Until: until, Funnel: map[string][]int{"": make([]int, len(FunnelStages))}, BySource: map[string][]int{}}
+	type key struct {
+		group string
+		cust  shop.CustomerID
+		stage int
+	}
+	seen := map[key]bool{}
+	count := func(m map[string][]int, group string, cust shop.CustomerID, stage int) {
+		k := key{group, cust, stage}
+		if seen[k] {
+			return
+		}
+		seen[k] = true
+		if m[strings.TrimPrefix(group, "src:")] == nil {
+			m[strings.TrimPrefix(group, "src:")] = make([]int, len(FunnelStages))
+		}
+		m[strings.TrimPrefix(group, "src:")][stage]++
+	}
+	err := c.Events(ctx, since, func(e shop.Event) bool {
+		if !e.Time.Before(until) {
+			return false
+		}
+		switch e.Type {
+		case shop.EventPlaced:
+			r.Orders++
+		case shop.EventPaid:
+			r.Paid++
+			if r.Revenue.Currency == "" {
+				r.Revenue.Currency = e.Value.Currency
+			}
+			if e.Value.Currency == r.Revenue.Currency {
+				r.Revenue.Minor += e.Value.Minor
+			}
+		}
+		stage := slices.Index(FunnelStages, e.Type)
+		if stage < 0 {
+			return true
+		}
+		channel := e.Channel
+		if channel == "" {
+			channel = "other"
+		}
+		count(r.Funnel, "", e.Customer, stage)
+		count(r.Funnel, channel, e.Customer, stage)
+		count(r.BySource, "src:"+e.Source, e.Customer, stage)
+		return true
+	})
+	return r, err
+}
+
+// FunnelChart is the /stats chart: the funnel's stages along the bottom,
+// one bar per channel at each.
+type FunnelChart struct {
+	Title  string
+	Stages []string
+	Series []ChartSeries
+	YLabel string
+}
+
+// ChartSeries is one channel's bars.
+type ChartSeries struct {
+	Name   string
+	Values []float64
+}
+
+func (d *desk) statsActions() Actions {
+	return Actions{"show_stats": {Run: d.stats}}
+}
+
+func (d *desk) stats(c *Ctx) (string, error) {
+	period := strings.ToLower(strings.TrimSpace(c.Arg))
+	until := c.Now
+	local := c.Now.In(c.Shop.zone())
+	var since time.Time
+	switch period {
+	case "today":
+		since = time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, c.Shop.zone())
+	case "30d":
+		since = until.AddDate(0, 0, -30)
+	case "", "7d":
+		period, since = "7d", until.AddDate(0, 0, -7)
+	default:
+		c.Text(c.P.T("stats.usage"))
+		return "", nil
+	}
+	r, err := CountStats(d.st, c, since, until)
+	if err != nil {
+		return "", err
+	}
+	label := c.P.T("stats.period_" + period)
+	row := func(name string, v []int) string {
+		parts := make([]string, len(v))
+		for i, n := range v {
+			parts[i] = fmt.Sprint(n)
+		}
+		return c.P.T("stats.row", "name", name, "values", strings.Join(parts, " → "))
+	}
+	var lines []string
+	lines = append(lines, row(c.P.T("stats.all"), r.Funnel[""]))
+	channels := slices.Sorted(maps.Keys(r.Funnel))
+	for _, ch := range channels {
+		if ch != "" {
+			lines = append(lines, row(ch, r.Funnel[ch]))
+		}
+	}
+	var sources []string
+	for _, src := range slices.Sorted(maps.Keys(r.BySource)) {
+		name := src
+		if name == "" {
+			name = c.P.T("stats.direct")
+		}
+		sources = append(sources, row(name, r.BySource[src]))
+	}
+	text := c.P.T("stats.text", "period", label, "orders", r.Orders, "paid", r.Paid,
+		"revenue", c.Money(r.Revenue), "average", c.Money(r.Average()),
+		"channels", strings.Join(lines, "\n"), "sources", strings.Join(sources, "\n"))
+	c.SayText(text)
+	if d.opt.Chart == nil {
+		return "", nil
+	}
+	stages := make([]string, len(FunnelStages))
+	for i, s := range FunnelStages {
+		stages[i] = c.P.T("stats.stage_" + string(s))
+	}
+	ch := FunnelChart{Title: c.P.T("stats.chart_title", "period", label), Stages: stages, YLabel: c.P.T("stats.customers")}
+	for _, name := range channels {
+		if name == "" {
+			continue
+		}
+		vals := make([]float64, len(FunnelStages))
+		for i, n := range r.Funnel[name] {
+			vals[i] = float64(n)
+		}
+		ch.Series = append(ch.Series, ChartSeries{Name: name, Values: vals})
+	}
+	if len(ch.Series) == 0 {
+		return "", nil
+	}
+	png, err := d.opt.Chart(ch)
+	if err != nil {
+		c.Log.Warn("draw stats chart", "err", err)
+		return "", nil
+	}
+	c.out = append(c.out, bot.Reply{PhotoPNG: png, Text: c.P.T("stats.chart_caption", "period", label)})
+	return "", nil
+}
