@@ -76,8 +76,10 @@ func (p PaymentsConfig) payee() qr.Payee {
 func (c *Config) checkPayments(path, src string) []error {
 	p := c.Payments
 	var errs []error
+	// at is the line of keys, or of their table when the key is left out;
+	// a table left out is reported at the methods that need it.
 	at := func(keys ...string) string {
-		if line := keyLine(src, toml.Key(keys)); line > 0 {
+		if line := keyLine(src, toml.Key(keys)); line > 0 && hasTable(src, keys[:len(keys)-1]) {
 			return position(path, line)
 		}
 		return position(path, keyLine(src, toml.Key{"payments", "methods"}))
@@ -135,6 +137,19 @@ func (c *Config) checkPayments(path, src string) []error {
 		}
 	}
 	return errs
+}
+
+// hasTable reports whether the table named by keys is in src (the top
+// level always is): keyLine finds a table left out at its parent's line.
+func hasTable(src string, keys []string) bool {
+	switch len(keys) {
+	case 0:
+		return true
+	case 1:
+		return keyLine(src, toml.Key(keys)) > 0
+	}
+	line := keyLine(src, toml.Key(keys))
+	return line > 0 && line != keyLine(src, toml.Key(keys[:len(keys)-1]))
 }
 
 // shopPayments are the payment providers of the configuration, built once
