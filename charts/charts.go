@@ -131,4 +131,3 @@ func valueLabels(values []float64, shift float64) (*plotter.Labels, error) {
 	}
 	return l, nil
 }
-

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -285,7 +286,7 @@ func TestOperatorsRaceForOneCard(t *testing.T) {
 				defer mu.Unlock()
 				if err == nil {
 					wins++
-				} else if !errorsIsTaken(err) {
+				} else if !errors.Is(err, shop.ErrTaken) {
 					t.Errorf("take: %v", err)
 				}
 			})
@@ -296,8 +297,6 @@ func TestOperatorsRaceForOneCard(t *testing.T) {
 		}
 	}
 }
-
-func errorsIsTaken(err error) bool { return err != nil && strings.Contains(err.Error(), shop.ErrTaken.Error()) }
 
 // tell delivers a WhatsApp text from phone without waiting for an answer
 // (a message to an operator has none).
