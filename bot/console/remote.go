@@ -26,7 +26,10 @@ import (
 // long-poll for the messages the shop starts. To the shop it is one more
 // web chat customer, so the shop's customers, carts and orders are the
 // same ones; its session cookie is kept in a file, so the next chat
-// continues as the same customer.
+// continues as the same customer. A picture the shop made for the chat (a
+// QR code to pay with) is fetched and handed on as bot.Reply.PhotoPNG, so
+// the Console writes it to a PNG file and prints [photo: PATH], as a local
+// chat does.
 type Remote struct {
 	base    *url.URL
 	client  *http.Client
@@ -206,18 +209,60 @@ func (r *Remote) deliver(ctx context.Context, b remoteBatch, since int64) {
 		if m.Seq <= r.last {
 			continue
 		}
-		photo := m.Photo
-		if strings.HasPrefix(photo, "/") {
-			photo = r.base.String() + photo
+		reply := bot.Reply{Text: m.Text, Photo: m.Photo, Choices: m.Choices,
+			AskContact: m.AskContact, AskLocation: m.AskLocation}
+		if strings.HasPrefix(reply.Photo, generatedPath) {
+			// A picture made for this chat (a QR code to pay with): the
+			// Console writes it to a file, as in a local chat.
+			if png, err := r.image(ctx, reply.Photo); err == nil {
+				reply.Photo, reply.PhotoPNG = "", png
+			} else {
+				fmt.Fprintf(r.errs, "omnicart chat: the picture %s was not fetched: %v\n", reply.Photo, err)
+			}
 		}
-		replies = append(replies, bot.Reply{Text: m.Text, Photo: photo, Choices: m.Choices,
-			AskContact: m.AskContact, AskLocation: m.AskLocation})
+		if strings.HasPrefix(reply.Photo, "/") {
+			reply.Photo = r.base.String() + reply.Photo
+		}
+		replies = append(replies, reply)
 		r.last = m.Seq
 	}
 	r.last = max(r.last, b.Last)
 	if len(replies) > 0 && r.to != nil {
 		r.to.Send(ctx, r.addr, replies)
 	}
+}
+
+// generatedPath is where the web chat serves the pictures it made for a
+// chat (bot.Reply.PhotoPNG), by their content's hash.
+const generatedPath = "/media/generated/"
+
+// maxImage bounds a picture fetched for the Console.
+const maxImage = 8 << 20
+
+// image fetches the PNG picture at path of the shop. It is called with
+// r.mu held, so it sends no cookie (the pictures are served to anyone who
+// knows their hash).
+func (r *Remote) image(ctx context.Context, path string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.base.String()+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, errors.New(resp.Status)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxImage+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxImage || !bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")) {
+		return nil, errors.New("not a PNG picture")
+	}
+	return data, nil
 }
 
 // do makes one API request with the session cookie, retrying a 429 after

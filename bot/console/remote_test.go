@@ -96,6 +96,8 @@ func TestRemote(t *testing.T) {
 		go func() {
 			inW.Write([]byte(input))
 			if poll {
+				// The shop starts its message after the answers to the input.
+				waitUntilOut(&out, "There is no button 7")
 				web.news <- struct{}{}
 				waitUntilOut(&out, "your order shipped")
 			}
