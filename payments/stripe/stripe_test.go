@@ -15,91 +15,9 @@ import (
 	"omnicart/payments"
 	"omnicart/payments/settle"
 	"omnicart/payments/stripe"
+	"omnicart/payments/stripe/stripetest"
 	"omnicart/shop"
 )
-
-// fakeStripe is a fake of the Checkout Sessions and Refunds API: Bearer
-// auth, form bodies, Idempotency-Key, Stripe's error shape.
-type fakeStripe struct {
-	mu       sync.Mutex
-	sessions map[string]map[string]any
-	byKey    map[string]string
-	forms    []map[string]string
-	keys     []string
-	refunds  int
-}
-
-func newFake(t *testing.T) (*fakeStripe, *httptest.Server) {
-	f := &fakeStripe{sessions: map[string]map[string]any{}, byKey: map[string]string{}}
-	srv := httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(srv.Close)
-	return f, srv
-}
-
-func stripeError(w http.ResponseWriter, code int, typ, msg string) {
-	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"type": typ, "message": msg}})
-}
-
-func (f *fakeStripe) serve(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if r.Header.Get("Authorization") != "Bearer sk_test_1" {
-		stripeError(w, 401, "invalid_request_error", "Invalid API Key provided")
-		return
-	}
-	r.ParseForm()
-	form := map[string]string{}
-	for k, v := range r.PostForm {
-		form[k] = v[0]
-	}
-	key := r.Header.Get("Idempotency-Key")
-	switch {
-	case r.Method == "POST" && r.URL.Path == "/v1/checkout/sessions":
-		f.forms, f.keys = append(f.forms, form), append(f.keys, key)
-		if id, ok := f.byKey[key]; ok && key != "" {
-			json.NewEncoder(w).Encode(f.sessions[id])
-			return
-		}
-		if form["mode"] != "payment" || form["success_url"] == "" || form["line_items[0][price_data][unit_amount]"] == "" {
-			stripeError(w, 400, "invalid_request_error", "Missing required param")
-			return
-		}
-		id := "cs_test_" + string(rune('a'+len(f.sessions)))
-		amount := json.Number(form["line_items[0][price_data][unit_amount]"])
-		s := map[string]any{"id": id, "object": "checkout.session", "url": "https://checkout.stripe.com/c/pay/" + id,
-			"status": "open", "payment_status": "unpaid", "amount_total": amount, "currency": form["line_items[0][price_data][currency]"],
-			"client_reference_id": form["client_reference_id"], "metadata": map[string]string{"order_id": form["metadata[order_id]"]},
-			"payment_intent": nil}
-		f.sessions[id], f.byKey[key] = s, id
-		json.NewEncoder(w).Encode(s)
-	case r.Method == "GET" && strings.HasPrefix(r.URL.Path, "/v1/checkout/sessions/"):
-		s := f.sessions[strings.TrimPrefix(r.URL.Path, "/v1/checkout/sessions/")]
-		if s == nil {
-			stripeError(w, 404, "invalid_request_error", "No such checkout.session")
-			return
-		}
-		json.NewEncoder(w).Encode(s)
-	case r.Method == "POST" && r.URL.Path == "/v1/refunds":
-		if key == "" || form["payment_intent"] == "" {
-			stripeError(w, 400, "invalid_request_error", "bad refund")
-			return
-		}
-		if _, ok := f.byKey[key]; !ok {
-			f.refunds++
-			f.byKey[key] = "re"
-		}
-		json.NewEncoder(w).Encode(map[string]any{"id": "re_1", "status": "succeeded"})
-	default:
-		stripeError(w, 404, "invalid_request_error", "Unrecognized request URL")
-	}
-}
-
-func (f *fakeStripe) pay(id string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.sessions[id]["payment_status"], f.sessions[id]["status"], f.sessions[id]["payment_intent"] = "paid", "complete", "pi_"+id
-}
 
 type recorder struct {
 	mu   sync.Mutex
@@ -123,9 +41,9 @@ const secret = "whsec_test"
 var order = shop.Order{ID: "o1", Number: 1001, Total: shop.Money{Minor: 4990, Currency: "EUR"}}
 
 func TestCheckoutAndWebhook(t *testing.T) {
-	f, srv := newFake(t)
+	f := stripetest.New(t)
 	now := time.Unix(1_800_000_000, 0)
-	p, err := stripe.New(stripe.Options{SecretKey: "sk_test_1", WebhookSecret: secret, APIURL: srv.URL,
+	p, err := stripe.New(stripe.Options{SecretKey: f.SecretKey, WebhookSecret: secret, APIURL: f.URL,
 		SuccessURL: "https://shop.example/", Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
@@ -136,13 +54,14 @@ func TestCheckoutAndWebhook(t *testing.T) {
 		t.Fatal(err)
 	}
 	again, _ := p.Charge(ctx, order)
-	if pay.Status != payments.Pending || !strings.HasPrefix(pay.URL, "https://checkout.stripe.com/") || again.ID != pay.ID {
+	if pay.Status != payments.Pending || !strings.HasPrefix(pay.URL, f.URL+"/c/pay/cs_test_") || again.ID != pay.ID {
 		t.Fatalf("payment %+v, again %s", pay, again.ID)
 	}
-	form := f.forms[0]
+	forms, keys := f.Forms()
+	form := forms[0]
 	if form["line_items[0][price_data][currency]"] != "eur" || form["line_items[0][price_data][unit_amount]"] != "4990" ||
-		form["metadata[order_id]"] != "o1" || f.keys[0] == "" || f.keys[0] != f.keys[1] {
-		t.Fatalf("form %v keys %v", form, f.keys)
+		form["metadata[order_id]"] != "o1" || keys[0] == "" || keys[0] != keys[1] {
+		t.Fatalf("form %v keys %v", form, keys)
 	}
 	rec := &recorder{}
 	hook := p.Webhook(rec, nil)
@@ -165,7 +84,7 @@ func TestCheckoutAndWebhook(t *testing.T) {
 	if code := post(body, stripe.Sign(body, secret, now)); code != 200 || len(rec.paid) != 0 {
 		t.Fatalf("unpaid session: %d %v", code, rec.paid)
 	}
-	f.pay(pay.ID)
+	f.Complete(pay.ID)
 	for name, sig := range map[string]string{
 		"unsigned": "",
 		"forged":   stripe.Sign(body, "whsec_wrong", now),
@@ -199,14 +118,14 @@ func TestCheckoutAndWebhook(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if f.refunds != 1 {
-		t.Fatalf("refunds = %d, want 1 (one Idempotency-Key)", f.refunds)
+	if n := f.Refunds(); n != 1 {
+		t.Fatalf("refunds = %d, want 1 (one Idempotency-Key)", n)
 	}
 }
 
 func TestAPIErrors(t *testing.T) {
-	_, srv := newFake(t)
-	p, _ := stripe.New(stripe.Options{SecretKey: "sk_wrong", WebhookSecret: secret, APIURL: srv.URL, SuccessURL: "https://x/"})
+	f := stripetest.New(t)
+	p, _ := stripe.New(stripe.Options{SecretKey: "sk_wrong", WebhookSecret: secret, APIURL: f.URL, SuccessURL: "https://x/"})
 	var apiErr *stripe.APIError
 	if _, err := p.Charge(context.Background(), order); !errors.As(err, &apiErr) || apiErr.Status != 401 {
 		t.Fatalf("bad key: %v", err)

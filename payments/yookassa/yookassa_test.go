@@ -41,7 +41,7 @@ func TestChargeLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Status != payments.Pending || !strings.HasPrefix(p.URL, "https://yoomoney.ru/checkout/") || p.OrderID != "o7" ||
+	if p.Status != payments.Pending || !strings.HasPrefix(p.URL, fake.URL[:len(fake.URL)-len("/v3")]+"/checkout/payments/v2/contract?orderId=") || p.OrderID != "o7" ||
 		p.Amount != order.Total || p.Provider != "yookassa" || p.QR != nil {
 		t.Fatalf("payment = %+v", p)
 	}

@@ -2,12 +2,18 @@
 // (create with an Idempotence-Key, read), refunds, HTTP Basic auth and
 // YooKassa's error answers, after https://yookassa.ru/developers/api.
 // Tests move payments with Succeed and Cancel, inject faults with FailNext
-// and Delay, and read what the shop sent with Requests.
+// and Delay, and read what the shop sent with Requests. Like YooKassa, the
+// fake has a payment page (a redirect payment's confirmation_url, on the
+// fake itself) and posts notifications to the shop's webhook (NotifyTo):
+// a shopper paying on the page, or scanning an СБП code (Pay), makes the
+// payment succeed and the notification arrive.
 package yktest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -39,13 +45,19 @@ type Server struct {
 	fail     []int
 	delay    time.Duration
 	n        int
+	notify   string            // the shop's webhook URL
+	back     map[string]string // payment id → return_url
 }
 
 // New starts a fake with a shop id and secret key; it stops with the test.
 func New(t testing.TB) *Server {
 	s := &Server{ShopID: "123456", SecretKey: "test_secret", t: t,
-		payments: map[string]map[string]any{}, byKey: map[string]string{}, refunds: map[string]map[string]any{}}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+		payments: map[string]map[string]any{}, back: map[string]string{}, byKey: map[string]string{}, refunds: map[string]map[string]any{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/v3/", s.serve)
+	mux.HandleFunc("GET "+pagePath, s.page)
+	mux.HandleFunc("POST "+pagePath, s.pay)
+	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL + "/v3"
 	t.Cleanup(s.srv.Close)
 	return s
@@ -129,6 +141,81 @@ func (s *Server) set(id, status string, paid bool) {
 	if status != "pending" {
 		delete(p, "confirmation")
 	}
+}
+
+// pagePath is the fake's payment page; ?orderId= names the payment, as
+// in YooKassa's confirmation_url.
+const pagePath = "/checkout/payments/v2/contract"
+
+// NotifyTo makes the fake post its notifications (payment.succeeded,
+// payment.canceled) to url, the shop's webhook, as YooKassa does for the
+// URL set in the shop's personal account.
+func (s *Server) NotifyTo(url string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.notify = url
+}
+
+// Pay is the shopper paying payment id, on its page or by scanning its
+// СБП code: the payment succeeds and its payment.succeeded notification
+// is posted to the NotifyTo URL. It returns the webhook's HTTP status (0
+// without a NotifyTo URL).
+func (s *Server) Pay(id string) int {
+	s.Succeed(id)
+	return s.Notify("payment.succeeded", id)
+}
+
+// Notify posts the notification of event about payment id, with the
+// payment as the fake knows it, to the NotifyTo URL and returns the HTTP
+// status of the answer (0 without a URL). Posting it again is a
+// duplicate, as YooKassa sends until it gets a 200.
+func (s *Server) Notify(event, id string) int {
+	s.mu.Lock()
+	url, p := s.notify, s.payments[id]
+	var body []byte
+	if p != nil {
+		body = Notification(event, id, p)
+	}
+	s.mu.Unlock()
+	if url == "" || body == nil {
+		return 0
+	}
+	resp, err := http.Post(url, "application/json", bytes.NewReader(body))
+	if err != nil {
+		s.t.Errorf("yktest: notification to %s: %v", url, err)
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// page shows the payment page of ?orderId=: the amount and a Pay button.
+func (s *Server) page(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("orderId")
+	p := s.Payment(id)
+	if p == nil {
+		http.NotFound(w, r)
+		return
+	}
+	amount, _ := p["amount"].(map[string]any)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	fmt.Fprintf(w, `<!doctype html><title>YooKassa (fake)</title><p>%s %s<form method="post"><button>Pay</button></form>`,
+		html.EscapeString(fmt.Sprint(amount["value"])), html.EscapeString(fmt.Sprint(amount["currency"])))
+}
+
+// pay is the Pay button of the page: the payment succeeds, the shop is
+// notified and the shopper goes back to the shop's return_url.
+func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("orderId")
+	s.mu.Lock()
+	p, back := s.payments[id], s.back[id]
+	s.mu.Unlock()
+	if p == nil {
+		http.NotFound(w, r)
+		return
+	}
+	s.Pay(id)
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 // Notification is the body YooKassa posts for event about payment id.
@@ -228,7 +315,8 @@ func (s *Server) create(w http.ResponseWriter, key string, body map[string]any) 
 			apiError(w, 400, "invalid_request", "confirmation.return_url is required for redirect")
 			return
 		}
-		p["confirmation"] = map[string]any{"type": "redirect", "confirmation_url": "https://yoomoney.ru/checkout/payments/v2/contract?orderId=" + id}
+		p["confirmation"] = map[string]any{"type": "redirect", "confirmation_url": s.srv.URL + pagePath + "?orderId=" + id}
+		s.back[id], _ = conf["return_url"].(string) // where the page sends the shopper
 	case "qr":
 		pm, _ := body["payment_method_data"].(map[string]any)
 		if pm["type"] != "sbp" {
