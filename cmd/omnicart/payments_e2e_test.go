@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,7 +17,9 @@ import (
 
 	"omnicart/bot/telegram/tgtest"
 	"omnicart/payments/qr/qrtest"
+	"omnicart/payments/stripe"
 	"omnicart/payments/stripe/stripetest"
+	"omnicart/payments/yookassa"
 	"omnicart/payments/yookassa/yktest"
 	"omnicart/shop"
 )
@@ -409,4 +412,206 @@ func (s *tgShopper) await(want ...string) {
 	if err != nil {
 		s.t.Fatalf("chat %d does not show %q:\n%s", s.chat, want, s.screen())
 	}
+}
+
+// post posts body to the shop's path with headers and returns the status.
+func (p *payShop) post(t *testing.T, path string, body []byte, header ...string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, p.srv.base+path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// same reports what changed in an order, "" for nothing.
+func sameOrder(a, b shop.Order) string {
+	switch {
+	case a.Status != b.Status:
+		return "status " + string(a.Status) + " → " + string(b.Status)
+	case a.PaymentID != b.PaymentID:
+		return "payment " + a.PaymentID + " → " + b.PaymentID
+	case a.Provider != b.Provider:
+		return "provider " + a.Provider + " → " + b.Provider
+	case !a.UpdatedAt.Equal(b.UpdatedAt) || len(a.History) != len(b.History):
+		return "updated"
+	}
+	return ""
+}
+
+// countIn counts the messages of the history that contain s.
+func countIn(ms []message, s string) int {
+	n := 0
+	for _, m := range ms {
+		if strings.Contains(m.Text, s) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestPaymentWebhooksOverHTTP posts notifications to the running shop's
+// /payments/yookassa and /payments/stripe: forged, replayed, unknown-order
+// and wrong-amount ones leave the waiting order unchanged; the true one
+// pays it and tells the shopper; its duplicate has its effect once.
+func TestPaymentWebhooksOverHTTP(t *testing.T) {
+	p := startPayShop(t)
+	ctx := context.Background()
+	yk, err := yookassa.New(yookassa.Options{ShopID: p.yk.ShopID, SecretKey: p.yk.SecretKey, APIURL: p.yk.URL, ReturnURL: "https://elsewhere.example/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := stripe.New(stripe.Options{SecretKey: p.stripe.SecretKey, WebhookSecret: p.stripe.WebhookSecret, APIURL: p.stripe.URL, SuccessURL: "https://elsewhere.example/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An attack posts something to a webhook about the waiting order; run
+	// checks its answer and that the order stays as it was.
+	type attack struct {
+		name string
+		do   func(o shop.Order) int
+		code int
+	}
+	run := func(t *testing.T, n int64, attacks []attack) {
+		before := p.order(t, n)
+		for _, a := range attacks {
+			if code := a.do(before); code != a.code {
+				t.Errorf("%s: HTTP %d, want %d", a.name, code, a.code)
+			}
+			if diff := sameOrder(before, p.order(t, n)); diff != "" {
+				t.Errorf("%s changed the order: %s", a.name, diff)
+			}
+		}
+	}
+	// paidOnce checks that the true payment's effect was had once.
+	paidOnce := func(t *testing.T, w *webShopper, n int64, provider string) {
+		paid := p.order(t, n)
+		if paid.Status != shop.StatusPaid || paid.Provider != provider {
+			t.Fatalf("order %+v", paid)
+		}
+		time.Sleep(300 * time.Millisecond) // what a second effect would take to show
+		h := w.history()
+		if a, b := countIn(h, fmt.Sprintf("✅ Payment received for order #%d", n)), countIn(h, fmt.Sprintf("Thank you! Order #%d is paid", n)); a != 1 || b != 1 {
+			t.Errorf("told %d times of the payment and %d times thanked, want once each:\n%s", a, b, allText(h))
+		}
+		if diff := sameOrder(paid, p.order(t, n)); diff != "" {
+			t.Errorf("the duplicate changed the order: %s", diff)
+		}
+		if paid.History[len(paid.History)-1].Status != shop.StatusPaid || len(paid.History) != 2 {
+			t.Errorf("history %+v: want placed, paid", paid.History)
+		}
+	}
+
+	t.Run("yookassa", func(t *testing.T) {
+		t.Parallel()
+		w, n := p.web(t)
+		m := payHere.FindStringSubmatch(allText(w.press("💳 Card, SberPay")))
+		if m == nil {
+			t.Fatal("no payment link")
+		}
+		link, _ := url.Parse(m[1])
+		id := link.Query().Get("orderId")
+		run(t, n, []attack{
+			{"not a notification", func(shop.Order) int { return p.post(t, "payments/yookassa", []byte(`{"hello":1}`)) }, 400},
+			{"forged payment id", func(o shop.Order) int {
+				return p.post(t, "payments/yookassa", yktest.Notification("payment.succeeded", "2f0e9999-000f-5000-8000-000000000000",
+					map[string]any{"status": "succeeded", "paid": true, "amount": map[string]any{"value": "990.00", "currency": "RUB"},
+						"metadata": map[string]any{"order_id": o.ID}}))
+			}, 200},
+			{"forged status of the true payment", func(shop.Order) int {
+				return p.post(t, "payments/yookassa", yktest.Notification("payment.succeeded", id, map[string]any{"status": "succeeded", "paid": true}))
+			}, 200},
+			{"unknown order", func(o shop.Order) int {
+				pay, err := yk.Link().Charge(ctx, shop.Order{ID: "o-nobody", Number: 9999, Total: o.Total})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return p.yk.Pay(pay.ID)
+			}, 200},
+			{"wrong amount", func(o shop.Order) int {
+				less := o
+				less.Total.Minor -= 100
+				pay, err := yk.Link().Charge(ctx, less)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return p.yk.Pay(pay.ID)
+			}, 200},
+		})
+		if code := p.yk.Pay(id); code != 200 {
+			t.Fatalf("the true notification: %d", code)
+		}
+		w.await(fmt.Sprintf("✅ Payment received for order #%d", n), fmt.Sprintf("Thank you! Order #%d is paid", n))
+		for range 2 { // replayed: YooKassa sends again until it gets a 200
+			if code := p.yk.Notify("payment.succeeded", id); code != 200 {
+				t.Errorf("duplicate: %d", code)
+			}
+		}
+		paidOnce(t, w, n, "yookassa")
+		if r := p.yk.Refunds(); len(r) != 0 {
+			t.Errorf("refunds %v: the wrong-amount and unknown-order payments are left for the shop to look at, not refunded blind", r)
+		}
+	})
+
+	t.Run("stripe", func(t *testing.T) {
+		t.Parallel()
+		w, n := p.web(t)
+		m := payHere.FindStringSubmatch(allText(w.press("💳 Card (Stripe)")))
+		if m == nil {
+			t.Fatal("no Checkout link")
+		}
+		id := m[1][strings.LastIndex(m[1], "/")+1:]
+		p.stripe.Complete(id) // paid: only the signature stands in the way
+		body := p.stripe.Event("checkout.session.completed", id)
+		now := time.Now()
+		run(t, n, []attack{
+			{"unsigned", func(shop.Order) int { return p.post(t, "payments/stripe", body) }, 400},
+			{"forged signature", func(shop.Order) int {
+				return p.post(t, "payments/stripe", body, "Stripe-Signature", stripe.Sign(body, "whsec_forged", now))
+			}, 400},
+			{"replayed after 6 minutes", func(shop.Order) int {
+				return p.post(t, "payments/stripe", body, "Stripe-Signature", stripe.Sign(body, p.stripe.WebhookSecret, now.Add(-6*time.Minute)))
+			}, 400},
+			{"tampered body", func(shop.Order) int {
+				other := bytes.Replace(body, []byte(id), []byte("cs_test_other"), 1)
+				return p.post(t, "payments/stripe", other, "Stripe-Signature", stripe.Sign(body, p.stripe.WebhookSecret, now))
+			}, 400},
+			{"unknown order", func(o shop.Order) int {
+				pay, err := st.Charge(ctx, shop.Order{ID: "o-nobody", Number: 9999, Total: o.Total})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return p.stripe.Pay(pay.ID)
+			}, 200},
+			{"wrong amount", func(o shop.Order) int {
+				less := o
+				less.Total.Minor -= 100
+				pay, err := st.Charge(ctx, less)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return p.stripe.Pay(pay.ID)
+			}, 200},
+		})
+		sig := stripe.Sign(body, p.stripe.WebhookSecret, time.Now())
+		if code := p.post(t, "payments/stripe", body, "Stripe-Signature", sig); code != 200 {
+			t.Fatalf("the true event: %d", code)
+		}
+		w.await(fmt.Sprintf("✅ Payment received for order #%d", n), fmt.Sprintf("Thank you! Order #%d is paid", n))
+		for _, again := range [][]byte{body, p.stripe.Event("checkout.session.completed", id)} { // the same event, and another about the session
+			if code := p.post(t, "payments/stripe", again, "Stripe-Signature", stripe.Sign(again, p.stripe.WebhookSecret, time.Now())); code != 200 {
+				t.Errorf("duplicate: %d", code)
+			}
+		}
+		paidOnce(t, w, n, "stripe")
+		if r := p.stripe.Refunds(); r != 0 {
+			t.Errorf("%d refunds", r)
+		}
+	})
 }
