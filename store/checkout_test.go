@@ -219,7 +219,7 @@ func TestExpiryGivesBackPointsCodeAndWindow(t *testing.T) {
 	if _, err := db.PlaceOrder(ctx, o2); !errors.Is(err, shop.ErrSlotFull) {
 		t.Fatalf("second order in a window of 1: %v", err)
 	}
-	expired, err := db.ExpireUnpaid(ctx, placed.CreatedAt.Add(time.Second))
+	expired, err := db.ExpireUnpaid(ctx, placed.CreatedAt.Add(DefaultPayWithin+time.Second))
 	if err != nil || len(expired) != 1 {
 		t.Fatalf("ExpireUnpaid = %v, %v", expired, err)
 	}

@@ -31,14 +31,15 @@ import (
 //	                               the enqueue time in nanoseconds and a random number: enqueue order
 //	obk/<notice key>               what became of the notice with that idempotency key (NoticeRecord)
 //	un/<nanos>/<orderID>           unpaid-order index, empty value: orders waiting for payment by
-//	                               creation time (8 bytes big-endian), read by the expiry job
+//	                               the time they have to be paid by (creation + Options.PayWithin,
+//	                               8 bytes big-endian), read by the expiry job
 //	du/<kind>/<nanos>/<customerID> due-time index, empty value: customers due for <kind> at <nanos>
 //	                               (8 bytes big-endian); "cart": last change of a non-empty cart;
 //	                               the campaigns' kinds (seen, browse, offer, delivered, bought,
 //	                               warranty, reorder, birthday, cart2) are described in campaigns.go
 //	dr/<kind>/<customerID>         the customer's entry in du/<kind> (its nanos), to move or drop it
 //	ec/<customerID>/<nanos><rand>  per-customer event index: the key of the event in e/
-//	m/<name>                       migration markers ("m/unpaid-index": un/ was built)
+//	m/<name>                       migration markers ("m/unpaid-deadline": un/ was built by deadline)
 //	sl/<day>/<from>-<to>           courier window (shop.Slot.Key()): orders holding it (int), absent at 0
 //	pu/<CODE>                      promo code: orders using it that are not cancelled (int)
 //	pq/<customerID>/<CODE>         promo code: orders of one customer using it (int)
@@ -74,7 +75,8 @@ const (
 	prefixPromoCode     = "pc/"
 	prefixPoints        = "pt/"
 
-	keyUnpaidIndexBuilt = "m/unpaid-index"
+	keyUnpaidIndexBuilt = "m/unpaid-deadline"
+	keyUnpaidIndexOld   = "m/unpaid-index" // un/ by creation time, before deadlines
 
 	keyOrderSeq = "n/order"
 )
@@ -94,10 +96,11 @@ func linkOwnerKey(id shop.CustomerID) []byte { return []byte(prefixLinkOwner + s
 func outboxKey(id string) []byte             { return []byte(prefixOutbox + id) }
 func noticeKeyKey(key string) []byte         { return []byte(prefixNoticeKey + key) }
 
-// unpaidKey indexes an order waiting for payment by its creation time.
-func unpaidKey(o shop.Order) []byte {
-	k := binary.BigEndian.AppendUint64([]byte(prefixUnpaid), uint64(max(o.CreatedAt.UnixNano(), 0)))
-	return append(append(k, '/'), o.ID...)
+// unpaidKey indexes order id waiting for payment by the time it has to be
+// paid by (DB.payBy).
+func unpaidKey(payBy time.Time, id string) []byte {
+	k := binary.BigEndian.AppendUint64([]byte(prefixUnpaid), uint64(max(payBy.UnixNano(), 0)))
+	return append(append(k, '/'), id...)
 }
 
 // duePrefix is the prefix of the due-time index of kind.

@@ -200,14 +200,14 @@ func TestExpireUnpaidPutsStockBack(t *testing.T) {
 	paid, _ := db.PlaceOrder(ctx, shop.Order{CustomerID: c.ID, Lines: line})
 	db.UpdateOrder(ctx, paid.ID, func(o *shop.Order) error { return o.Move(shop.StatusPaid, paid.CreatedAt) })
 	fresh, _ := db.PlaceOrder(ctx, shop.Order{CustomerID: c.ID, Lines: []shop.Line{{Item: shop.Item{SKU: "A"}, Qty: 1}}})
-	expired, err := db.ExpireUnpaid(ctx, fresh.CreatedAt) // older than the last one
+	expired, err := db.ExpireUnpaid(ctx, fresh.CreatedAt.Add(DefaultPayWithin)) // older than the last one
 	if err != nil || len(expired) != 1 || expired[0].ID != unpaid.ID || expired[0].Status != shop.StatusCancelled {
 		t.Fatalf("expired = %+v, %v", expired, err)
 	}
 	if n, _, _ := db.Stock(ctx, shop.Item{SKU: "A"}); n != 2 { // 5 - 2 - 2 - 1 + 2
 		t.Fatalf("stock = %d, want 2", n)
 	}
-	if again, _ := db.ExpireUnpaid(ctx, fresh.CreatedAt); len(again) != 0 {
+	if again, _ := db.ExpireUnpaid(ctx, fresh.CreatedAt.Add(DefaultPayWithin)); len(again) != 0 {
 		t.Fatalf("expired twice: %+v", again)
 	}
 }

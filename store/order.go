@@ -188,7 +188,7 @@ func (db *DB) PlaceOrder(ctx context.Context, o shop.Order) (shop.Order, error) 
 			return err
 		}
 		if o.Status == shop.StatusNew {
-			if err := txn.Set(unpaidKey(o), nil); err != nil {
+			if err := txn.Set(unpaidKey(db.payBy(o), o.ID), nil); err != nil {
 				return err
 			}
 		}
@@ -283,10 +283,8 @@ func (db *DB) changeOrder(ctx context.Context, id string, audit *shop.AuditEntry
 		if err := settle(txn, old, o); err != nil { // points, window and promo code of a status change
 			return err
 		}
-		if old.Status == shop.StatusNew && o.Status != shop.StatusNew {
-			if err := txn.Delete(unpaidKey(old)); err != nil {
-				return err
-			}
+		if err := db.reindexUnpaid(txn, old, o); err != nil {
+			return err
 		}
 		for _, n := range notices {
 			if _, err := db.putNotice(txn, n, o.UpdatedAt); err != nil {
@@ -312,20 +310,55 @@ func (db *DB) changeOrder(ctx context.Context, id string, audit *shop.AuditEntry
 	return o, nil
 }
 
-// ExpireUnpaid cancels every order still waiting for payment that was
-// placed before cutoff and puts back its stock, its courier window, its
-// promo code use and the points it paid with, each order in one
-// transaction that also writes the notice telling the customer
-// ("order-expired/<number>", text orders.expired). It reads only the
-// unpaid-order index, never every order, and returns the cancelled orders.
-func (db *DB) ExpireUnpaid(ctx context.Context, cutoff time.Time) ([]shop.Order, error) {
+// DefaultPayWithin is how long an order may wait for payment when
+// Options.PayWithin is nil.
+const DefaultPayWithin = 24 * time.Hour
+
+// payBy is when order o has to be paid by: its creation time plus the
+// time Options.PayWithin gives it (a bank transfer gets longer than a
+// card payment).
+func (db *DB) payBy(o shop.Order) time.Time {
+	ttl := DefaultPayWithin
+	if db.payWithin != nil {
+		ttl = db.payWithin(o)
+	}
+	return o.CreatedAt.Add(ttl)
+}
+
+// reindexUnpaid keeps the unpaid-order index of an order changing from old
+// to o: out of it once paid or cancelled, moved when its deadline moves (a
+// payment method chosen, like a bank transfer, gives it longer).
+func (db *DB) reindexUnpaid(txn *badger.Txn, old, o shop.Order) error {
+	was, is := old.Status == shop.StatusNew, o.Status == shop.StatusNew
+	if was && is && db.payBy(old).Equal(db.payBy(o)) {
+		return nil
+	}
+	if was {
+		if err := txn.Delete(unpaidKey(db.payBy(old), old.ID)); err != nil {
+			return err
+		}
+	}
+	if is {
+		return txn.Set(unpaidKey(db.payBy(o), o.ID), nil)
+	}
+	return nil
+}
+
+// ExpireUnpaid cancels every order still waiting for payment whose time to
+// pay (Options.PayWithin after it was placed) ended before now, and puts
+// back its stock, its courier window, its promo code use and the points it
+// paid with, each order in one transaction that also writes the notice
+// telling the customer ("order-expired/<number>", text orders.expired). It
+// reads only the unpaid-order index, never every order, and returns the
+// cancelled orders.
+func (db *DB) ExpireUnpaid(ctx context.Context, now time.Time) ([]shop.Order, error) {
 	if err := db.buildUnpaidIndex(ctx); err != nil {
 		return nil, fmt.Errorf("expire unpaid orders: %w", err)
 	}
-	var ids []string
+	var keys [][]byte
 	err := db.view(ctx, func(txn *badger.Txn) error {
 		prefix := []byte(prefixUnpaid)
-		end := unpaidKey(shop.Order{CreatedAt: cutoff})
+		end := unpaidKey(now, "")
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 		defer it.Close()
 		for it.Rewind(); it.ValidForPrefix(prefix); it.Next() {
@@ -333,7 +366,7 @@ func (db *DB) ExpireUnpaid(ctx context.Context, cutoff time.Time) ([]shop.Order,
 			if string(k) >= string(end) {
 				break
 			}
-			ids = append(ids, string(k[len(prefix)+9:]))
+			keys = append(keys, slices.Clone(k))
 		}
 		return nil
 	})
@@ -341,18 +374,19 @@ func (db *DB) ExpireUnpaid(ctx context.Context, cutoff time.Time) ([]shop.Order,
 		return nil, fmt.Errorf("expire unpaid orders: %w", err)
 	}
 	var expired []shop.Order
-	for _, id := range ids {
+	for _, key := range keys {
+		id := string(key[len(prefixUnpaid)+9:])
 		var o shop.Order
 		err := db.update(ctx, func(txn *badger.Txn) error {
 			o = shop.Order{}
 			if err := getOrder(txn, id, &o); err != nil {
 				return err
 			}
-			if o.Status != shop.StatusNew { // paid meanwhile
+			if o.Status != shop.StatusNew || !db.payBy(o).Before(now) { // paid, or given longer, meanwhile
 				o.ID = ""
-				return txn.Delete(unpaidKey(o))
+				return txn.Delete(key) // a stale entry
 			}
-			if err := txn.Delete(unpaidKey(o)); err != nil {
+			if err := txn.Delete(key); err != nil {
 				return err
 			}
 			before := o
@@ -400,7 +434,7 @@ func (db *DB) ExpireUnpaid(ctx context.Context, cutoff time.Time) ([]shop.Order,
 }
 
 // buildUnpaidIndex indexes the unpaid orders of a store written before
-// the index existed, once.
+// the index existed, or when it was by creation time, once.
 func (db *DB) buildUnpaidIndex(ctx context.Context) error {
 	if db.unpaidIndexed.Load() {
 		return nil
@@ -413,8 +447,20 @@ func (db *DB) buildUnpaidIndex(ctx context.Context) error {
 		return err
 	}
 	if !built {
-		var unpaid []shop.Order
+		var old [][]byte // entries by creation time; read first, so an order placed meanwhile keeps its entry
 		err := db.view(ctx, func(txn *badger.Txn) error {
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixUnpaid)})
+			defer it.Close()
+			for it.Rewind(); it.Valid(); it.Next() {
+				old = append(old, it.Item().KeyCopy(nil))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		var unpaid []shop.Order
+		err = db.view(ctx, func(txn *badger.Txn) error {
 			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixOrder), PrefetchValues: true})
 			defer it.Close()
 			for it.Rewind(); it.Valid(); it.Next() {
@@ -433,10 +479,18 @@ func (db *DB) buildUnpaidIndex(ctx context.Context) error {
 		}
 		wb := db.bdb.NewWriteBatch()
 		defer wb.Cancel()
-		for _, o := range unpaid {
-			if err := wb.Set(unpaidKey(o), nil); err != nil {
+		for _, k := range old {
+			if err := wb.Delete(k); err != nil {
 				return err
 			}
+		}
+		for _, o := range unpaid {
+			if err := wb.Set(unpaidKey(db.payBy(o), o.ID), nil); err != nil {
+				return err
+			}
+		}
+		if err := wb.Delete([]byte(keyUnpaidIndexOld)); err != nil {
+			return err
 		}
 		if err := wb.Set([]byte(keyUnpaidIndexBuilt), nil); err != nil {
 			return err

@@ -105,8 +105,8 @@ func TestExpireUnpaidWritesItsNotice(t *testing.T) {
 		t.Fatal(err)
 	}
 	fresh, _ := db.PlaceOrder(ctx, shop.Order{CustomerID: "c2", Lines: []shop.Line{{Item: filter, Qty: 1, Price: rub(100)}}})
-	cutoff := fresh.CreatedAt // fresh itself is not before the cutoff
-	for range 2 {             // a second run finds nothing more and writes nothing twice
+	cutoff := fresh.CreatedAt.Add(DefaultPayWithin) // fresh itself is not due before the cutoff
+	for range 2 {                                   // a second run finds nothing more and writes nothing twice
 		if _, err := db.ExpireUnpaid(ctx, cutoff); err != nil {
 			t.Fatal(err)
 		}

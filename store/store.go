@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"omnicart/shop"
 )
 
 // Tuning for a small footprint (DESIGN.md §4): about 70 MB RSS instead of
@@ -57,6 +59,10 @@ type Options struct {
 	// NoSync skips the sync after each order (bulk loads and tests);
 	// Close syncs.
 	NoSync bool
+	// PayWithin is how long an order may wait for payment before
+	// ExpireUnpaid cancels it, by the order (a bank transfer takes longer
+	// than a card); nil means DefaultPayWithin for every order.
+	PayWithin func(shop.Order) time.Duration
 }
 
 // DB is the shop's database. It is safe for concurrent use.
@@ -65,6 +71,10 @@ type DB struct {
 	log    *slog.Logger
 	now    func() time.Time
 	closed atomic.Bool
+
+	// payWithin is Options.PayWithin: the time an order has to be paid,
+	// which orders its entry in the unpaid-order index (order.go).
+	payWithin func(shop.Order) time.Duration
 
 	// orderMu serializes the transaction part of PlaceOrder: every order
 	// bumps the same sequence key, so concurrent orders would only conflict
@@ -102,7 +112,7 @@ func Open(dir string, opt Options) (*DB, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	db := &DB{log: log, now: opt.Now, dir: dir, noSync: opt.NoSync}
+	db := &DB{log: log, now: opt.Now, dir: dir, noSync: opt.NoSync, payWithin: opt.PayWithin}
 	if db.now == nil {
 		db.now = time.Now
 	}

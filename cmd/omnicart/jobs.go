@@ -25,11 +25,13 @@ func schedule(ctx context.Context, log *slog.Logger, jobs map[string]func()) err
 	return nil
 }
 
-// expireUnpaid cancels the orders left unpaid for the configured time
-// (the store puts their stock back and writes each customer's notice to
-// the outbox in the same transaction) and wakes the outbox.
+// expireUnpaid cancels the orders left unpaid for their time to pay
+// (orders.unpaid_ttl, payments.qr.ttl for a bank transfer: see
+// Config.payWithin; the store puts their stock back and writes each
+// customer's notice to the outbox in the same transaction) and wakes the
+// outbox.
 func (m *Main) expireUnpaid(ctx context.Context, now time.Time) {
-	expired, err := m.DB.ExpireUnpaid(ctx, now.Add(-m.Config.Orders.UnpaidTTL.Duration))
+	expired, err := m.DB.ExpireUnpaid(ctx, now)
 	if err != nil {
 		m.Log.Error("expire unpaid orders", slog.Any("err", err))
 	}

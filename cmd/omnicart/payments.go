@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -43,6 +44,9 @@ type PaymentsConfig struct {
 		CorrAccount string `toml:"corr_account"`
 		INN         string `toml:"inn"`
 		KPP         string `toml:"kpp"`
+		// TTL is how long an order waits for its bank transfer before it
+		// expires: longer than orders.unpaid_ttl, as a transfer takes days.
+		TTL Duration `toml:"ttl"`
 	} `toml:"qr"`
 	Telegram struct {
 		ProviderToken string `toml:"provider_token"`
@@ -59,7 +63,18 @@ func defaultPayments() PaymentsConfig {
 	p.Methods = []string{payments.MethodDemo}
 	p.YooKassa.APIURL = yookassa.DefaultAPIURL
 	p.Stripe.APIURL = stripe.DefaultAPIURL
+	p.QR.TTL.Duration = 72 * time.Hour
 	return p
+}
+
+// payWithin is how long order o may wait for payment before it expires
+// (store.Options.PayWithin): payments.qr.ttl once the shopper chose a bank
+// transfer, else orders.unpaid_ttl.
+func (c Config) payWithin(o shop.Order) time.Duration {
+	if o.Provider == payments.MethodQR {
+		return c.Payments.QR.TTL.Duration
+	}
+	return c.Orders.UnpaidTTL.Duration
 }
 
 // enabled reports whether method is in payments.methods.
@@ -116,6 +131,9 @@ func (c *Config) checkPayments(path, src string) []error {
 		bad(at("payments", "yookassa", "api_url"), "payments.yookassa.api_url %q is not an http(s) URL", p.YooKassa.APIURL)
 	}
 	if p.enabled(payments.MethodQR) {
+		if p.QR.TTL.Duration < 10*time.Minute {
+			bad(at("payments", "qr", "ttl"), "payments.qr.ttl must be at least 10m, like \"72h\"")
+		}
 		for _, problem := range p.payee().Problems() {
 			field, _, _ := strings.Cut(problem, " ")
 			bad(at("payments", "qr", field), "payments.qr.%s (needed for the payment method \"qr\")", problem)

@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"omnicart/shop"
 )
 
 // paymentsConfig is a [payments] part of a config with every method on and
@@ -130,5 +133,29 @@ func TestCheckPaymentsMissingKeys(t *testing.T) {
 	}
 	if strings.Contains(got, "payments.stripe.secret_key") {
 		t.Errorf("a present secret_key was reported:\n%s", got)
+	}
+}
+
+// TestTransferTTL: an order waiting for a bank transfer is given
+// payments.qr.ttl (72h unless set) to be paid, any other orders.unpaid_ttl;
+// a ttl below 10m is a check error at its line.
+func TestTransferTTL(t *testing.T) {
+	config, _ := copyDemo(t)
+	cfg, err := LoadConfig(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.payWithin(shop.Order{Provider: "qr"}); got != 72*time.Hour {
+		t.Errorf("transfer: %v, want 72h", got)
+	}
+	if got := cfg.payWithin(shop.Order{Provider: "yookassa"}); got != cfg.Orders.UnpaidTTL.Duration || got != 24*time.Hour {
+		t.Errorf("card: %v, want orders.unpaid_ttl", got)
+	}
+	qr := strings.Replace(paymentsConfig, `methods = ["demo", "yookassa", "sbp", "qr", "telegram", "stripe"]`, `methods = ["qr"]`, 1)
+	qr = strings.Replace(qr, `kpp = ""`, "kpp = \"\"\nttl = \"5m\"", 1)
+	path, src, got := checkWithPayments(t, qr)
+	want := path + ":" + strconv.Itoa(lineOf(t, src, "[payments.qr]", "ttl =")) + `: payments.qr.ttl must be at least 10m`
+	if !strings.Contains(got, want) {
+		t.Errorf("no %q in:\n%s", want, got)
 	}
 }

@@ -260,7 +260,7 @@ func openStore(cfg Config, log *slog.Logger) (*store.DB, error) {
 	if err := os.MkdirAll(cfg.Data.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	db, err := store.Open(cfg.Data.Dir, store.Options{Logger: log, MinFree: uint64(cfg.Data.MinFree)})
+	db, err := store.Open(cfg.Data.Dir, store.Options{Logger: log, MinFree: uint64(cfg.Data.MinFree), PayWithin: cfg.payWithin})
 	if err != nil {
 		var locked *store.LockedError
 		var damaged *store.DamagedError

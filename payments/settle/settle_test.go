@@ -164,7 +164,7 @@ func TestRejectedPaymentsChangeNothing(t *testing.T) {
 func TestPaidAfterExpiryTakesStockAgain(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	if _, err := w.db.ExpireUnpaid(ctx, time.Now().Add(time.Hour)); err != nil {
+	if _, err := w.db.ExpireUnpaid(ctx, time.Now().Add(store.DefaultPayWithin+time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if n, _, _ := w.db.Stock(ctx, shop.Item{SKU: "BEANS"}); n != 3 {
@@ -192,7 +192,7 @@ func TestPaidAfterExpiryTakesStockAgain(t *testing.T) {
 func TestPaidAfterExpiryWithoutStockRefunds(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	if _, err := w.db.ExpireUnpaid(ctx, time.Now().Add(time.Hour)); err != nil {
+	if _, err := w.db.ExpireUnpaid(ctx, time.Now().Add(store.DefaultPayWithin+time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.db.SetStock(ctx, shop.Item{SKU: "BEANS"}, 1); err != nil { // sold meanwhile
@@ -228,7 +228,7 @@ func TestPaidAfterExpiryWithoutStockRefunds(t *testing.T) {
 func TestRefundByHandWhenProviderCannot(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.db.ExpireUnpaid(ctx, time.Now().Add(time.Hour))
+	w.db.ExpireUnpaid(ctx, time.Now().Add(store.DefaultPayWithin+time.Hour))
 	w.db.SetStock(ctx, shop.Item{SKU: "BEANS"}, 0)
 	p := w.payment("tg-charge")
 	p.Provider = "telegram"

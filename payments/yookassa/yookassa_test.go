@@ -258,7 +258,7 @@ func TestWebhookAfterExpiryRefundsWithoutStock(t *testing.T) {
 	ctx := context.Background()
 	w.db.SyncStock(ctx, map[string]int{"BEANS": 0})
 	p, _ := w.c.Link().Charge(ctx, w.order)
-	w.db.ExpireUnpaid(ctx, time.Now().Add(time.Hour))
+	w.db.ExpireUnpaid(ctx, time.Now().Add(store.DefaultPayWithin+time.Hour))
 	w.db.SetStock(ctx, shop.Item{SKU: "BEANS"}, 0)
 	w.fake.Succeed(p.ID)
 	w.post(t, yktest.Notification("payment.succeeded", p.ID, nil))
