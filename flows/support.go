@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -92,89 +91,6 @@ func (d *desk) sendCards(ctx context.Context, conv shop.Conversation, occasion s
 		notices = append(notices, n)
 	}
 	return d.enqueue(ctx, notices...)
-}
-
-// card is what an operator sees of the shopper of conv, in the operator's
-// language: name, chats, language, cart, last orders, last messages.
-func (d *desk) card(ctx context.Context, conv shop.Conversation, op shop.Customer) ([]shop.NoticeArg, error) {
-	sh := shopOf(ctx)
-	lang := op.Lang
-	if lang == "" && sh != nil {
-		lang = sh.Lang
-	}
-	cust, err := d.st.Customer(ctx, conv.Customer)
-	if err != nil {
-		return nil, err
-	}
-	cart, err := d.st.Cart(ctx, conv.Customer)
-	if err != nil {
-		return nil, err
-	}
-	orders, err := d.st.Orders(ctx, conv.Customer)
-	if err != nil {
-		return nil, err
-	}
-	msgs, err := d.st.Messages(ctx, conv.Customer)
-	if err != nil {
-		return nil, err
-	}
-	name := cust.Name
-	if name == "" {
-		name = "—"
-	}
-	channel := "—"
-	if a, ok := bot.ParseAddress(cust.LastAddress); ok {
-		channel = a.Channel
-	}
-	var chats []string
-	for _, a := range cust.Channels {
-		if ad, ok := bot.ParseAddress(a); ok {
-			chats = append(chats, ad.Channel)
-		}
-	}
-	var cartText []string
-	for _, l := range cart.Lines {
-		cartText = append(cartText, fmt.Sprintf("%s × %d", l.Item.Key(), l.Qty))
-	}
-	var orderText []string
-	for i := len(orders) - 1; i >= 0 && len(orderText) < 3; i-- {
-		o := orders[i]
-		orderText = append(orderText, fmt.Sprintf("№%d %s %s", o.Number, o.Total.Format(lang), o.Status))
-	}
-	var msgText []string
-	for _, m := range msgs[max(0, len(msgs)-5):] {
-		who := "›"
-		if m.From == shop.FromOperator {
-			who = "‹"
-		}
-		msgText = append(msgText, who+" "+m.Text)
-	}
-	dash := func(s []string, sep string) string {
-		if len(s) == 0 {
-			return "—"
-		}
-		return strings.Join(s, sep)
-	}
-	state := string(conv.Status)
-	if conv.Status == shop.ConversationTaken {
-		state += " · " + conv.OperatorName
-	}
-	return []shop.NoticeArg{
-		shop.NumberArg("number", conv.N), shop.TextArg("name", name), shop.TextArg("channel", channel),
-		shop.TextArg("chats", dash(chats, ", ")), shop.TextArg("lang", cust.Lang), shop.TextArg("cart", dash(cartText, ", ")),
-		shop.TextArg("orders", dash(orderText, "; ")), shop.TextArg("messages", dash(msgText, "\n")), shop.TextArg("state", state),
-	}, nil
-}
-
-type shopKey struct{}
-
-// shopOf is the shop in force when ctx is a *Ctx.
-func shopOf(ctx context.Context) *Shop {
-	if c, ok := ctx.(*Ctx); ok {
-		return c.Shop
-	}
-	sh, _ := ctx.Value(shopKey{}).(*Shop)
-	return sh
 }
 
 func (d *desk) toOperator(c *Ctx) (string, error) {
@@ -411,45 +327,6 @@ func (d *desk) queue(c *Ctx) (string, error) {
 	}
 	c.Text(c.P.T("support.queue", "count", len(open), "lines", strings.Join(lines, "\n")))
 	return "", nil
-}
-
-// DeskJobs are the desk's work outside any conversation: closing idle
-// support conversations and sending broadcasts. cmd runs them.
-type DeskJobs struct {
-	st   DeskStore
-	opt  Desk
-	eng  *Engine
-	edit bot.Editor
-	log  *slog.Logger
-	now  func() time.Time
-}
-
-// NewDeskJobs returns the desk's jobs over st for the shop of eng; edit
-// posts and edits broadcast progress messages (nil: only the summary).
-func NewDeskJobs(st DeskStore, eng *Engine, edit bot.Editor, opt Desk) *DeskJobs {
-	return &DeskJobs{st: st, opt: opt, eng: eng, edit: edit, log: eng.log, now: eng.opt.Now}
-}
-
-// CloseIdle closes the support conversations nobody wrote in for
-// Desk.IdleAfter and tells their shoppers the bot is back.
-func (j *DeskJobs) CloseIdle(ctx context.Context) (int, error) {
-	closed, err := j.st.CloseIdleConversations(ctx, j.now().Add(-j.opt.idleAfter()))
-	if err != nil {
-		return 0, err
-	}
-	var notices []shop.Notice
-	for _, conv := range closed {
-		notices = append(notices, closedNotice(conv))
-	}
-	if len(notices) > 0 {
-		if _, err := j.st.Enqueue(ctx, notices...); err != nil {
-			return len(closed), err
-		}
-		if j.opt.Wake != nil {
-			j.opt.Wake()
-		}
-	}
-	return len(closed), nil
 }
 
 // offerPerson counts a text the bot could not place; after the second in

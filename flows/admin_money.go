@@ -1,0 +1,183 @@
+package flows
+
+import (
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"omnicart/bot"
+	"omnicart/shop"
+)
+
+// Money moves by staff: a bank transfer arrived, a refund.
+
+func staffMarkPaid(c *Ctx) (string, error) {
+	st, ok := staff(c)
+	if !ok {
+		return "", nil
+	}
+	w := fields(c.Arg)
+	if len(w) == 0 {
+		c.Text(c.P.T("admin.usage_paid"))
+		return "", nil
+	}
+	o, ok := findOrder(c, st, w[0])
+	if !ok {
+		return "", nil
+	}
+	if o.Status == shop.StatusNew && o.Provider != "" && o.Provider != "qr" {
+		c.Text(c.P.T("admin.paid_online", "number", o.Number, "provider", o.Provider))
+		return "", nil
+	}
+	changed, err := st.ChangeOrderAudited(c, o.ID, audit(c, "paid"), func(o *shop.Order) ([]shop.Notice, error) {
+		return nil, o.Change(shop.StatusPaid, c.Now, by(c))
+	})
+	if err != nil {
+		if refuse(c, o, shop.StatusPaid, err) {
+			return "", nil
+		}
+		return unexpected(c, "mark paid", err)
+	}
+	c.Track(shop.EventPaid, "", changed.ID)
+	c.Say("admin.status_done", "number", changed.Number, "status", statusName(c, shop.StatusPaid))
+	showStaffOrder(c, changed)
+	return "", nil
+}
+
+func staffRefund(c *Ctx) (string, error) {
+	st, ok := staff(c)
+	if !ok {
+		return "", nil
+	}
+	w := fields(c.Arg)
+	if len(w) == 0 {
+		c.Text(c.P.T("admin.usage_refund"))
+		return "", nil
+	}
+	o, ok := findOrder(c, st, w[0])
+	if !ok {
+		return "", nil
+	}
+	if err := o.Clone().Change(shop.StatusRefunded, c.Now, by(c)); err != nil {
+		refuse(c, o, shop.StatusRefunded, err)
+		return "", nil
+	}
+	amount := o.Total
+	confirm := false
+	for _, a := range w[1:] {
+		if a == "?" {
+			confirm = true
+			continue
+		}
+		m, ok := moneyArg(a, o.Total.Currency)
+		if !ok || m.Minor <= 0 || m.Minor > o.Total.Minor {
+			c.Text(c.P.T("admin.bad_amount", "amount", a, "total", c.Money(o.Total)))
+			return "", nil
+		}
+		amount = m
+	}
+	if confirm {
+		c.Text(orderCard(c.P, c.Shop, o, true) + "\n\n" + c.P.T("admin.confirm_refund", "number", o.Number, "amount", c.Money(amount)))
+		c.Row(CommandButton(c.P.T("admin.yes_refund", "amount", c.Money(amount)), "refund", fmt.Sprint(o.Number)),
+			CommandButton(c.P.T("common.back"), "order", fmt.Sprint(o.Number)))
+		return "", nil
+	}
+	through := false
+	if opt := c.eng.opt.Staff; opt.Refund != nil && o.PaymentID != "" {
+		var err error
+		through, err = opt.Refund(c, o, amount, fmt.Sprintf("refund/%d", o.Number))
+		if err != nil {
+			c.Log.Warn("refund through the provider failed", slog.String("order", o.ID), slog.Any("err", err))
+			c.Text(c.P.T("admin.refund_failed", "number", o.Number, "provider", o.Provider))
+			return "", nil
+		}
+	}
+	e := audit(c, "refund")
+	e.After = string(shop.StatusRefunded) + " " + amount.Format("en")
+	if !through {
+		e.After += " (by hand)"
+	}
+	changed, err := st.ChangeOrderAudited(c, o.ID, e, func(o *shop.Order) ([]shop.Notice, error) {
+		o.Refunded = amount
+		return nil, o.Change(shop.StatusRefunded, c.Now, by(c))
+	})
+	if err != nil {
+		if refuse(c, o, shop.StatusRefunded, err) {
+			return "", nil
+		}
+		return unexpected(c, "refund", err)
+	}
+	if through {
+		c.Say("admin.refund_done", "number", changed.Number, "amount", c.Money(amount), "provider", o.Provider)
+	} else {
+		c.Say("admin.refund_by_hand", "number", changed.Number, "amount", c.Money(amount))
+	}
+	showStaffOrder(c, changed)
+	return "", nil
+}
+
+func staffShowCustomer(c *Ctx) (string, error) {
+	st, ok := staff(c)
+	if !ok {
+		return "", nil
+	}
+	q := strings.TrimSpace(c.Arg)
+	if q == "" {
+		c.Text(c.P.T("admin.usage_customer"))
+		return "", nil
+	}
+	cust, err := st.FindCustomer(c, q)
+	if isNotFound(err) {
+		c.Text(c.P.T("admin.no_customer", "query", q))
+		return "", nil
+	}
+	if err != nil {
+		return unexpected(c, "find customer", err)
+	}
+	cart, err := c.eng.store.Cart(c, cust.ID)
+	if err != nil {
+		return unexpected(c, "customer's cart", err)
+	}
+	orders, err := c.eng.store.Orders(c, cust.ID)
+	if err != nil {
+		return unexpected(c, "customer's orders", err)
+	}
+	var chats []string
+	for _, a := range cust.Channels {
+		s := a
+		if addr, ok := bot.ParseAddress(a); ok && slices.Contains(cust.Unreachable, addr.Channel) {
+			s += " " + c.P.T("admin.unreachable")
+		}
+		chats = append(chats, s)
+	}
+	cartText := c.P.T("admin.cart_empty")
+	if len(cart.Lines) > 0 {
+		var b strings.Builder
+		for _, l := range cart.Lines {
+			b.WriteString("\n" + c.P.T("cart.line", "name", itemName(c, l.Item), "qty", l.Qty, "price", c.Money(l.Price), "total", c.Money(l.Total())))
+		}
+		cartText = c.Money(cart.Total()) + b.String()
+	}
+	phone := cust.Phone
+	if phone == "" {
+		phone = "—"
+	} else if cust.PhoneVerified {
+		phone += " ✓"
+	}
+	name := cust.Name
+	if name == "" {
+		name = "—"
+	}
+	c.Text(c.P.T("admin.customer_card", "name", name, "id", string(cust.ID), "phone", phone, "lang", cust.Lang,
+		"chats", strings.Join(chats, ", "), "source", orDash(cust.Source), "seen", c.Time(cust.SeenAt),
+		"cart", cartText, "count", len(orders)))
+	for i, o := range orders {
+		if i == 5 {
+			break
+		}
+		c.Row(CommandButton(c.P.T("admin.order_button", "number", o.Number, "date", c.Date(o.CreatedAt),
+			"total", c.Money(o.Total), "name", o.Name, "status", statusName(c, o.Status)), "order", fmt.Sprint(o.Number)))
+	}
+	return "", nil
+}

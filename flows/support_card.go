@@ -1,0 +1,95 @@
+package flows
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"omnicart/bot"
+	"omnicart/shop"
+)
+
+// The shopper's card operators get: who, where, what they have bought.
+
+// card is what an operator sees of the shopper of conv, in the operator's
+// language: name, chats, language, cart, last orders, last messages.
+func (d *desk) card(ctx context.Context, conv shop.Conversation, op shop.Customer) ([]shop.NoticeArg, error) {
+	sh := shopOf(ctx)
+	lang := op.Lang
+	if lang == "" && sh != nil {
+		lang = sh.Lang
+	}
+	cust, err := d.st.Customer(ctx, conv.Customer)
+	if err != nil {
+		return nil, err
+	}
+	cart, err := d.st.Cart(ctx, conv.Customer)
+	if err != nil {
+		return nil, err
+	}
+	orders, err := d.st.Orders(ctx, conv.Customer)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := d.st.Messages(ctx, conv.Customer)
+	if err != nil {
+		return nil, err
+	}
+	name := cust.Name
+	if name == "" {
+		name = "—"
+	}
+	channel := "—"
+	if a, ok := bot.ParseAddress(cust.LastAddress); ok {
+		channel = a.Channel
+	}
+	var chats []string
+	for _, a := range cust.Channels {
+		if ad, ok := bot.ParseAddress(a); ok {
+			chats = append(chats, ad.Channel)
+		}
+	}
+	var cartText []string
+	for _, l := range cart.Lines {
+		cartText = append(cartText, fmt.Sprintf("%s × %d", l.Item.Key(), l.Qty))
+	}
+	var orderText []string
+	for i := len(orders) - 1; i >= 0 && len(orderText) < 3; i-- {
+		o := orders[i]
+		orderText = append(orderText, fmt.Sprintf("№%d %s %s", o.Number, o.Total.Format(lang), o.Status))
+	}
+	var msgText []string
+	for _, m := range msgs[max(0, len(msgs)-5):] {
+		who := "›"
+		if m.From == shop.FromOperator {
+			who = "‹"
+		}
+		msgText = append(msgText, who+" "+m.Text)
+	}
+	dash := func(s []string, sep string) string {
+		if len(s) == 0 {
+			return "—"
+		}
+		return strings.Join(s, sep)
+	}
+	state := string(conv.Status)
+	if conv.Status == shop.ConversationTaken {
+		state += " · " + conv.OperatorName
+	}
+	return []shop.NoticeArg{
+		shop.NumberArg("number", conv.N), shop.TextArg("name", name), shop.TextArg("channel", channel),
+		shop.TextArg("chats", dash(chats, ", ")), shop.TextArg("lang", cust.Lang), shop.TextArg("cart", dash(cartText, ", ")),
+		shop.TextArg("orders", dash(orderText, "; ")), shop.TextArg("messages", dash(msgText, "\n")), shop.TextArg("state", state),
+	}, nil
+}
+
+type shopKey struct{}
+
+// shopOf is the shop in force when ctx is a *Ctx.
+func shopOf(ctx context.Context) *Shop {
+	if c, ok := ctx.(*Ctx); ok {
+		return c.Shop
+	}
+	sh, _ := ctx.Value(shopKey{}).(*Shop)
+	return sh
+}
