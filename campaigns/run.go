@@ -262,15 +262,17 @@ func (x *run) one(ctx context.Context, c *Campaign, kind string, d shop.Due, dec
 	v := decide(ctx, c, d, p)
 	dec := Decision{Campaign: c.Name, Customer: d.Customer, Name: p.Customer.Name, Segment: p.Segment, Reason: v.reason, Until: v.until}
 	if v.reason == Send {
-		dec.Reason, dec.Until = x.gates(ctx, c, p)
-	}
-	if v.reason == Send && dec.Reason == Send {
+		// A message already written (a run cut short after it, before the
+		// index moved) is done, not capped by itself nor held by quiet
+		// hours: its index moves on now.
 		known, err := x.st.NoticeKnown(ctx, v.notice.Key)
 		if err != nil {
 			return err
 		}
 		if known {
 			dec.Reason = SentBefore
+		} else {
+			dec.Reason, dec.Until = x.gates(ctx, c, p)
 		}
 	}
 	dec.Notice, dec.Coupon = v.notice, v.coupon

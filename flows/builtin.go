@@ -22,15 +22,16 @@ func builtin(st Store, pay []payments.Provider, deepLinks func(payload string) [
 	link := newLinker(st)
 	all := Actions{}
 	for _, part := range []Actions{
-		menuActions(),
+		menuActions(st),
 		browseActions(st),
 		searchActions(st),
 		cartActions(st),
-		checkoutActions(link),
+		checkoutActions(link, st),
 		payActions(st, pay),
 		orderActions(st),
 		linkActions(link, deepLinks),
 		staffActions(),
+		campaignActions(st),
 	} {
 		maps.Copy(all, part)
 	}

@@ -38,6 +38,8 @@ type Shop struct {
 	// Zone is the shop's time zone: order times are shown in it. Nil: the
 	// server's local zone.
 	Zone *time.Location
+	// Loyalty is the loyalty programme (the config's [loyalty]); zero: no points.
+	Loyalty shop.Loyalty
 }
 
 // zone is the shop's time zone.
@@ -77,7 +79,8 @@ type Options struct {
 	Roles func(from bot.Address) Role
 	// Staff is what the staff's commands need besides the store.
 	Staff StaffOptions
-	// Desk configures the staff's desk: support, stats and broadcasts.
+	// Desk configures the staff's desk: support, returns, stats and
+	// broadcasts.
 	Desk Desk
 	// Actions are run besides the built-in ones (an action of the same
 	// name replaces the built-in one). The shop's flows must have been

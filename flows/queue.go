@@ -83,20 +83,34 @@ func (e *Engine) drain(ctx context.Context, q *queue) {
 // Handle queues m behind the earlier work of the same customer. It
 // returns at once unless every worker is busy and the ready list is full.
 func (e *Engine) Handle(ctx context.Context, m bot.Message) {
-	cust, err := e.store.CustomerFor(ctx, m.From.String())
+	id, err := e.customerOf(ctx, m.From.String())
 	if err != nil {
 		e.log.Error("resolve customer", slog.String("channel", m.From.Channel), slog.Any("err", err))
 		e.stats.Errors.Add(1)
 		done(m)
 		return
 	}
-	err = e.enqueue(cust.ID, job{run: func(ctx context.Context) {
+	err = e.enqueue(id, job{run: func(ctx context.Context) {
 		defer done(m)
-		e.handle(ctx, cust.ID, m)
+		e.handle(ctx, id, m)
 	}})
 	if err != nil {
 		done(m)
 	}
+}
+
+// customerOf returns the ID of the customer writing from addr, creating
+// the customer on first contact; a known address is looked up without
+// reading the profile when the store can (customerIDs).
+func (e *Engine) customerOf(ctx context.Context, addr string) (shop.CustomerID, error) {
+	if st, ok := e.store.(customerIDs); ok {
+		id, found, err := st.CustomerID(ctx, addr)
+		if err != nil || found {
+			return id, err
+		}
+	}
+	cust, err := e.store.CustomerFor(ctx, addr)
+	return cust.ID, err
 }
 
 func done(m bot.Message) {

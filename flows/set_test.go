@@ -16,7 +16,7 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatalf("built-in flows do not load:\n%v", err)
 	}
-	want := []string{"cart", "catalog", "help", "lang", "link", "menu", "operator", "orders", "search", "start"}
+	want := []string{"birthday", "cart", "catalog", "help", "lang", "link", "menu", "offers", "operator", "orders", "search", "start", "stop"}
 	if got := set.Commands(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("commands = %v, want %v", got, want)
 	}

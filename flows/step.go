@@ -29,6 +29,9 @@ type turn struct {
 	cust shop.Customer
 	sess session
 	cart shop.Cart
+	// hadCart is true when the cart was not empty when loaded: an empty
+	// cart left empty is not written back.
+	hadCart bool
 }
 
 // maxSteps bounds how many states one message may pass through.
@@ -77,17 +80,20 @@ func (e *Engine) handle(ctx context.Context, id shop.CustomerID, m bot.Message) 
 	}
 }
 
-// load reads a customer's conversation: profile, session and cart.
+// load reads a customer's conversation: profile, session and cart, in
+// one transaction when the store can (turns).
 func (e *Engine) load(ctx context.Context, id shop.CustomerID) (*turn, error) {
 	t := &turn{id: id}
+	var raw []byte
 	var err error
-	if t.cust, err = e.store.Customer(ctx, id); err != nil {
-		return nil, fmt.Errorf("load customer: %w", err)
+	if st, ok := e.store.(turns); ok {
+		if t.cust, raw, t.cart, err = st.Turn(ctx, id); err != nil {
+			return nil, fmt.Errorf("load: %w", err)
+		}
+	} else if t.cust, raw, t.cart, err = e.loadEach(ctx, id); err != nil {
+		return nil, err
 	}
-	raw, err := e.store.Session(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("load session: %w", err)
-	}
+	t.hadCart = len(t.cart.Lines) > 0
 	if raw != nil {
 		if err := json.Unmarshal(raw, &t.sess); err != nil {
 			e.log.Warn("session unreadable, starting over", slog.String("customer", string(id)))
@@ -97,10 +103,21 @@ func (e *Engine) load(ctx context.Context, id shop.CustomerID) (*turn, error) {
 	if t.sess.Vars == nil {
 		t.sess.Vars = map[string]string{}
 	}
-	if t.cart, err = e.store.Cart(ctx, id); err != nil {
-		return nil, fmt.Errorf("load cart: %w", err)
-	}
 	return t, nil
+}
+
+// loadEach reads profile, session and cart one by one.
+func (e *Engine) loadEach(ctx context.Context, id shop.CustomerID) (cust shop.Customer, raw []byte, cart shop.Cart, err error) {
+	if cust, err = e.store.Customer(ctx, id); err != nil {
+		return cust, nil, cart, fmt.Errorf("load customer: %w", err)
+	}
+	if raw, err = e.store.Session(ctx, id); err != nil {
+		return cust, nil, cart, fmt.Errorf("load session: %w", err)
+	}
+	if cart, err = e.store.Cart(ctx, id); err != nil {
+		return cust, nil, cart, fmt.Errorf("load cart: %w", err)
+	}
+	return cust, raw, cart, nil
 }
 
 // newCtx is what the actions see while t takes a step prompted by m.
@@ -125,7 +142,12 @@ func (e *Engine) save(ctx context.Context, c *Ctx, t *turn, customerChanged bool
 	if err != nil {
 		return err
 	}
-	if err := e.store.SaveState(ctx, t.id, data, t.cart); err != nil {
+	if st, ok := e.store.(turns); ok && !t.hadCart && len(t.cart.Lines) == 0 {
+		err = st.SaveSessionOnly(ctx, t.id, data)
+	} else {
+		err = e.store.SaveState(ctx, t.id, data, t.cart)
+	}
+	if err != nil {
 		return fmt.Errorf("save state: %w", err)
 	}
 	for i := range c.out {
@@ -230,6 +252,9 @@ func (e *Engine) arrive(c *Ctx, verified bool) error {
 			c.Say("error.internal")
 		}
 		return nil
+	}
+	if code, ok := strings.CutPrefix(c.Msg.Payload, promoPayload); ok {
+		promoFromLink(c, e.store, code) // kept for the checkout (checkout.go)
 	}
 	if src := cleanSource(c.Msg.Payload); src != "" && c.Customer.Source == "" {
 		c.Customer.Source = src

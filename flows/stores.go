@@ -17,6 +17,23 @@ type Sessions interface {
 	SaveState(ctx context.Context, id shop.CustomerID, session []byte, c shop.Cart) error
 }
 
+// turns is what a Sessions store may add so that a message costs fewer
+// transactions: Turn reads the customer, the session bytes (nil when
+// none) and the cart at once; SaveSessionOnly is SaveState for a message
+// that found the cart empty and left it so. *store.DB has both; without
+// them the engine reads and saves each record on its own.
+type turns interface {
+	Turn(ctx context.Context, id shop.CustomerID) (shop.Customer, []byte, shop.Cart, error)
+	SaveSessionOnly(ctx context.Context, id shop.CustomerID, session []byte) error
+}
+
+// customerIDs is what a Customers store may add: the customer writing from
+// addr without reading their profile; ok is false for an address never
+// seen (CustomerFor creates the customer).
+type customerIDs interface {
+	CustomerID(ctx context.Context, addr string) (id shop.CustomerID, ok bool, err error)
+}
+
 // Customers finds and keeps customer records.
 type Customers interface {
 	// CustomerFor returns the customer writing from addr, creating one for
@@ -89,11 +106,6 @@ type placer interface {
 
 // Store is every concern at once, what NewEngine takes.
 type Store interface {
-	Support
-	MessageLog
-	Outbox
-	Analytics
-	Broadcasts
 	Extras
 	Support
 	MessageLog

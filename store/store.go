@@ -81,8 +81,8 @@ type DB struct {
 	// and retry.
 	orderMu sync.Mutex
 
-	unpaidIndexed atomic.Bool   // the unpaid-order index is known to be built
-	statusIndexed atomic.Bool   // the order status and number indexes are built (status.go)
+	unpaidIndexed atomic.Bool // the unpaid-order index is known to be built
+	statusIndexed atomic.Bool // the order status and number indexes are built (status.go)
 	watch         atomic.Pointer[orderWatch]
 	outboxSeq     atomic.Uint64 // orders outbox entries of one instant
 

@@ -46,6 +46,9 @@ func (db *DB) orderWritten(txn *badger.Txn, before *shop.Order, after shop.Order
 	if err := indexOrder(txn, before, after); err != nil {
 		return err
 	}
+	if err := db.campaignOrder(txn, before, after); err != nil { // campaigns.go: delivered orders are due
+		return err
+	}
 	if !restocked && before != nil && before.Status != shop.StatusCancelled && after.Status == shop.StatusCancelled {
 		if err := returnStock(txn, after); err != nil {
 			return err

@@ -343,12 +343,12 @@ func (b *tab) purchase(lang, shot string) {
 	t := map[string][]string{
 		"en": {"🛍 Catalog", "Choose a category", "☕", "page 1 of 2", "Ethiopia", "Ethiopia Yirgacheffe", "Whole beans", "How many? 1",
 			"Add 2", "Added", "✅ Check out", "What is your name?", "Anna", "Your phone number", "type it with the country code",
-			"🚚 Courier", "delivery address", "Moscow, Tverskaya 1, flat 5", "Please check your order",
-			"✅ Place the order", "is placed", "💳 Pay", "is paid"},
+			"🚚 Courier", "delivery address", "Moscow, Tverskaya 1, flat 5", "Choose a day",
+			"✅ Place the order", "is placed", "💳 Pay", "is paid", "Tomorrow", "14:00–18:00", "Please check your order"},
 		"ru": {"🛍 Каталог", "Выберите категорию", "☕", "страница 1 из 2", "Эфиопия", "Эфиопия Иргачеффе", "Зерно", "Сколько штук? 1",
 			"Добавить 2", "Добавлено", "✅ Оформить заказ", "Как вас зовут?", "Анна", "Ваш номер телефона", "с кодом страны",
-			"🚚 Курьер", "адрес доставки", "Москва, Тверская 1, кв. 5", "Проверьте заказ",
-			"✅ Оформить", "оформлен", "💳 Оплатить", "оплачен"},
+			"🚚 Курьер", "адрес доставки", "Москва, Тверская 1, кв. 5", "день",
+			"✅ Оформить", "оформлен", "💳 Оплатить", "оплачен", "Завтра", "14:00–18:00", "Проверьте заказ"},
 	}[lang]
 	b.press(t[0], t[1])
 	b.press(t[2], t[3])
@@ -381,6 +381,8 @@ func (b *tab) purchase(lang, shot string) {
 	b.say("+7 999 123-45-67", t[15])
 	b.press(t[15], t[16])
 	b.say(t[17], t[18])
+	b.press(t[23], t[24]) // the courier's day, then the window
+	b.press(t[24], t[25])
 	b.press(t[19], t[20])
 	b.press(t[21], t[22])
 	b.screenshot(shot)

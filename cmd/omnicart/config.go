@@ -56,6 +56,9 @@ type Config struct {
 		// HistoryBytes bounds the replies the web chat keeps in memory for
 		// all chats together.
 		HistoryBytes ByteSize `toml:"history_bytes"`
+		// EmbedOrigins are the sites ("https://shop.example") whose pages
+		// may show the chat widget; empty: any site.
+		EmbedOrigins []string `toml:"embed_origins"`
 	} `toml:"web"`
 	// Loyalty is the loyalty programme: EarnPercent of what a delivered
 	// order paid for its items is credited as points (a point pays one
@@ -65,7 +68,8 @@ type Config struct {
 		EarnPercent     int `toml:"earn_percent"`
 		MaxSharePercent int `toml:"max_share_percent"`
 	} `toml:"loyalty"`
-	Engine struct {
+	Campaigns CampaignsConfig `toml:"campaigns"` // campaigns.go
+	Engine    struct {
 		Workers    int      `toml:"workers"`
 		QueueSize  int      `toml:"queue_size"` // per customer
 		SessionTTL Duration `toml:"session_ttl"`
@@ -98,8 +102,9 @@ type Config struct {
 		Managers  []string `toml:"managers"`  // orders, stock, prices, stats, broadcast
 		Operators []string `toml:"operators"` // support conversations only
 	} `toml:"admin"`
-	Support  SupportConfig  `toml:"support"`  // see desk.go
 	Payments PaymentsConfig `toml:"payments"` // see payments.go
+	Support  SupportConfig  `toml:"support"`  // see desk.go
+	Debug    DebugConfig    `toml:"debug"`    // see pprof.go
 	Log      struct {
 		Level  string `toml:"level"`  // debug, info, warn or error
 		Format string `toml:"format"` // text or json
@@ -183,6 +188,7 @@ func defaultConfig() Config {
 	c.Support.ReturnDays = 14
 	c.WhatsApp.Polls = true
 	c.Orders.UnpaidTTL.Duration = 24 * time.Hour
+	c.Campaigns.Tick.Duration = time.Minute
 	c.Log.Level = "info"
 	c.Log.Format = "text"
 	c.Payments = defaultPayments()
@@ -321,6 +327,11 @@ func (c *Config) validate() []string {
 	}
 	if c.Web.HistoryBytes < 64<<10 {
 		bad("web.history_bytes must be at least 64KB")
+	}
+	for _, o := range c.Web.EmbedOrigins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" && u.Path != "/" || strings.ContainsAny(o, " ;'\"") {
+			bad("web.embed_origins: %q is not a site's origin like \"https://shop.example\"", o)
+		}
 	}
 	if c.Engine.Workers < 1 {
 		bad("engine.workers must be at least 1")

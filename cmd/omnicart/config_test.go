@@ -39,7 +39,12 @@ func TestLoadExampleConfig(t *testing.T) {
 	// Every value written in the example is the default (shop.dir aside).
 	want := defaultConfig()
 	want.Shop.Dir = "demo"
-	want.Admin.Admins = []string{}
+	// Lists written as [] in the example are empty, not nil.
+	want.Admin.Admins, want.Admin.Managers, want.Admin.Operators = []string{}, []string{}, []string{}
+	want.Web.EmbedOrigins = []string{}
+	if want.Support.Days == nil {
+		want.Support.Days = []string{}
+	}
 	want.resolve(filepath.Dir(path))
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("example config:\n%+v\nwant the defaults:\n%+v", cfg, want)
@@ -214,6 +219,10 @@ func TestLoadConfigErrors(t *testing.T) {
 			`: http.max_body must be at least 64KB (a web chat message takes up to 64KB)`,
 			`: http.max_conns_per_addr must not be negative (0: no cap)`,
 			`: web.history_bytes must be at least 64KB`,
+		}},
+		{"embed origins", "[web]\nembed_origins = [\"https://shop.example\", \"shop.example\", \"https://a.example/x; script-src *\"]\n", []string{
+			`: web.embed_origins: "shop.example" is not a site's origin like "https://shop.example"`,
+			`: web.embed_origins: "https://a.example/x; script-src *" is not a site's origin like "https://shop.example"`,
 		}},
 		{"size", "[web]\nhistory_bytes = \"lots\"\n", []string{`:2: web.history_bytes: invalid size "lots" (write 512KB, 32MB or 1GB)`}},
 		{"numbers", "[engine]\nworkers = -1\nqueue_size = 0\nsession_ttl = \"0s\"\n[telegram]\nper_chat_rate = 0.0\nper_group_per_minute = 0\nglobal_rate = -1.0\n[whatsapp]\nmin_gap = \"-1s\"\n", []string{

@@ -37,6 +37,8 @@ commands:
           --config FILE --url URL (default: the address the shop on the
           config's data directory listens on)
   version      print the version, commit and build date (also --version)
+  campaigns preview  who the campaigns would write to, and why not the others
+          --config FILE --data DIR (stopped) --at "2026-12-01 10:00" --lang en|ru
 ` + dataUsage
 
 func main() {
@@ -69,6 +71,9 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 2
 		}
 		waCmd, args = args[0], args[1:]
+	}
+	if cmd == "campaigns" { // campaigns.go
+		return campaignsCLI(args, stdout, stderr)
 	}
 	fs := flag.NewFlagSet("omnicart "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -78,8 +78,10 @@ func (m *Main) serverParts() []part {
 		{name: "store", run: m.DB.Run},
 		{name: "backup", run: m.backups},
 		{name: "jobs", run: m.jobs},
+		{name: "campaigns", run: m.runCampaigns},
 		{name: "outbox", run: m.Outbox.Run, input: true}, // stops with the inputs: the engine still runs its last notices
 		{name: "reload", run: m.reload},
+		{name: "pprof", run: m.pprof, optional: true}, // [debug] pprof_addr; off by default
 	}
 	if m.Telegram != nil { // failing (a refused token) leaves the other channels running
 		parts = append(parts, part{name: "telegram", run: m.Telegram.Run, input: true, optional: true})

@@ -56,6 +56,7 @@ func loadShop(cfg Config) (*flows.Shop, error) {
 	if err != nil {
 		problems = append(problems, err.Error())
 	}
+	problems = append(problems, campaignProblems(cfg, texts)...)
 	if len(problems) > 0 {
 		return nil, errors.New(strings.Join(problems, "\n"))
 	}

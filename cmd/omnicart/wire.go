@@ -65,7 +65,8 @@ type Main struct {
 	payments *shopPayments // the payment methods and their webhooks
 	ln       net.Listener
 	srv      *http.Server
-	addrFile bool // Open wrote the address into the data directory
+	addrFile bool           // Open wrote the address into the data directory
+	camp     *campaignsPart // the campaigns (campaigns.go)
 }
 
 // Terminal is the console side of the terminal chat.
@@ -112,6 +113,7 @@ func (m *Main) open(ctx context.Context) error {
 	if opt.Desk, err = m.desk(cfg); err != nil {
 		return err
 	}
+	m.openCampaigns(&opt)
 	if m.Terminal != nil {
 		opt.Workers = 1
 	}
@@ -132,7 +134,7 @@ func (m *Main) open(ctx context.Context) error {
 		return err
 	}
 	m.Web = webchat.New(m.Engine, webchat.Options{
-		Key: key, HistoryBytes: int64(cfg.Web.HistoryBytes),
+		Key: key, HistoryBytes: int64(cfg.Web.HistoryBytes), Embedders: cfg.Web.EmbedOrigins,
 		Images: sh.Images,
 		Text: func(lang, key string) string {
 			sh := m.Engine.Shop()
