@@ -40,6 +40,18 @@ var staffChats = []struct {
 	{"shopper", bot.Address{Channel: bot.Telegram, Chat: "100"}, flows.RoleShopper},
 }
 
+// staffAt lists the staff chats with role at least min (the desk's view
+// of the config's [admin] lists).
+func staffAt(min flows.Role) []bot.Address {
+	var out []bot.Address
+	for _, c := range staffChats {
+		if c.role != flows.RoleShopper && c.role.AtLeast(min) {
+			out = append(out, c.addr)
+		}
+	}
+	return out
+}
+
 type staffHarness struct {
 	eng   *flows.Engine
 	db    *store.DB
@@ -86,7 +98,7 @@ func newStaffHarness(t testing.TB, lang string) *staffHarness {
 		return "backups/omnicart-20261120T100000.000Z.backup", 48 << 10, nil // a fixed answer for the transcript
 	}}
 	eng := flows.NewEngine(db, out, []payments.Provider{payments.Demo{}}, sh, flows.Options{Workers: 4, Now: clk.Now,
-		Roles: func(a bot.Address) flows.Role { return roles[a] }, Staff: staff})
+		Roles: func(a bot.Address) flows.Role { return roles[a] }, Staff: staff, Desk: flows.Desk{Staff: staffAt}})
 	db.WatchOrders(told, func(ch store.OrderChange) []shop.Notice {
 		return eng.OrderNotices(ch.Before, ch.After, ch.Customer, ch.Staff)
 	})

@@ -3,20 +3,27 @@ package flows
 import (
 	"errors"
 	"fmt"
+	"log/slog"
+	"maps"
 	"strings"
 
 	"omnicart/shop"
 )
 
-// My orders: the list and one order, with a button to pay an unpaid one.
+// My orders: the list and one order (its tracking number or courier's
+// phone, its history in the shop's time zone, its return request), with a
+// button to pay an unpaid one and one to return or exchange a delivered
+// one within the return window (returns.go).
 
 // orderActions are the actions of the orders flow.
 func orderActions(orders Orders) Actions {
 	o := ordersFlow{orders: orders}
-	return Actions{
+	all := Actions{
 		"list_orders": {Fills: []string{"count"}, Emits: []string{"pick"}, Run: o.listOrders},
-		"show_order":  {Emits: []string{"pay"}, Run: o.showOrder},
+		"show_order":  {Emits: []string{"pay", "return"}, Run: o.showOrder},
 	}
+	maps.Copy(all, returnActions(orders)) // returns.go
+	return all
 }
 
 type ordersFlow struct{ orders Orders }
@@ -55,10 +62,41 @@ func (f ordersFlow) showOrder(c *Ctx) (string, error) {
 		b.WriteString("\n" + c.P.T("cart.line", "name", itemName(c, l.Item), "qty", l.Qty, "price", c.Money(l.Price), "total", c.Money(l.Total())))
 	}
 	_, where := orderDelivery(c, o.Delivery)
-	c.Text(c.P.T("orders.detail", "number", o.Number, "date", c.Time(o.CreatedAt),
-		"status", statusText(c, o), "lines", b.String(), "delivery", where, "total", c.Money(o.Total)))
+	text := c.P.T("orders.detail", "number", o.Number, "date", c.Time(o.CreatedAt),
+		"status", statusText(c, o), "lines", b.String(), "delivery", where, "total", c.Money(o.Total))
+	if o.Tracking != "" {
+		if phone, ok := normalizePhone(o.Tracking); ok {
+			text += "\n" + c.P.T("orders.courier_phone", "phone", phone)
+		} else {
+			text += "\n" + c.P.T("orders.tracking", "tracking", o.Tracking)
+		}
+	}
+	if o.Refunded.Minor > 0 {
+		text += "\n" + c.P.T("orders.refunded", "amount", c.Money(o.Refunded))
+	}
+	if len(o.History) > 0 {
+		text += "\n\n" + c.P.T("orders.history")
+		for _, h := range o.History {
+			text += "\n" + c.P.T("orders.history_line", "status", c.P.T("status."+string(h.Status)), "time", c.Time(h.At))
+		}
+	}
+	if line := returnStatusLine(c, o); line != "" {
+		text += "\n\n" + line
+	}
+	returnable, _, err := returnOffer(c, o)
+	if err != nil {
+		c.Log.Warn("may the order be returned", slog.Any("err", err))
+	}
+	if returnable {
+		by, _ := o.ReturnBy(c.returnDays())
+		text += "\n\n" + c.P.T("returns.until", "date", c.Date(by))
+	}
+	c.Text(text)
 	if o.Status == shop.StatusNew {
 		c.Row(c.Button(c.P.T("checkout.pay_button", "total", c.Money(o.Total)), "pay", o.ID))
+	}
+	if returnable {
+		c.Row(c.Button(c.P.T("returns.button"), "return", o.ID))
 	}
 	return "", nil
 }

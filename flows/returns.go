@@ -1,0 +1,647 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+
+	"omnicart/shop"
+)
+
+// Returns and exchanges. A delivered order may be returned within the
+// shop's return window (Desk.ReturnDays after delivery, the config's
+// [support] return_days): its screen in My orders offers "Return or
+// exchange", which asks which items (whole lines), why (buttons), a refund
+// or an exchange, and optionally a photo or a comment (returns.yaml).
+// Owners and managers get the request with Approve / Decline buttons
+// (admin_returns.yaml; /returns lists those waiting). Approving
+//
+//   - a refund gives back the lines' share of what was paid (everything,
+//     delivery included, when every line comes back: shop.Order.ReturnValue)
+//     through the /refund path (staffRefund: the payment provider when it
+//     can refund, else recorded as refunded by hand);
+//   - an exchange places a new order with the same items at no charge
+//     (paid, provider "exchange", payment "return/<n>", the same
+//     delivery), which the staff then
+//     pack and ship like any other; without the stock it is refused and
+//     the request stays pending (a refund may still be approved).
+//
+// Declining may give a reason (/return_decline N reason). The shopper is
+// told either way by a service notice through the outbox; every decision
+// is in the audit log.
+
+// returnStore is the persistence of return requests; *store.DB satisfies
+// it. Without it (a test double) returns are not offered.
+type returnStore interface {
+	CreateReturn(ctx context.Context, r shop.Return, notices func(shop.Return) []shop.Notice) (shop.Return, error)
+	Return(ctx context.Context, n int64) (shop.Return, error)
+	OrderReturns(ctx context.Context, orderID string) ([]shop.Return, error)
+	PendingReturns(ctx context.Context, limit int) ([]shop.Return, int, error)
+	DecideReturn(ctx context.Context, n int64, e shop.AuditEntry, exchange *shop.Order,
+		fn func(r *shop.Return, placed *shop.Order) ([]shop.Notice, error)) (shop.Return, *shop.Order, error)
+}
+
+// Session variables of a return being asked for.
+const (
+	varReturnOrder   = "ret_order"    // the order returned
+	varReturnLines   = "ret_lines"    // the indexes of its lines chosen ("0,2")
+	varReturnReason  = "ret_reason"   // one of shop.ReturnReasons
+	varReturnWant    = "ret_want"     // shop.WantRefund or shop.WantExchange
+	varReturnPhoto   = "ret_photo"    // the photo's platform id
+	varReturnPhotoCh = "ret_photo_ch" // the channel it came from
+	varReturnComment = "ret_comment"  // what the shopper typed
+)
+
+var returnVars = []string{varReturnOrder, varReturnLines, varReturnReason, varReturnWant, varReturnPhoto, varReturnPhotoCh, varReturnComment}
+
+// returnActions are the actions of the returns flows, the shopper's and
+// the staff's.
+func returnActions(orders Orders) Actions {
+	f := returnsFlow{orders: orders}
+	return Actions{
+		"return_items":     {Fills: []string{"number"}, Emits: []string{"toggle", "next"}, Run: f.items},
+		"return_reasons":   {Fills: []string{"number"}, Emits: []string{"why"}, Run: f.reasons},
+		"return_wants":     {Emits: []string{"want"}, Run: f.wants},
+		"return_ask_photo": {Emits: []string{"skip"}, Run: f.askPhoto},
+		"return_photo":     {Emits: []string{"ok"}, Run: f.photo},
+		"send_return":      {Fills: []string{"number", "order"}, Run: f.send},
+		"staff_returns":    {Run: staffReturns},
+		"staff_approve":    {Run: staffApproveReturn},
+		"staff_decline":    {Run: staffDeclineReturn},
+	}
+}
+
+type returnsFlow struct{ orders Orders }
+
+// returns returns the engine's store of return requests, if it has one.
+func returns(c *Ctx) (returnStore, bool) {
+	if c.eng == nil {
+		return nil, false
+	}
+	st, ok := c.eng.store.(returnStore)
+	return st, ok
+}
+
+func (c *Ctx) returnDays() int {
+	if c.eng == nil {
+		return Desk{}.returnDays()
+	}
+	return c.eng.opt.Desk.returnDays()
+}
+
+// returnOffer says whether order o may be returned now: ok, or the text
+// saying why not ("" when returns are not offered at all).
+func returnOffer(c *Ctx, o shop.Order) (ok bool, why string, err error) {
+	st, has := returns(c)
+	if !has || o.Status != shop.StatusDelivered {
+		return false, "", nil
+	}
+	if !o.Returnable(c.Now, c.returnDays()) {
+		by, _ := o.ReturnBy(c.returnDays())
+		return false, c.P.T("returns.too_late", "number", o.Number, "date", c.Date(by), "days", c.returnDays()), nil
+	}
+	rs, err := st.OrderReturns(c, o.ID)
+	if err != nil {
+		return false, "", err
+	}
+	for _, r := range rs {
+		if r.Status == shop.ReturnPending {
+			return false, c.P.T("returns.waiting", "number", o.Number), nil
+		}
+	}
+	return true, "", nil
+}
+
+// order reads the order being returned and checks that it still may be;
+// when not, it says why and returns false.
+func (f returnsFlow) order(c *Ctx) (shop.Order, bool, error) {
+	o, err := f.orders.Order(c, c.Vars[varReturnOrder])
+	if errors.Is(err, shop.ErrNotFound) || err == nil && o.CustomerID != c.Customer.ID {
+		c.Text(c.P.T("error.stale"))
+		return shop.Order{}, false, nil
+	}
+	if err != nil {
+		return shop.Order{}, false, fmt.Errorf("return: read order: %w", err)
+	}
+	ok, why, err := returnOffer(c, o)
+	if err != nil {
+		return shop.Order{}, false, fmt.Errorf("return: %w", err)
+	}
+	if !ok {
+		if why == "" {
+			why = c.P.T("returns.not_delivered", "number", o.Number)
+		}
+		c.Text(why)
+		return shop.Order{}, false, nil
+	}
+	return o, true, nil
+}
+
+// chosen reads the chosen line indexes of o.
+func chosen(c *Ctx, o shop.Order) []int {
+	var out []int
+	for _, s := range strings.Split(c.Vars[varReturnLines], ",") {
+		if i, err := strconv.Atoi(s); err == nil && i >= 0 && i < len(o.Lines) && !slices.Contains(out, i) {
+			out = append(out, i)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func setChosen(c *Ctx, idx []int) {
+	s := make([]string, len(idx))
+	for i, n := range idx {
+		s[i] = strconv.Itoa(n)
+	}
+	c.Vars[varReturnLines] = strings.Join(s, ",")
+}
+
+func returnLines(o shop.Order, idx []int) []shop.Line {
+	var out []shop.Line
+	for _, i := range idx {
+		out = append(out, o.Lines[i])
+	}
+	return out
+}
+
+// items asks which lines come back: a toggle per line and Continue. An
+// order of one line skips the question.
+func (f returnsFlow) items(c *Ctx) (string, error) {
+	switch c.Event {
+	case "toggle":
+		// handled below, once the order is read
+	default:
+		if c.Arg != "" && c.Event == "return" {
+			for _, k := range returnVars {
+				delete(c.Vars, k)
+			}
+			c.Vars[varReturnOrder] = c.Arg
+		}
+	}
+	o, ok, err := f.order(c)
+	if !ok || err != nil {
+		return "", err
+	}
+	if len(o.Lines) == 1 {
+		c.Vars[varReturnLines] = "0"
+		return "next", nil
+	}
+	sel := chosen(c, o)
+	if c.Event == "toggle" {
+		if i, err := strconv.Atoi(c.Arg); err == nil && i >= 0 && i < len(o.Lines) {
+			if j := slices.Index(sel, i); j >= 0 {
+				sel = slices.Delete(sel, j, j+1)
+			} else {
+				sel = append(sel, i)
+				slices.Sort(sel)
+			}
+			setChosen(c, sel)
+		}
+	}
+	for i, l := range o.Lines {
+		mark := "☐"
+		if slices.Contains(sel, i) {
+			mark = "☑"
+		}
+		c.Row(c.Button(c.P.T("returns.item", "mark", mark, "name", itemName(c, l.Item), "qty", l.Qty), "toggle", strconv.Itoa(i)))
+	}
+	if len(sel) > 0 {
+		c.Row(c.Button(c.P.T("returns.continue"), "next", ""))
+	}
+	c.Args("number", o.Number)
+	return "", nil
+}
+
+// reasons asks why.
+func (f returnsFlow) reasons(c *Ctx) (string, error) {
+	o, ok, err := f.order(c)
+	if !ok || err != nil {
+		return "", err
+	}
+	if len(chosen(c, o)) == 0 {
+		c.Text(c.P.T("error.stale"))
+		return "", nil
+	}
+	for _, r := range shop.ReturnReasons {
+		c.Row(c.Button(c.P.T("returns.reason_"+r), "why", r))
+	}
+	c.Args("number", o.Number)
+	return "", nil
+}
+
+// wants asks for a refund or an exchange, the refund's amount named.
+func (f returnsFlow) wants(c *Ctx) (string, error) {
+	if c.Event == "why" {
+		if !slices.Contains(shop.ReturnReasons, c.Arg) {
+			c.Text(c.P.T("error.stale"))
+			return "", nil
+		}
+		c.Vars[varReturnReason] = c.Arg
+	}
+	o, ok, err := f.order(c)
+	if !ok || err != nil {
+		return "", err
+	}
+	lines := returnLines(o, chosen(c, o))
+	c.Row(c.Button(c.P.T("returns.want_refund", "amount", c.Money(o.ReturnValue(lines))), "want", shop.WantRefund))
+	c.Row(c.Button(c.P.T("returns.want_exchange"), "want", shop.WantExchange))
+	return "", nil
+}
+
+// askPhoto asks for a photo or a comment, with a button to skip.
+func (f returnsFlow) askPhoto(c *Ctx) (string, error) {
+	if c.Event == "want" {
+		if c.Arg != shop.WantRefund && c.Arg != shop.WantExchange {
+			c.Text(c.P.T("error.stale"))
+			return "", nil
+		}
+		c.Vars[varReturnWant] = c.Arg
+	}
+	c.Row(c.Button(c.P.T("returns.skip_photo"), "skip", ""))
+	return "", nil
+}
+
+// photo takes the photo (and its caption) or a typed comment.
+func (f returnsFlow) photo(c *Ctx) (string, error) {
+	if c.Msg.Photo == "" && strings.TrimSpace(c.Msg.Text) == "" {
+		c.Say("returns.photo_or_text")
+		return "", nil
+	}
+	if c.Msg.Photo != "" {
+		c.Vars[varReturnPhoto] = c.Msg.Photo
+		c.Vars[varReturnPhotoCh] = c.Msg.From.Channel
+	}
+	if text := strings.TrimSpace(c.Msg.Text); text != "" {
+		if r := []rune(text); len(r) > 500 {
+			text = string(r[:500])
+		}
+		c.Vars[varReturnComment] = text
+	}
+	return "ok", nil
+}
+
+// send files the request and tells the owners and managers.
+func (f returnsFlow) send(c *Ctx) (string, error) {
+	st, has := returns(c)
+	o, ok, err := f.order(c)
+	if !has || !ok || err != nil {
+		return "", err
+	}
+	idx := chosen(c, o)
+	reason, want := c.Vars[varReturnReason], c.Vars[varReturnWant]
+	if len(idx) == 0 || reason == "" || want == "" {
+		c.Text(c.P.T("error.stale"))
+		return "", nil
+	}
+	r := shop.Return{OrderID: o.ID, Customer: c.Customer.ID, Lines: returnLines(o, idx), Reason: reason, Want: want,
+		Comment: c.Vars[varReturnComment], Photo: c.Vars[varReturnPhoto], PhotoChannel: c.Vars[varReturnPhotoCh], Created: c.Now}
+	staff, err := staffOf(c, RoleManager)
+	if err != nil {
+		return "", fmt.Errorf("return: %w", err)
+	}
+	sh, name := c.Shop, c.Customer.Name
+	if name == "" {
+		name = o.Name
+	}
+	r, err = st.CreateReturn(c, r, func(r shop.Return) []shop.Notice {
+		var out []shop.Notice
+		for _, s := range staff {
+			out = append(out, returnStaffNotice(sh, r, o, name, s))
+		}
+		return out
+	})
+	if errors.Is(err, shop.ErrReturnOpen) {
+		c.Text(c.P.T("returns.waiting", "number", o.Number))
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("return: %w", err)
+	}
+	wake(c)
+	for _, k := range returnVars {
+		delete(c.Vars, k)
+	}
+	c.Args("number", r.N, "order", o.Number)
+	return "", nil
+}
+
+// staffOf returns the customers of the staff chats with role at least
+// min (Desk.Staff), without the one writing.
+func staffOf(c *Ctx, min Role) ([]shop.Customer, error) {
+	var out []shop.Customer
+	for _, addr := range c.eng.opt.Desk.staff(min) {
+		s, err := c.eng.store.CustomerFor(c, addr.String())
+		if err != nil {
+			return nil, fmt.Errorf("staff %s: %w", addr.Channel, err)
+		}
+		if s.ID != c.Customer.ID && !slices.ContainsFunc(out, func(x shop.Customer) bool { return x.ID == s.ID }) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// wake tells the outbox something waits.
+func wake(c *Ctx) {
+	if c.eng != nil && c.eng.opt.Desk.Wake != nil {
+		c.eng.opt.Desk.Wake()
+	}
+}
+
+// returnStaffNotice tells member of staff s of request r, in their
+// language, with Approve, Decline and the order.
+func returnStaffNotice(sh *Shop, r shop.Return, o shop.Order, name string, s shop.Customer) shop.Notice {
+	p := sh.Texts.Printer(langOf(sh, s))
+	lang := p.Lang()
+	var lines strings.Builder
+	for _, l := range r.Lines {
+		lines.WriteString("\n" + p.T("cart.line", "name", lineName(sh.Catalog, l.Item, lang), "qty", l.Qty,
+			"price", l.Price.Format(lang), "total", l.Total().Format(lang)))
+	}
+	want := p.T("returns.staff_want_exchange")
+	if r.Want == shop.WantRefund {
+		want = p.T("returns.staff_want_refund", "amount", o.ReturnValue(r.Lines).Format(lang))
+	}
+	var extra strings.Builder
+	if r.Comment != "" {
+		extra.WriteString("\n" + p.T("returns.staff_comment", "text", r.Comment))
+	}
+	if r.Photo != "" {
+		extra.WriteString("\n" + p.T("returns.staff_photo", "channel", staffChannel(p, r.PhotoChannel)))
+	}
+	delivered, _ := o.Delivered()
+	n := fmt.Sprint(r.N)
+	return shop.Notice{Key: fmt.Sprintf("return-new/%d/%s", r.N, s.ID), Customer: s.ID, Kind: shop.NoticeService,
+		Text: "returns.staff_new", Args: []shop.NoticeArg{
+			shop.NumberArg("number", r.N), shop.NumberArg("order", o.Number), shop.TextArg("name", name),
+			shop.TextArg("channel", staffChannel(p, o.Channel)), shop.TextArg("delivered", sh.zoneTime(p, delivered)),
+			shop.TextArg("lines", lines.String()), shop.TextArg("reason", p.T("returns.reason_"+r.Reason)),
+			shop.TextArg("want", want), shop.TextArg("extra", extra.String())},
+		Buttons: []shop.NoticeButton{
+			{Text: "returns.approve", Event: CommandEvent("return_approve"), Arg: n},
+			{Text: "returns.decline", Event: CommandEvent("return_decline"), Arg: n},
+			{Text: "admin.open_order", Event: CommandEvent("order"), Arg: fmt.Sprint(o.Number)}}}
+}
+
+// returnCard renders request r for staff, in c's language.
+func returnCard(c *Ctx, r shop.Return, o shop.Order) string {
+	var lines strings.Builder
+	for _, l := range r.Lines {
+		lines.WriteString("\n" + c.P.T("cart.line", "name", itemName(c, l.Item), "qty", l.Qty, "price", c.Money(l.Price), "total", c.Money(l.Total())))
+	}
+	want := c.P.T("returns.staff_want_exchange")
+	if r.Want == shop.WantRefund {
+		want = c.P.T("returns.staff_want_refund", "amount", c.Money(o.ReturnValue(r.Lines)))
+	}
+	var extra strings.Builder
+	if r.Comment != "" {
+		extra.WriteString("\n" + c.P.T("returns.staff_comment", "text", r.Comment))
+	}
+	if r.Photo != "" {
+		extra.WriteString("\n" + c.P.T("returns.staff_photo", "channel", staffChannel(c.P, r.PhotoChannel)))
+	}
+	state := c.P.T("returns.status_" + string(r.Status))
+	if r.By != "" {
+		state += " · " + r.By
+	}
+	return c.P.T("returns.card", "number", r.N, "order", o.Number, "name", o.Name, "status", state, "lines", lines.String(),
+		"reason", c.P.T("returns.reason_"+r.Reason), "want", want, "extra", extra.String(), "date", c.Time(r.Created))
+}
+
+// staffReturns lists the requests waiting (/returns), or shows one
+// (/returns N) with Approve and Decline.
+func staffReturns(c *Ctx) (string, error) {
+	st, ok := returns(c)
+	if !ok {
+		c.Text(c.P.T("admin.unavailable"))
+		return "", nil
+	}
+	if n, _, ok := convNumber(c.Arg); ok {
+		r, o, ok, err := readReturn(c, st, n)
+		if !ok || err != nil {
+			return "", err
+		}
+		c.Text(returnCard(c, r, o))
+		if r.Status == shop.ReturnPending {
+			returnButtons(c, r)
+		}
+		c.Row(CommandButton(c.P.T("admin.open_order"), "order", fmt.Sprint(o.Number)))
+		return "", nil
+	}
+	rs, total, err := st.PendingReturns(c, listLimit)
+	if err != nil {
+		return unexpected(c, "pending returns", err)
+	}
+	if total == 0 {
+		c.Text(c.P.T("returns.none_waiting"))
+		return "", nil
+	}
+	c.Text(c.P.T("returns.waiting_list", "count", total))
+	for _, r := range rs {
+		c.Row(CommandButton(c.P.T("returns.list_button", "number", r.N, "order", r.OrderNumber, "date", c.Date(r.Created),
+			"want", c.P.T("returns.short_"+r.Want)), "returns", fmt.Sprint(r.N)))
+	}
+	return "", nil
+}
+
+func returnButtons(c *Ctx, r shop.Return) {
+	n := fmt.Sprint(r.N)
+	c.Row(CommandButton(c.P.T("returns.approve"), "return_approve", n), CommandButton(c.P.T("returns.decline"), "return_decline", n))
+}
+
+// readReturn reads request n and its order, or says why it cannot.
+func readReturn(c *Ctx, st returnStore, n int64) (shop.Return, shop.Order, bool, error) {
+	r, err := st.Return(c, n)
+	if isNotFound(err) {
+		c.Text(c.P.T("returns.no_such", "number", n))
+		return shop.Return{}, shop.Order{}, false, nil
+	}
+	if err != nil {
+		_, err = unexpected(c, "read return", err)
+		return shop.Return{}, shop.Order{}, false, err
+	}
+	o, err := c.eng.store.Order(c, r.OrderID)
+	if err != nil {
+		_, err = unexpected(c, "read returned order", err)
+		return shop.Return{}, shop.Order{}, false, err
+	}
+	return r, o, true, nil
+}
+
+// decided says who decided request r already.
+func decided(c *Ctx, r shop.Return) {
+	c.Text(c.P.T("returns.decided_already", "number", r.N, "status", c.P.T("returns.status_"+string(r.Status)), "by", orDash(r.By)))
+}
+
+// staffApproveReturn approves request N (/return_approve N): a refund
+// through the /refund path, or an exchange order.
+func staffApproveReturn(c *Ctx) (string, error) {
+	st, ok := returns(c)
+	if !ok {
+		c.Text(c.P.T("admin.unavailable"))
+		return "", nil
+	}
+	n, _, ok := convNumber(c.Arg)
+	if !ok {
+		c.Text(c.P.T("returns.usage_approve"))
+		return "", nil
+	}
+	r, o, ok, err := readReturn(c, st, n)
+	if !ok || err != nil {
+		return "", err
+	}
+	if r.Status != shop.ReturnPending {
+		decided(c, r)
+		return "", nil
+	}
+	if r.Want == shop.WantExchange {
+		return approveExchange(c, st, r, o)
+	}
+	return approveRefund(c, st, r, o)
+}
+
+func approveRefund(c *Ctx, st returnStore, r shop.Return, o shop.Order) (string, error) {
+	amount := o.ReturnValue(r.Lines)
+	if o.Status != shop.StatusRefunded {
+		// The staff's /refund: through the provider when it can refund,
+		// else recorded by hand; it answers the member of staff itself.
+		c.Arg = fmt.Sprintf("%d %s", o.Number, amount.Decimal())
+		if _, err := staffRefund(c); err != nil {
+			return "", err
+		}
+		var err error
+		if o, err = c.eng.store.Order(c, o.ID); err != nil {
+			return unexpected(c, "read refunded order", err)
+		}
+		if o.Status != shop.StatusRefunded {
+			return "", nil // refused or failed: staffRefund said why; the request waits
+		}
+	}
+	e := audit(c, "return")
+	e.After = fmt.Sprintf("%s: %s %s", shop.ReturnApproved, shop.WantRefund, o.Refunded.Format("en"))
+	r, _, err := st.DecideReturn(c, r.N, e, nil, func(r *shop.Return, _ *shop.Order) ([]shop.Notice, error) {
+		r.Status, r.By, r.Decided, r.Refund = shop.ReturnApproved, by(c), c.Now, o.Refunded
+		return []shop.Notice{{Key: fmt.Sprintf("return-approved/%d", r.N), Customer: r.Customer, Kind: shop.NoticeService,
+			Text: "returns.approved_refund", Args: []shop.NoticeArg{shop.NumberArg("order", r.OrderNumber), shop.MoneyArg("amount", o.Refunded)},
+			Buttons: []shop.NoticeButton{{Text: "menu.orders", Event: GoEvent("orders")}}}}, nil
+	})
+	if errors.Is(err, shop.ErrReturnDecided) {
+		decided(c, r)
+		return "", nil
+	}
+	if err != nil {
+		return unexpected(c, "approve return", err)
+	}
+	wake(c)
+	c.Say("returns.approved_staff_refund", "number", r.N, "order", r.OrderNumber, "amount", c.Money(r.Refund))
+	return "", nil
+}
+
+func approveExchange(c *Ctx, st returnStore, r shop.Return, o shop.Order) (string, error) {
+	lines := slices.Clone(r.Lines)
+	ex := shop.Order{CustomerID: o.CustomerID, Lines: lines, Name: o.Name, Phone: o.Phone, Delivery: o.Delivery,
+		Status: shop.StatusPaid, Channel: o.Channel, Provider: "exchange", PaymentID: fmt.Sprintf("return/%d", r.N),
+		Discount: shop.Cart{Lines: lines}.Total(), Total: shop.Money{Currency: o.Total.Currency},
+		History: []shop.StatusChange{{Status: shop.StatusPaid, By: by(c)}}}
+	ex.Discount.Currency = o.Total.Currency
+	e := audit(c, "return")
+	r, placed, err := st.DecideReturn(c, r.N, e, &ex, func(r *shop.Return, placed *shop.Order) ([]shop.Notice, error) {
+		r.Status, r.By, r.Decided, r.Exchange = shop.ReturnApproved, by(c), c.Now, placed.Number
+		return []shop.Notice{{Key: fmt.Sprintf("return-approved/%d", r.N), Customer: r.Customer, Kind: shop.NoticeService,
+			Text: "returns.approved_exchange", Args: []shop.NoticeArg{shop.NumberArg("order", r.OrderNumber), shop.NumberArg("exchange", placed.Number)},
+			Buttons: []shop.NoticeButton{{Text: "menu.orders", Event: GoEvent("orders")}}}}, nil
+	})
+	var short *shop.OutOfStockError
+	switch {
+	case errors.As(err, &short):
+		c.Text(c.P.T("returns.no_stock", "number", r.N, "name", itemName(c, short.Item), "left", short.Left))
+		returnButtons(c, r)
+		return "", nil
+	case errors.Is(err, shop.ErrReturnDecided):
+		decided(c, r)
+		return "", nil
+	case err != nil:
+		return unexpected(c, "approve exchange", err)
+	}
+	wake(c)
+	c.Log.Info("exchange order placed", slog.Int64("return", r.N), slog.Int64("order", placed.Number))
+	c.Say("returns.approved_staff_exchange", "number", r.N, "order", r.OrderNumber, "exchange", placed.Number)
+	showStaffOrder(c, *placed)
+	return "", nil
+}
+
+// staffDeclineReturn declines request N (/return_decline N [reason]).
+func staffDeclineReturn(c *Ctx) (string, error) {
+	st, ok := returns(c)
+	if !ok {
+		c.Text(c.P.T("admin.unavailable"))
+		return "", nil
+	}
+	n, note, ok := convNumber(c.Arg)
+	if !ok {
+		c.Text(c.P.T("returns.usage_decline"))
+		return "", nil
+	}
+	if r := []rune(note); len(r) > 300 {
+		note = string(r[:300])
+	}
+	e := audit(c, "return")
+	if note != "" {
+		e.After = string(shop.ReturnDeclined) + ": " + note
+	}
+	r, _, err := st.DecideReturn(c, n, e, nil, func(r *shop.Return, _ *shop.Order) ([]shop.Notice, error) {
+		r.Status, r.By, r.Decided, r.Note = shop.ReturnDeclined, by(c), c.Now, note
+		nt := shop.Notice{Key: fmt.Sprintf("return-declined/%d", r.N), Customer: r.Customer, Kind: shop.NoticeService,
+			Text: "returns.declined", Args: []shop.NoticeArg{shop.NumberArg("order", r.OrderNumber)},
+			Buttons: []shop.NoticeButton{{Text: "menu.operator", Event: GoEvent("support")}, {Text: "menu.orders", Event: GoEvent("orders")}}}
+		if note != "" {
+			nt.Text = "returns.declined_why"
+			nt.Args = append(nt.Args, shop.TextArg("reason", note))
+		}
+		return []shop.Notice{nt}, nil
+	})
+	switch {
+	case isNotFound(err):
+		c.Text(c.P.T("returns.no_such", "number", n))
+		return "", nil
+	case errors.Is(err, shop.ErrReturnDecided):
+		decided(c, r)
+		return "", nil
+	case err != nil:
+		return unexpected(c, "decline return", err)
+	}
+	wake(c)
+	c.Text(c.P.T("returns.declined_staff", "number", r.N, "order", r.OrderNumber))
+	return "", nil
+}
+
+// returnStatusLine is what the shopper's order screen says of the order's
+// latest return request, "" when there is none.
+func returnStatusLine(c *Ctx, o shop.Order) string {
+	st, ok := returns(c)
+	if !ok {
+		return ""
+	}
+	rs, err := st.OrderReturns(c, o.ID)
+	if err != nil {
+		c.Log.Warn("read the order's returns", slog.Any("err", err))
+		return ""
+	}
+	if len(rs) == 0 {
+		return ""
+	}
+	r := rs[len(rs)-1]
+	switch {
+	case r.Status == shop.ReturnApproved && r.Exchange != 0:
+		return c.P.T("returns.line_exchange", "number", r.N, "exchange", r.Exchange)
+	case r.Status == shop.ReturnApproved:
+		return c.P.T("returns.line_refund", "number", r.N, "amount", c.Money(r.Refund))
+	default:
+		return c.P.T("returns.line_"+string(r.Status), "number", r.N)
+	}
+}

@@ -1,0 +1,123 @@
+package shop
+
+import (
+	"errors"
+	"slices"
+	"time"
+)
+
+// ReturnStatus is where a return request is: waiting for the staff, or
+// decided.
+type ReturnStatus string
+
+// Return request statuses.
+const (
+	ReturnPending  ReturnStatus = "pending"  // waiting for an owner or a manager
+	ReturnApproved ReturnStatus = "approved" // refunded, or an exchange order placed
+	ReturnDeclined ReturnStatus = "declined"
+)
+
+// What the shopper wants back for the items they return.
+const (
+	WantRefund   = "refund"   // the money, through the payment provider or by hand
+	WantExchange = "exchange" // the same items again, in a new order at no charge
+)
+
+// ReturnReasons are the reasons a shopper may pick, in the order shown;
+// each is a locale key "returns.reason_<reason>".
+var ReturnReasons = []string{"defective", "wrong_item", "not_as_described", "changed_mind", "other"}
+
+// Return is a shopper's request to return items of a delivered order for
+// a refund or an exchange.
+type Return struct {
+	N           int64      `json:"n"` // the request's number, from 1
+	OrderID     string     `json:"order_id"`
+	OrderNumber int64      `json:"order_number"`
+	Customer    CustomerID `json:"customer"`
+	// Lines are the order's lines returned (each whole).
+	Lines  []Line `json:"lines"`
+	Reason string `json:"reason"` // one of ReturnReasons
+	Want   string `json:"want"`   // WantRefund or WantExchange
+	// Comment is what the shopper typed, if anything.
+	Comment string `json:"comment,omitempty"`
+	// Photo is the platform's id of the picture the shopper sent, and
+	// PhotoChannel the channel it came from (it means nothing elsewhere).
+	Photo        string       `json:"photo,omitempty"`
+	PhotoChannel string       `json:"photo_channel,omitempty"`
+	Status       ReturnStatus `json:"status"`
+	Created      time.Time    `json:"created"`
+	// Decided, By and Note: when, by whom (a staff chat address) and why
+	// (a declined request's reason) it was decided.
+	Decided time.Time `json:"decided,omitzero"`
+	By      string    `json:"by,omitempty"`
+	Note    string    `json:"note,omitempty"`
+	// Refund is the amount given back for an approved refund; Exchange the
+	// number of the order placed for an approved exchange.
+	Refund   Money `json:"refund,omitzero"`
+	Exchange int64 `json:"exchange,omitempty"`
+}
+
+// Errors of return requests.
+var (
+	ErrReturnOpen    = errors.New("a return request for this order is waiting already")
+	ErrReturnDecided = errors.New("the return request is decided already")
+)
+
+// Delivered returns when o was delivered (or picked up), if it was.
+func (o *Order) Delivered() (time.Time, bool) {
+	for _, h := range slices.Backward(o.History) {
+		if h.Status == StatusDelivered {
+			return h.At, true
+		}
+	}
+	if o.Status == StatusDelivered { // an order kept before its history was
+		return o.UpdatedAt, true
+	}
+	return time.Time{}, false
+}
+
+// ReturnBy returns until when o may be returned, days after its delivery;
+// ok is false when o is not delivered (not yet, or refunded since).
+func (o *Order) ReturnBy(days int) (by time.Time, ok bool) {
+	if o.Status != StatusDelivered {
+		return time.Time{}, false
+	}
+	at, ok := o.Delivered()
+	if !ok {
+		return time.Time{}, false
+	}
+	return at.AddDate(0, 0, days), true
+}
+
+// Returnable reports whether o may be returned at now with a return window
+// of days after delivery.
+func (o *Order) Returnable(now time.Time, days int) bool {
+	by, ok := o.ReturnBy(days)
+	return ok && now.Before(by)
+}
+
+// ReturnValue is what returning lines of o gives back: the whole total
+// (delivery included) when every line comes back, else the lines' share
+// of what was paid for the items (after the discount and the points),
+// never more than is left to refund.
+func (o *Order) ReturnValue(lines []Line) Money {
+	left := Money{Minor: o.Total.Minor - o.Refunded.Minor, Currency: o.Total.Currency}
+	var value, count int64
+	for _, l := range lines {
+		value += l.Price.Minor * int64(l.Qty)
+		count += int64(l.Qty)
+	}
+	var all int64
+	for _, l := range o.Lines {
+		all += int64(l.Qty)
+	}
+	if count >= all {
+		return left
+	}
+	items := o.Items().Minor
+	paid := o.Total.Minor - o.DeliveryFee.Minor // what the items cost the shopper
+	if items > 0 && paid < items {
+		value = value * paid / items
+	}
+	return Money{Minor: max(0, min(value, left.Minor)), Currency: o.Total.Currency}
+}
