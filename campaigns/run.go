@@ -75,6 +75,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Limit is how many due customers one run reads per index; default 10000.
 	Limit int
+	// Workers is how many due customers of one index are decided at once;
+	// default 32. Writing a message waits for the disk (a synced commit,
+	// which the store shares among concurrent writers), so a run with many
+	// due customers overlaps those waits.
+	Workers int
 	// Wake tells the outbox notices were enqueued; nil: it polls.
 	Wake func()
 }
@@ -101,6 +106,9 @@ func New(st Store, shop func() *Shop, opt Options) *Runner {
 	}
 	if opt.Limit <= 0 {
 		opt.Limit = 10000
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = 32
 	}
 	return &Runner{st: st, shop: shop, opt: opt, log: opt.Logger, zones: map[string]*time.Location{}}
 }
@@ -161,13 +169,22 @@ func (r *Runner) Preview(ctx context.Context, at time.Time) ([]Decision, error) 
 // run is one pass over the campaigns.
 type run struct {
 	*Runner
-	sh      *Shop
-	cfg     *Config
-	at      time.Time
-	apply   bool
+	sh    *Shop
+	cfg   *Config
+	at    time.Time
+	apply bool
+	out   []Decision
+
+	mu      sync.Mutex              // guards planned and errs: customers are decided in parallel
 	planned map[shop.CustomerID]int // messages decided in this pass
-	out     []Decision
 	errs    []error
+}
+
+// fail records an error of the run.
+func (x *run) fail(err error) {
+	x.mu.Lock()
+	x.errs = append(x.errs, err)
+	x.mu.Unlock()
 }
 
 func (r *Runner) plan(ctx context.Context, at time.Time, apply bool) ([]Decision, error) {
@@ -229,35 +246,59 @@ type verdict struct {
 	until time.Time // when a waiting verdict (active, not yet) may change
 }
 
-// each reads the due customers of kind up to until and decides for each.
+// each reads the due customers of kind up to until and decides for each,
+// Options.Workers at a time (each customer is in an index once, so no two
+// workers decide about one customer); the decisions keep the index order.
 func (x *run) each(ctx context.Context, c *Campaign, kind string, until time.Time, decide func(context.Context, *Campaign, shop.Due, *Profile) verdict) {
 	dues, err := x.st.Due(ctx, kind, until, x.opt.Limit)
 	if err != nil {
-		x.errs = append(x.errs, err)
+		x.fail(err)
 		return
 	}
-	for _, d := range dues {
+	decided := make([]*Decision, len(dues))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(x.opt.Workers, len(dues)) {
+		wg.Go(func() {
+			for i := range next {
+				d := dues[i]
+				dec, err := x.one(ctx, c, kind, d, decide)
+				if err != nil {
+					x.fail(fmt.Errorf("campaign %s, customer %s: %w", c.Name, d.Customer, err))
+					x.log.Error("campaign", slog.String("campaign", c.Name), slog.String("customer", string(d.Customer)), slog.Any("err", err))
+				}
+				decided[i] = dec
+			}
+		})
+	}
+	for i := range dues {
 		if ctx.Err() != nil {
-			x.errs = append(x.errs, ctx.Err())
-			return
+			x.fail(ctx.Err())
+			break
 		}
-		if err := x.one(ctx, c, kind, d, decide); err != nil {
-			x.errs = append(x.errs, fmt.Errorf("campaign %s, customer %s: %w", c.Name, d.Customer, err))
-			x.log.Error("campaign", slog.String("campaign", c.Name), slog.String("customer", string(d.Customer)), slog.Any("err", err))
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, dec := range decided {
+		if dec != nil {
+			x.out = append(x.out, *dec)
 		}
 	}
 }
 
-func (x *run) one(ctx context.Context, c *Campaign, kind string, d shop.Due, decide func(context.Context, *Campaign, shop.Due, *Profile) verdict) error {
+// one decides about one due customer and, when the run applies, acts on it;
+// the decision is nil for a customer merged away.
+func (x *run) one(ctx context.Context, c *Campaign, kind string, d shop.Due, decide func(context.Context, *Campaign, shop.Due, *Profile) verdict) (*Decision, error) {
 	p, err := x.profile(ctx, d.Customer)
 	if errors.Is(err, shop.ErrNotFound) { // merged away
 		if x.apply {
-			return x.st.ClearDue(ctx, kind, d.Customer)
+			return nil, x.st.ClearDue(ctx, kind, d.Customer)
 		}
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	v := decide(ctx, c, d, p)
 	dec := Decision{Campaign: c.Name, Customer: d.Customer, Name: p.Customer.Name, Segment: p.Segment, Reason: v.reason, Until: v.until}
@@ -267,7 +308,7 @@ func (x *run) one(ctx context.Context, c *Campaign, kind string, d shop.Due, dec
 		// hours: its index moves on now.
 		known, err := x.st.NoticeKnown(ctx, v.notice.Key)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if known {
 			dec.Reason = SentBefore
@@ -276,29 +317,29 @@ func (x *run) one(ctx context.Context, c *Campaign, kind string, d shop.Due, dec
 		}
 	}
 	dec.Notice, dec.Coupon = v.notice, v.coupon
-	x.out = append(x.out, dec)
 	if dec.Reason == Send {
+		x.mu.Lock()
 		x.planned[d.Customer]++
+		x.mu.Unlock()
 	}
 	if !x.apply {
-		return nil
+		return &dec, nil
 	}
 	switch dec.Reason {
 	case Send:
 		if err := x.send(ctx, p, &dec); err != nil {
-			return err
+			return &dec, err
 		}
-		x.out[len(x.out)-1] = dec
 	case Quiet, Capped, Active, NotYet:
 		if v.retry != nil && !dec.Until.IsZero() {
-			return x.st.SetDue(ctx, kind, d.Customer, v.retry(dec.Until))
+			return &dec, x.st.SetDue(ctx, kind, d.Customer, v.retry(dec.Until))
 		}
-		return nil
+		return &dec, nil
 	}
 	if v.done != nil {
-		return v.done(ctx)
+		return &dec, v.done(ctx)
 	}
-	return x.st.ClearDue(ctx, kind, d.Customer)
+	return &dec, x.st.ClearDue(ctx, kind, d.Customer)
 }
 
 // send generates the coupon, if any, and writes the notice.
@@ -351,7 +392,10 @@ func reachable(c shop.Customer) bool {
 // capped reports whether the customer had as many marketing messages as
 // the cap allows, counting those decided in this run.
 func (x *run) capped(ctx context.Context, id shop.CustomerID) (bool, error) {
-	return CapReached(ctx, x.st, x.cfg, id, x.at, x.planned[id])
+	x.mu.Lock()
+	extra := x.planned[id]
+	x.mu.Unlock()
+	return CapReached(ctx, x.st, x.cfg, id, x.at, extra)
 }
 
 // CapStore counts a customer's marketing messages.

@@ -381,7 +381,7 @@ func (x *run) dated(kind string) func(context.Context, *Campaign, shop.Due, *Pro
 func (x *run) indexBought(ctx context.Context) {
 	dues, err := x.st.Due(ctx, dueBought, x.at, x.opt.Limit)
 	if err != nil {
-		x.errs = append(x.errs, err)
+		x.fail(err)
 		return
 	}
 	for _, d := range dues {
@@ -415,7 +415,7 @@ func (x *run) indexBought(ctx context.Context) {
 			return x.st.ClearDue(ctx, dueBought, d.Customer)
 		}()
 		if err != nil {
-			x.errs = append(x.errs, fmt.Errorf("index bought %s: %w", d.Customer, err))
+			x.fail(fmt.Errorf("index bought %s: %w", d.Customer, err))
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	mrand "math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -85,11 +86,49 @@ func (db *DB) EnqueueMarketing(ctx context.Context, n shop.Notice) (bool, error)
 		return false, fmt.Errorf("enqueue marketing %s: %w", n.Key, err)
 	}
 	if added {
-		if err := db.bdb.Sync(); err != nil {
+		if err := db.marketingSync.sync(db.bdb.Sync); err != nil {
 			return true, fmt.Errorf("enqueue marketing %s: sync: %w", n.Key, err)
 		}
 	}
 	return added, nil
+}
+
+// groupSync shares syncs among concurrent callers (a campaign run writes
+// many messages at once, and a sync costs about a millisecond): a caller
+// waits for a sync that starts after its commit, and one sync serves all
+// who wait for it.
+type groupSync struct {
+	mu       sync.Mutex
+	cond     *sync.Cond
+	running  bool
+	started  uint64 // syncs started
+	finished uint64 // the latest sync finished
+	err      error  // its error
+}
+
+// sync returns once a sync (f) that started after the call has finished.
+func (g *groupSync) sync(f func() error) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.cond == nil {
+		g.cond = sync.NewCond(&g.mu)
+	}
+	want := g.started + 1 // one running now may have started before the commit
+	for g.finished < want {
+		if g.running {
+			g.cond.Wait()
+			continue
+		}
+		g.running = true
+		g.started++
+		mine := g.started
+		g.mu.Unlock()
+		err := f()
+		g.mu.Lock()
+		g.running, g.finished, g.err = false, mine, err
+		g.cond.Broadcast()
+	}
+	return g.err
 }
 
 // MarketingSince returns how many marketing messages customer id was sent

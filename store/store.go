@@ -86,13 +86,14 @@ type DB struct {
 	watch         atomic.Pointer[orderWatch]
 	outboxSeq     atomic.Uint64 // orders outbox entries of one instant
 
-	dir     string
-	noSync  bool
-	record  *recorder // nil in memory and read-only
-	space   *space    // nil in memory and read-only
-	damaged []string  // damage found when opening, for Health
-	damages atomic.Int64
-	backups backupStats
+	dir           string
+	noSync        bool
+	record        *recorder // nil in memory and read-only
+	space         *space    // nil in memory and read-only
+	damaged       []string  // damage found when opening, for Health
+	damages       atomic.Int64
+	backups       backupStats
+	marketingSync groupSync // EnqueueMarketing's shared syncs (campaigns.go)
 }
 
 // LockedError says the data directory is held by another process.
