@@ -4,6 +4,7 @@
 #   make run ADDR=:9090         ... at another address (passed as --http ADDR)
 #   make chat                   talk to the shop in the terminal (the running one, if any)
 #   make build                  bin/omnicart, with the version, commit and date built in
+#   make bench                  benchmarks and the load harness (several minutes; see below)
 GO      ?= go
 BIN     ?= bin/omnicart
 ADDR    ?=
@@ -41,8 +42,16 @@ test: lint
 	$(GO) test -race -count=1 ./...
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...  # the benchmarks still run
 
+# make bench: the micro-benchmarks, then the load harness (TestLoadHarness
+# in cmd/omnicart): the real binary and the plain echo bot against a fake
+# Bot API, paced at 200 updates/s and with 1000 closed-loop shoppers, and
+# 10,000 chats for memory. BENCH_ARGS adds harness flags, e.g.
+#   make bench BENCH_RUN='TestLoadHarness/omnicart/max' BENCH_ARGS='-harness.profile /tmp/cpu.pprof'
+BENCH_RUN  ?= TestLoadHarness
+BENCH_ARGS ?=
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./flows ./store
+	OMNICART_BENCH=1 $(GO) test -count=1 -timeout 60m -v -run '$(BENCH_RUN)' ./cmd/omnicart -args $(BENCH_ARGS)
 
 clean:
 	rm -rf bin

@@ -29,22 +29,19 @@ func orderActions(orders Orders) Actions {
 type ordersFlow struct{ orders Orders }
 
 func (f ordersFlow) listOrders(c *Ctx) (string, error) {
-	orders, err := f.orders.Orders(c, c.Customer.ID)
+	orders, total, err := recentOrders(c, f.orders, c.Customer.ID, 10)
 	if err != nil {
 		return "", fmt.Errorf("list orders: %w", err)
 	}
-	if len(orders) == 0 {
+	if total == 0 {
 		c.Text(c.P.T("orders.none"))
 		return "", nil
 	}
-	for i, o := range orders {
-		if i == 10 {
-			break
-		}
+	for _, o := range orders {
 		c.Row(c.Button(c.P.T("orders.button", "number", o.Number, "date", c.Date(o.CreatedAt),
 			"total", c.Money(o.Total), "status", statusText(c, o)), "pick", o.ID))
 	}
-	c.Args("count", len(orders))
+	c.Args("count", total)
 	return "", nil
 }
 

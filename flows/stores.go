@@ -68,6 +68,22 @@ type Orders interface {
 	UpdateOrder(ctx context.Context, id string, fn func(*shop.Order) error) (shop.Order, error)
 }
 
+// orderPages is what an Orders store may add so that a listing reads only
+// the orders it shows: the newest n, and how many there are in all.
+type orderPages interface {
+	RecentOrders(ctx context.Context, id shop.CustomerID, n int) ([]shop.Order, int, error)
+}
+
+// recentOrders returns the customer's newest n orders and how many there
+// are, reading only n of them when the store can (orderPages).
+func recentOrders(ctx context.Context, st Orders, id shop.CustomerID, n int) ([]shop.Order, int, error) {
+	if p, ok := st.(orderPages); ok {
+		return p.RecentOrders(ctx, id, n)
+	}
+	orders, err := st.Orders(ctx, id)
+	return orders[:min(n, len(orders))], len(orders), err
+}
+
 // Links joins the chats of one customer: by a one-time code or a shared
 // phone number.
 type Links interface {

@@ -410,6 +410,10 @@ func (o *outbox) deliver(chat int64, q *chatQueue, x op) error {
 // call makes the Bot API call of x.
 func (t *Telegram) call(ctx context.Context, chat int64, x op) error {
 	switch x.kind {
+	case "edit", "text":
+		ctx = withoutResult(ctx) // the message sent or edited is not read: transport.go
+	}
+	switch x.kind {
 	case "edit":
 		_, err := t.tg.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: chat, MessageID: x.edit,
 			Text: escape(x.text), ParseMode: models.ParseModeHTML, ReplyMarkup: x.markup,

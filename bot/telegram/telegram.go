@@ -123,7 +123,7 @@ func New(h bot.Handler, opt Options) (*Telegram, error) {
 		pressed: map[int64]int{}, photos: map[int64]map[int]bool{}, fileIDs: map[string]string{}}
 	client := &http.Client{
 		Timeout: opt.PollTimeout + 15*time.Second,
-		Transport: &http.Transport{
+		Transport: wholeBody{next: &http.Transport{ // transport.go: bodies sent whole, not chunked
 			Proxy:               http.ProxyFromEnvironment,
 			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			MaxIdleConns:        128,
@@ -131,7 +131,7 @@ func New(h bot.Handler, opt Options) (*Telegram, error) {
 			IdleConnTimeout:     90 * time.Second,
 			TLSHandshakeTimeout: 10 * time.Second,
 			ForceAttemptHTTP2:   true,
-		},
+		}},
 	}
 	tg, err := tgbot.New(opt.Token,
 		tgbot.WithServerURL(opt.APIURL),
