@@ -28,7 +28,7 @@ func TestCampaignRunSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills the real binary")
 	}
-	const customers = 4000
+	const customers = 10000
 	api := tgtest.NewServer(t, tgtest.Options{Token: killToken})
 	config, shopDir := copyDemo(t)
 	dir := filepath.Dir(config)
@@ -47,7 +47,7 @@ token = %q
 api_url = %q
 per_chat_rate = 20.0
 per_chat_burst = 3
-global_rate = 250.0
+global_rate = 1000.0
 [log]
 level = "warn"
 `, killToken, api.URL())
@@ -88,10 +88,12 @@ campaigns:
 		return delivered, twice
 	}
 	// The first run starts a tick (1 s) after the shop does and writes
-	// about 3,000 reminders a second: kill it half a second in. Killed
-	// before the run began, it is started and killed again, a little later.
+	// a few thousand reminders a second, so 10,000 take it a few seconds:
+	// kill it early in the run. Killed before the run began, the shop is
+	// started and killed again a little later each time (nothing was
+	// written, so the data is as seeded).
 	left := customers
-	for wait := 1500 * time.Millisecond; left == customers; wait += 300 * time.Millisecond {
+	for wait := 1000 * time.Millisecond; left == customers; wait += 150 * time.Millisecond {
 		if wait > 5*time.Second {
 			t.Fatal("the campaign run never began")
 		}
