@@ -303,7 +303,7 @@ func (s *crashShopper) shop(stop *atomic.Bool) {
 func (s *crashShopper) resume(stop *atomic.Bool) bool {
 	for !stop.Load() {
 		time.Sleep(100 * time.Millisecond)
-		resp, err := s.client.Get(s.base + "api/messages?after=0")
+		resp, err := s.client.Get(s.base + "api/messages") // without after: at once, never a long poll
 		if err != nil {
 			continue
 		}
