@@ -62,14 +62,7 @@ func (db *DB) NewBroadcast(ctx context.Context, b shop.Broadcast) (shop.Broadcas
 
 // Broadcast returns broadcast id, or an error wrapping shop.ErrNotFound.
 func (db *DB) Broadcast(ctx context.Context, id int64) (shop.Broadcast, error) {
-	var b shop.Broadcast
-	err := db.view(ctx, func(txn *badger.Txn) error {
-		ok, err := getJSON(txn, broadcastKey(id), &b)
-		if err == nil && !ok {
-			err = shop.ErrNotFound
-		}
-		return err
-	})
+	b, err := viewRecord[shop.Broadcast](ctx, db, broadcastKey(id))
 	if err != nil {
 		return shop.Broadcast{}, fmt.Errorf("broadcast %d: %w", id, err)
 	}
@@ -80,14 +73,9 @@ func (db *DB) Broadcast(ctx context.Context, id int64) (shop.Broadcast, error) {
 // error aborts and is returned.
 func (db *DB) UpdateBroadcast(ctx context.Context, id int64, fn func(*shop.Broadcast) error) (shop.Broadcast, error) {
 	var b shop.Broadcast
-	err := db.update(ctx, func(txn *badger.Txn) error {
-		b = shop.Broadcast{}
-		ok, err := getJSON(txn, broadcastKey(id), &b)
-		if err != nil {
+	err := db.update(ctx, func(txn *badger.Txn) (err error) {
+		if b, err = getRecord[shop.Broadcast](txn, broadcastKey(id)); err != nil {
 			return err
-		}
-		if !ok {
-			return shop.ErrNotFound
 		}
 		if err := fn(&b); err != nil {
 			return err

@@ -25,12 +25,12 @@ import (
 // Tuning for a small footprint (DESIGN.md §4): about 70 MB RSS instead of
 // Badger's ~300 MB defaults.
 const (
-	memTableSize     = 8 << 20
+	memTableSize     = 4 << 20
 	numMemtables     = 2
-	blockCacheSize   = 8 << 20
-	indexCacheSize   = 4 << 20
+	blockCacheSize   = 4 << 20
+	indexCacheSize   = 2 << 20
 	valueLogFileSize = 16 << 20
-	valueThreshold   = 1 << 20 // must stay ≤ 15 % of memTableSize
+	valueThreshold   = 512 << 10 // must stay ≤ 15 % of memTableSize
 	numCompactors    = 2
 
 	gcInterval     = 10 * time.Minute
@@ -376,6 +376,27 @@ func getJSON(txn *badger.Txn, key []byte, v any) (bool, error) {
 		return false, err
 	}
 	return true, item.Value(func(b []byte) error { return json.Unmarshal(b, v) })
+}
+
+// getRecord decodes the record at key, or returns an error wrapping
+// shop.ErrNotFound when there is none.
+func getRecord[T any](txn *badger.Txn, key []byte) (T, error) {
+	var v T
+	ok, err := getJSON(txn, key, &v)
+	if err == nil && !ok {
+		err = shop.ErrNotFound
+	}
+	return v, err
+}
+
+// viewRecord is getRecord in a read-only transaction of its own.
+func viewRecord[T any](ctx context.Context, db *DB, key []byte) (T, error) {
+	var v T
+	err := db.view(ctx, func(txn *badger.Txn) (err error) {
+		v, err = getRecord[T](txn, key)
+		return err
+	})
+	return v, err
 }
 
 // setJSON stores v at key as JSON.

@@ -108,14 +108,7 @@ func (db *DB) ActiveConversation(ctx context.Context, id shop.CustomerID) (shop.
 // Conversation returns conversation n, or an error wrapping
 // shop.ErrNotFound.
 func (db *DB) Conversation(ctx context.Context, n int64) (shop.Conversation, error) {
-	var c shop.Conversation
-	err := db.view(ctx, func(txn *badger.Txn) error {
-		ok, err := getJSON(txn, conversationKey(n), &c)
-		if err == nil && !ok {
-			err = shop.ErrNotFound
-		}
-		return err
-	})
+	c, err := viewRecord[shop.Conversation](ctx, db, conversationKey(n))
 	if err != nil {
 		return shop.Conversation{}, fmt.Errorf("conversation %d: %w", n, err)
 	}
@@ -126,14 +119,9 @@ func (db *DB) Conversation(ctx context.Context, n int64) (shop.Conversation, err
 // stores the result; fn's error aborts.
 func (db *DB) changeConversation(ctx context.Context, n int64, fn func(*shop.Conversation) error) (shop.Conversation, error) {
 	var c shop.Conversation
-	err := db.update(ctx, func(txn *badger.Txn) error {
-		c = shop.Conversation{}
-		ok, err := getJSON(txn, conversationKey(n), &c)
-		if err != nil {
+	err := db.update(ctx, func(txn *badger.Txn) (err error) {
+		if c, err = getRecord[shop.Conversation](txn, conversationKey(n)); err != nil {
 			return err
-		}
-		if !ok {
-			return shop.ErrNotFound
 		}
 		wasOpen := c.Open()
 		if err := fn(&c); err != nil {
