@@ -75,18 +75,34 @@ func withoutResult(ctx context.Context) context.Context {
 // okEmpty is a successful answer with an empty result.
 var okEmpty = []byte(`{"ok":true,"result":{}}`)
 
-// dropResult replaces a successful answer's result by an empty object. The
-// answer is read to its end, so the connection is reused.
+// okPrefix starts a successful answer, as Telegram (and the fake Bot API)
+// write it.
+var okPrefix = []byte(`{"ok":true,`)
+
+// dropResult replaces a successful answer's result by an empty object,
+// reading the rest of the answer without keeping it (so the connection is
+// reused). Any other answer is passed on whole.
 func dropResult(resp *http.Response) (*http.Response, error) {
-	body, err := io.ReadAll(resp.Body)
+	var head [16]byte
+	n, err := io.ReadFull(resp.Body, head[:len(okPrefix)])
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		resp.Body.Close()
+		return nil, err
+	}
+	if !bytes.Equal(head[:n], okPrefix) {
+		rest := resp.Body
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(head[:n:n]), rest), rest}
+		return resp, nil
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if err != nil {
 		return nil, err
 	}
-	if bytes.HasPrefix(bytes.TrimSpace(body), []byte(`{"ok":true,`)) {
-		body = okEmpty
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	resp.ContentLength = int64(len(body))
+	resp.Body = io.NopCloser(bytes.NewReader(okEmpty))
+	resp.ContentLength = int64(len(okEmpty))
 	return resp, nil
 }

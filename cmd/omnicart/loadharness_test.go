@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -409,6 +410,9 @@ func runHarness(t *testing.T, hr harnessRun) harnessResult {
 	if dataDir != "" {
 		r.store = diskUsage(dataDir)
 	}
+	if *harnessVerbose {
+		t.Logf("resident memory by mapping: %s", residentByFile(pid))
+	}
 	// A shopper faster than any person presses a button of a photo the
 	// bot has sent but not yet seen the answer for (so it does not know
 	// it is a photo): the edit fails and the bot sends a new message, as
@@ -647,4 +651,34 @@ func diskUsage(dir string) int64 {
 		return nil
 	})
 	return n
+}
+
+// residentByFile sums /proc/PID/smaps's Rss by mapped file ("" for
+// anonymous memory), largest first, for -harness.trace.
+func residentByFile(pid int) string {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
+	if err != nil {
+		return err.Error()
+	}
+	by := map[string]int64{}
+	name := ""
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 5 && strings.Contains(f[0], "-"):
+			name = ""
+			if len(f) >= 6 {
+				name = filepath.Base(f[5])
+			}
+		case len(f) >= 2 && f[0] == "Rss:":
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			by[name] += kb
+		}
+	}
+	names := slices.SortedFunc(maps.Keys(by), func(a, b string) int { return int(by[b] - by[a]) })
+	var b strings.Builder
+	for _, n := range names[:min(len(names), 12)] {
+		fmt.Fprintf(&b, "%s=%dkB ", n, by[n])
+	}
+	return b.String()
 }
