@@ -140,7 +140,10 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		cfg.HTTP.Addr = *httpAddr
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(96 << 20) // a soft target: Badger and the GC stay small
+		// A soft target: Badger and the GC stay small. 64 MB (was 96):
+		// after 10,000 chats through the load harness the RSS is ~92 MB
+		// instead of ~123 MB, for ~4% more CPU per message.
+		debug.SetMemoryLimit(64 << 20)
 	}
 	switch cmd {
 	case "healthcheck":
