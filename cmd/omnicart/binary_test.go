@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"omnicart/bot/telegram/tgtest"
 )
 
 var (
@@ -138,4 +140,55 @@ func waitUntil(d time.Duration, cond func() bool) bool {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// killShop writes the config of a shop (a copy of the demo) whose Telegram
+// is the fake api, for tests that run and kill the real binary; extra is
+// TOML appended to it. It returns the config's path, the shop directory and
+// the data directory.
+func killShop(t *testing.T, api *tgtest.Server, globalRate float64, extra string) (config, shopDir, data string) {
+	t.Helper()
+	config, shopDir = copyDemo(t)
+	data = filepath.Join(filepath.Dir(config), "data")
+	body := fmt.Sprintf(`[shop]
+name = "Test shop"
+dir = "myshop"
+[data]
+dir = "data"
+[http]
+addr = "127.0.0.1:0"
+[telegram]
+token = %q
+api_url = %q
+per_chat_rate = 20.0
+per_chat_burst = 3
+global_rate = %.1f
+[log]
+level = "warn"
+%s`, api.Token(), api.URL(), globalRate, extra)
+	if err := os.WriteFile(config, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return config, shopDir, data
+}
+
+// deliveries counts, over the chats 1000 … 1000+n-1 of the fake, those
+// that got a message matching match once (delivered) and more than once
+// (twice; counted in delivered too).
+func deliveries(api *tgtest.Server, n int, match func(text string) bool) (delivered, twice int) {
+	for i := range n {
+		got := 0
+		for _, m := range api.Chat(int64(1000 + i)) {
+			if match(m.Text) {
+				got++
+			}
+		}
+		if got > 0 {
+			delivered++
+		}
+		if got > 1 {
+			twice++
+		}
+	}
+	return delivered, twice
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,54 +28,21 @@ func TestBroadcastSurvivesSIGKILL(t *testing.T) {
 	}
 	const customers, admin = 1000, 999
 	api := tgtest.NewServer(t, tgtest.Options{Token: killToken})
-	config, _ := copyDemo(t)
-	data := filepath.Join(filepath.Dir(config), "data")
-	body := fmt.Sprintf(`[shop]
-name = "Test shop"
-dir = "myshop"
-[data]
-dir = "data"
-[http]
-addr = "127.0.0.1:0"
-[telegram]
-token = %q
-api_url = %q
-per_chat_rate = 20.0
-per_chat_burst = 3
-global_rate = 200.0
-[admin]
-admins = ["telegram:%d"]
-[log]
-level = "warn"
-`, killToken, api.URL(), admin)
-	if err := os.WriteFile(config, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	config, _, data := killShop(t, api, 200, fmt.Sprintf("[admin]\nadmins = [\"telegram:%d\"]\n", admin))
 	seedCustomers(t, data, customers)
 
 	const text = "Spring sale: 20% off all coffee"
+	isBroadcast := func(s string) bool { return s == text }
 	got := func(chat int64) int {
 		n := 0
 		for _, m := range api.Chat(chat) {
-			if m.Text == text {
+			if isBroadcast(m.Text) {
 				n++
 			}
 		}
 		return n
 	}
-	count := func() (delivered, twice int) {
-		for i := range customers {
-			switch got(int64(1000 + i)) {
-			case 0:
-			case 1:
-				delivered++
-			default:
-				delivered++
-				twice++
-			}
-		}
-		return delivered, twice
-	}
+	count := func() (delivered, twice int) { return deliveries(api, customers, isBroadcast) }
 
 	first := start(t, "run", "--config", config)
 	o := &tgShopper{t: t, api: api, chat: admin, lang: "en"}

@@ -30,30 +30,7 @@ func TestCampaignRunSurvivesSIGKILL(t *testing.T) {
 	}
 	const customers = 10000
 	api := tgtest.NewServer(t, tgtest.Options{Token: killToken})
-	config, shopDir := copyDemo(t)
-	dir := filepath.Dir(config)
-	data := filepath.Join(dir, "data")
-	body := fmt.Sprintf(`[shop]
-name = "Test shop"
-dir = "myshop"
-[data]
-dir = "data"
-[http]
-addr = "127.0.0.1:0"
-[campaigns]
-tick = "1s"
-[telegram]
-token = %q
-api_url = %q
-per_chat_rate = 20.0
-per_chat_burst = 3
-global_rate = 1000.0
-[log]
-level = "warn"
-`, killToken, api.URL())
-	if err := os.WriteFile(config, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	config, shopDir, data := killShop(t, api, 1000, "[campaigns]\ntick = \"1s\"\n")
 	// No quiet hours (the test runs at any time of day), a cap that
 	// allows the reminder, no second reminder.
 	camps := `cap: {per_day: 3, per_week: 5}
@@ -66,27 +43,17 @@ campaigns:
 	}
 	keys := seedCarts(t, data, customers, time.Now().Add(-time.Hour))
 
+	isReminder := func(text string) bool { return strings.Contains(text, "you left something in your cart") }
 	reminded := func(chat int64) int {
 		n := 0
 		for _, m := range api.Chat(chat) {
-			if strings.Contains(m.Text, "you left something in your cart") {
+			if isReminder(m.Text) {
 				n++
 			}
 		}
 		return n
 	}
-	count := func() (delivered, twice int) {
-		for i := range customers {
-			switch n := reminded(int64(1000 + i)); {
-			case n == 1:
-				delivered++
-			case n > 1:
-				delivered++
-				twice++
-			}
-		}
-		return delivered, twice
-	}
+	count := func() (delivered, twice int) { return deliveries(api, customers, isReminder) }
 	// The first run starts a tick (1 s) after the shop does and writes
 	// a few thousand reminders a second, so 10,000 take it a few seconds:
 	// kill it early in the run. Killed before the run began, the shop is

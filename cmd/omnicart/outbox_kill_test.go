@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -31,52 +30,20 @@ func TestOutboxSurvivesSIGKILL(t *testing.T) {
 	}
 	const customers = 1000
 	api := tgtest.NewServer(t, tgtest.Options{Token: killToken})
-	config, _ := copyDemo(t)
-	dir := filepath.Dir(config)
-	data := filepath.Join(dir, "data")
-	body := fmt.Sprintf(`[shop]
-name = "Test shop"
-dir = "myshop"
-[data]
-dir = "data"
-[http]
-addr = "127.0.0.1:0"
-[telegram]
-token = %q
-api_url = %q
-per_chat_rate = 20.0
-per_chat_burst = 3
-global_rate = 250.0
-[log]
-level = "warn"
-`, killToken, api.URL())
-	if err := os.WriteFile(config, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	config, _, data := killShop(t, api, 250, "")
 	seedUnpaid(t, data, customers)
 
+	isExpired := func(text string) bool { return strings.Contains(text, "was not paid in time") }
 	expired := func(chat int64) int {
 		n := 0
 		for _, m := range api.Chat(chat) {
-			if strings.Contains(m.Text, "was not paid in time") {
+			if isExpired(m.Text) {
 				n++
 			}
 		}
 		return n
 	}
-	count := func() (delivered, twice int) {
-		for i := range customers {
-			switch expired(int64(1000 + i)) {
-			case 0:
-			case 1:
-				delivered++
-			default:
-				delivered++
-				twice++
-			}
-		}
-		return delivered, twice
-	}
+	count := func() (delivered, twice int) { return deliveries(api, customers, isExpired) }
 
 	first := start(t, "run", "--config", config)
 	if !waitUntil(60*time.Second, func() bool { d, _ := count(); return d >= customers*3/10 }) {
