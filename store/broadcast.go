@@ -99,27 +99,7 @@ func (db *DB) UpdateBroadcast(ctx context.Context, id int64, fn func(*shop.Broad
 // ActiveBroadcasts returns the broadcasts a job still has work on, oldest
 // first.
 func (db *DB) ActiveBroadcasts(ctx context.Context) ([]shop.Broadcast, error) {
-	var out []shop.Broadcast
-	err := db.view(ctx, func(txn *badger.Txn) error {
-		prefix := []byte(prefixActiveBroadcast)
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
-		defer it.Close()
-		for it.Rewind(); it.ValidForPrefix(prefix); it.Next() {
-			k := it.Item().Key()[len(prefix):]
-			if len(k) != 8 {
-				continue
-			}
-			var b shop.Broadcast
-			ok, err := getJSON(txn, broadcastKey(int64(binary.BigEndian.Uint64(k))), &b)
-			if err != nil {
-				return err
-			}
-			if ok {
-				out = append(out, b)
-			}
-		}
-		return nil
-	})
+	out, err := indexed[shop.Broadcast](ctx, db, prefixActiveBroadcast, broadcastKey)
 	if err != nil {
 		return nil, fmt.Errorf("active broadcasts: %w", err)
 	}

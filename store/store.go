@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -399,6 +400,35 @@ func viewRecord[T any](ctx context.Context, db *DB, key []byte) (T, error) {
 		return err
 	})
 	return v, err
+}
+
+// indexed returns the records an index of numbered records points at: the
+// keys under prefix end in a record's number (8 bytes big-endian) and
+// key(n) is where the record lives. Index entries of missing records are
+// skipped.
+func indexed[T any](ctx context.Context, db *DB, prefix string, key func(int64) []byte) ([]T, error) {
+	var out []T
+	err := db.view(ctx, func(txn *badger.Txn) error {
+		p := []byte(prefix)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: p})
+		defer it.Close()
+		for it.Rewind(); it.ValidForPrefix(p); it.Next() {
+			k := it.Item().Key()[len(p):]
+			if len(k) != 8 {
+				continue
+			}
+			v, err := getRecord[T](txn, key(int64(binary.BigEndian.Uint64(k))))
+			if errors.Is(err, shop.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // setJSON stores v at key as JSON.

@@ -191,27 +191,7 @@ func (db *DB) TouchConversation(ctx context.Context, n int64) error {
 // OpenConversations returns the conversations waiting or being answered,
 // oldest first. It reads the open index, not every conversation.
 func (db *DB) OpenConversations(ctx context.Context) ([]shop.Conversation, error) {
-	var out []shop.Conversation
-	err := db.view(ctx, func(txn *badger.Txn) error {
-		prefix := []byte(prefixOpenConversation)
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
-		defer it.Close()
-		for it.Rewind(); it.ValidForPrefix(prefix); it.Next() {
-			k := it.Item().Key()[len(prefix):]
-			if len(k) != 8 {
-				continue
-			}
-			var c shop.Conversation
-			ok, err := getJSON(txn, conversationKey(int64(binary.BigEndian.Uint64(k))), &c)
-			if err != nil {
-				return err
-			}
-			if ok {
-				out = append(out, c)
-			}
-		}
-		return nil
-	})
+	out, err := indexed[shop.Conversation](ctx, db, prefixOpenConversation, conversationKey)
 	if err != nil {
 		return nil, fmt.Errorf("open conversations: %w", err)
 	}
