@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"omnicart/bot/telegram/tgtest"
+	"omnicart/shop"
+	"omnicart/store"
 )
 
 var (
@@ -191,4 +194,36 @@ func deliveries(api *tgtest.Server, n int, match func(text string) bool) (delive
 		}
 	}
 	return delivered, twice
+}
+
+// seedTelegram writes n Telegram customers (chats 1000 … 1000+n-1, English)
+// into the data directory with the store's clock at now, and calls each
+// (when set) for every one of them, to add what a test needs, before the
+// customer is saved (each must not write the customer record itself).
+func seedTelegram(t *testing.T, dir string, n int, now time.Time, each func(ctx context.Context, db *store.DB, c *shop.Customer) error) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(dir, store.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	for i := range n {
+		c, err := db.CustomerFor(ctx, "telegram:"+strconv.Itoa(1000+i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Lang = "en"
+		if each != nil {
+			if err := each(ctx, db, &c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.SaveCustomer(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

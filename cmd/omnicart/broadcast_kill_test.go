@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -131,27 +130,9 @@ func TestBroadcastSurvivesSIGKILL(t *testing.T) {
 	t.Logf("progress edited %d times; at most %d messages in any second", edits, api.MaxGlobal(time.Second))
 }
 
-// seedCustomers writes n English-speaking Telegram customers (chats
-// 1000...) into the data directory.
+// seedCustomers writes n Telegram customers (chats 1000...) into the data
+// directory.
 func seedCustomers(t *testing.T, dir string, n int) {
 	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ctx := context.Background()
-	for i := range n {
-		c, err := db.CustomerFor(ctx, "telegram:"+strconv.Itoa(1000+i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Lang = "en"
-		if err := db.SaveCustomer(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-	}
+	seedTelegram(t, dir, n, time.Now(), nil)
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -130,38 +129,20 @@ campaigns:
 	}
 }
 
-// seedCarts writes n Telegram customers (chats 1000...), each last seen at
-// at with one item in the cart since then, into the data directory, and
-// returns the key of each one's abandoned-cart reminder.
+// seedCarts writes n Telegram customers (chats 1000...) named Ann, each
+// last seen at at with a cart left then, into the data directory, and
+// returns the keys of the reminders they are due.
 func seedCarts(t *testing.T, dir string, n int, at time.Time) []string {
 	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	at = at.Truncate(time.Second)
-	db, err := store.Open(dir, store.Options{Now: func() time.Time { return at }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ctx := context.Background()
-	keys := make([]string, n)
-	for i := range n {
-		c, err := db.CustomerFor(ctx, "telegram:"+strconv.Itoa(1000+i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Lang, c.Name, c.SeenAt = "en", "Ann", at
-		if err := db.SaveCustomer(ctx, c); err != nil {
-			t.Fatal(err)
-		}
+	var keys []string
+	seedTelegram(t, dir, n, at, func(ctx context.Context, db *store.DB, c *shop.Customer) error {
+		c.Name, c.SeenAt = "Ann", at
 		var cart shop.Cart
 		cart.Add(shop.Item{SKU: "ETH-250", Variant: "beans"}, 1, shop.Money{Minor: 89000, Currency: "RUB"})
-		if err := db.SaveCart(ctx, c.ID, cart); err != nil {
-			t.Fatal(err)
-		}
-		keys[i] = fmt.Sprintf("cart/%s/%d", c.ID, at.Unix())
-	}
+		keys = append(keys, fmt.Sprintf("cart/%s/%d", c.ID, at.Unix()))
+		return db.SaveCart(ctx, c.ID, cart)
+	})
 	return keys
 }
 

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -97,29 +95,10 @@ func TestOutboxSurvivesSIGKILL(t *testing.T) {
 // order placed two days ago and never paid, into the data directory.
 func seedUnpaid(t *testing.T, dir string, n int) {
 	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	past := time.Now().Add(-48 * time.Hour)
-	db, err := store.Open(dir, store.Options{Now: func() time.Time { return past }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ctx := context.Background()
-	for i := range n {
-		c, err := db.CustomerFor(ctx, "telegram:"+strconv.Itoa(1000+i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Lang = "en"
-		if err := db.SaveCustomer(ctx, c); err != nil {
-			t.Fatal(err)
-		}
+	seedTelegram(t, dir, n, time.Now().Add(-48*time.Hour), func(ctx context.Context, db *store.DB, c *shop.Customer) error {
 		o := shop.Order{CustomerID: c.ID, Lines: []shop.Line{{Item: shop.Item{SKU: "TEST-1"}, Qty: 1,
 			Price: shop.Money{Minor: 100, Currency: "RUB"}}}}
-		if _, err := db.PlaceOrder(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-	}
+		_, err := db.PlaceOrder(ctx, o)
+		return err
+	})
 }
