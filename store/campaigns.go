@@ -86,7 +86,7 @@ func (db *DB) EnqueueMarketing(ctx context.Context, n shop.Notice) (bool, error)
 		return false, fmt.Errorf("enqueue marketing %s: %w", n.Key, err)
 	}
 	if added {
-		if err := db.marketingSync.sync(db.bdb.Sync); err != nil {
+		if err := db.syncNow(); err != nil {
 			return true, fmt.Errorf("enqueue marketing %s: sync: %w", n.Key, err)
 		}
 	}

@@ -112,17 +112,20 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
-// recorder keeps the record file up to date.
+// recorder keeps the record file up to date. Orders are counted in
+// memory as they are committed (count) and written with the next sync
+// (DB.sync): the file never claims an order Badger has not synced.
 type recorder struct {
-	dir string
-	mu  sync.Mutex
-	rec Record
+	dir     string
+	mu      sync.Mutex
+	rec     Record
+	written Record // what the file holds
 }
 
-// noteOrder records an order number that is durable in Badger.
-func (r *recorder) noteOrder(number int64) error {
+// count records, in memory, an order number committed to Badger.
+func (r *recorder) count(number int64) {
 	if r == nil {
-		return nil
+		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -130,7 +133,32 @@ func (r *recorder) noteOrder(number int64) error {
 		r.rec.LastOrder = number
 	}
 	r.rec.Orders++
-	return r.writeLocked()
+}
+
+// snapshot is what the record counts now, and whether the file says less:
+// taken before a sync, it is what the file may say after it.
+func (r *recorder) snapshot() (Record, bool) {
+	if r == nil {
+		return Record{}, false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.rec, r.rec.LastOrder != r.written.LastOrder || r.rec.Orders != r.written.Orders
+}
+
+// write writes a snapshot taken before a sync that has finished. Of two
+// racing writers the older snapshot does not overwrite the newer one.
+func (r *recorder) write(snap Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if snap.Orders < r.written.Orders || snap.LastOrder < r.written.LastOrder {
+		return nil
+	}
+	saved := r.rec
+	r.rec.LastOrder, r.rec.Orders = snap.LastOrder, snap.Orders
+	err := r.writeLocked()
+	r.rec.LastOrder, r.rec.Orders = saved.LastOrder, saved.Orders
+	return err
 }
 
 // reset records the store's contents as they are now.
@@ -151,6 +179,7 @@ func (r *recorder) writeLocked() error {
 	if err := writeFileAtomic(filepath.Join(r.dir, RecordFile), append(b, '\n')); err != nil {
 		return fmt.Errorf("write %s: %w", RecordFile, err)
 	}
+	r.written = r.rec
 	return nil
 }
 

@@ -204,6 +204,37 @@ func crashedStore(t *testing.T, orders int) string {
 	return copy
 }
 
+// Orders placed at once share syncs and record writes, and the record
+// counts every order whose PlaceOrder returned.
+func TestRecordCountsConcurrentOrders(t *testing.T) {
+	dir := t.TempDir()
+	db := openDir(t, dir, Options{})
+	defer db.Close()
+	fillStore(t, db, 1)
+	c, err := db.CustomerFor(context.Background(), "web:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 25 {
+				if _, err := db.PlaceOrder(context.Background(), testOrder(c.ID)); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	rec, ok, err := readRecord(dir)
+	if err != nil || !ok {
+		t.Fatalf("record: %v %v", ok, err)
+	}
+	if rec.Orders != 201 || rec.LastOrder != firstOrderNumber+200 {
+		t.Fatalf("record after 201 orders: %+v", rec)
+	}
+}
+
 func newestMem(t *testing.T, dir string) string {
 	m, _ := filepath.Glob(filepath.Join(dir, "*.mem"))
 	return m[len(m)-1]
@@ -530,7 +561,9 @@ func benchOrders(b *testing.B, noSync bool) {
 func BenchmarkRecordWrite(b *testing.B) {
 	r := &recorder{dir: b.TempDir()}
 	for b.Loop() {
-		if err := r.noteOrder(1001); err != nil {
+		r.count(1001)
+		snap, _ := r.snapshot()
+		if err := r.write(snap); err != nil {
 			b.Fatal(err)
 		}
 	}

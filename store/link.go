@@ -212,7 +212,7 @@ func (db *DB) Merge(ctx context.Context, from, into shop.CustomerID) (shop.Custo
 	if err != nil {
 		return shop.Customer{}, fmt.Errorf("merge customer %s into %s: %w", from, into, err)
 	}
-	if err := db.bdb.Sync(); err != nil {
+	if err := db.syncNow(); err != nil {
 		return shop.Customer{}, fmt.Errorf("merge: sync: %w", err)
 	}
 	return merged, nil

@@ -201,10 +201,10 @@ func (db *DB) PlaceOrder(ctx context.Context, o shop.Order) (shop.Order, error) 
 	if err != nil {
 		return shop.Order{}, fmt.Errorf("place order: %w", err)
 	}
+	db.noteOrder(o.Number) // the record that guards against lost orders (guard.go)
 	if err := db.sync(); err != nil {
 		return shop.Order{}, fmt.Errorf("place order %s: sync: %w", o.ID, err)
 	}
-	db.noteOrder(o.Number) // the record that guards against lost orders (guard.go)
 	return o, nil
 }
 
@@ -304,7 +304,7 @@ func (db *DB) changeOrder(ctx context.Context, id string, audit *shop.AuditEntry
 	if err != nil {
 		return shop.Order{}, fmt.Errorf("update order %s: %w", id, err)
 	}
-	if err := db.bdb.Sync(); err != nil {
+	if err := db.syncNow(); err != nil {
 		return shop.Order{}, fmt.Errorf("update order %s: sync: %w", id, err)
 	}
 	return o, nil
@@ -426,7 +426,7 @@ func (db *DB) ExpireUnpaid(ctx context.Context, now time.Time) ([]shop.Order, er
 		}
 	}
 	if len(expired) > 0 {
-		if err := db.bdb.Sync(); err != nil {
+		if err := db.syncNow(); err != nil {
 			return expired, fmt.Errorf("expire unpaid orders: sync: %w", err)
 		}
 	}

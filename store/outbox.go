@@ -100,7 +100,7 @@ func (db *DB) Enqueue(ctx context.Context, notices ...shop.Notice) (int, error) 
 		}
 	}
 	if added > 0 {
-		if err := db.bdb.Sync(); err != nil {
+		if err := db.syncNow(); err != nil {
 			return added, fmt.Errorf("enqueue notices: sync: %w", err)
 		}
 	}

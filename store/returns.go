@@ -246,11 +246,11 @@ func (db *DB) DecideReturn(ctx context.Context, n int64, e shop.AuditEntry, exch
 		}
 		return shop.Return{}, nil, fmt.Errorf("return %d: %w", n, err)
 	}
-	if err := db.sync(); err != nil {
-		return shop.Return{}, nil, fmt.Errorf("return %d: sync: %w", n, err)
-	}
 	if placed != nil {
 		db.noteOrder(placed.Number)
+	}
+	if err := db.sync(); err != nil {
+		return shop.Return{}, nil, fmt.Errorf("return %d: sync: %w", n, err)
 	}
 	return r, placed, nil
 }

@@ -75,7 +75,7 @@ func (db *DB) ReviveOrder(ctx context.Context, id string, fn func(*shop.Order) (
 	if err != nil {
 		return shop.Order{}, fmt.Errorf("revive order %s: %w", id, err)
 	}
-	if err := db.bdb.Sync(); err != nil {
+	if err := db.syncNow(); err != nil {
 		return shop.Order{}, fmt.Errorf("revive order %s: sync: %w", id, err)
 	}
 	return o, nil

@@ -89,14 +89,14 @@ type DB struct {
 	watch         atomic.Pointer[orderWatch]
 	outboxSeq     atomic.Uint64 // orders outbox entries of one instant
 
-	dir           string
-	noSync        bool
-	record        *recorder // nil in memory and read-only
-	space         *space    // nil in memory and read-only
-	damaged       []string  // damage found when opening, for Health
-	damages       atomic.Int64
-	backups       backupStats
-	marketingSync groupSync // EnqueueMarketing's shared syncs (campaigns.go)
+	dir     string
+	noSync  bool
+	record  *recorder // nil in memory and read-only
+	space   *space    // nil in memory and read-only
+	damaged []string  // damage found when opening, for Health
+	damages atomic.Int64
+	backups backupStats
+	syncs   groupSync // sync's: one Badger sync and record write serve all who wait
 }
 
 // LockedError says the data directory is held by another process.
@@ -227,16 +227,31 @@ func (db *DB) sync() error {
 	if db.noSync {
 		return nil
 	}
-	return db.bdb.Sync()
+	return db.syncNow()
 }
 
-// noteOrder records a synced order in the record file (guard.go).
+// syncNow makes everything committed before the call durable, and writes
+// the record of the orders among it. Concurrent callers share one sync.
+func (db *DB) syncNow() error {
+	return db.syncs.sync(func() error {
+		snap, counted := db.record.snapshot() // orders committed before the sync
+		if err := db.bdb.Sync(); err != nil {
+			return err
+		}
+		if counted {
+			if err := db.record.write(snap); err != nil {
+				db.log.Error("write the store Record", slog.Any("err", err))
+			}
+		}
+		return nil
+	})
+}
+
+// noteOrder counts an order committed to Badger in the record file
+// (guard.go); the next sync writes it. With NoSync, Close writes it.
 func (db *DB) noteOrder(number int64) {
-	if db.noSync {
-		return // Close writes the Record
-	}
-	if err := db.record.noteOrder(number); err != nil {
-		db.log.Error("write the store Record", slog.Any("err", err))
+	if !db.noSync {
+		db.record.count(number)
 	}
 }
 
