@@ -93,14 +93,14 @@ type crashingStore struct {
 	crash bool
 }
 
-func (s *crashingStore) SaveState(ctx context.Context, id shop.CustomerID, session []byte, c shop.Cart) error {
+func (s *crashingStore) SaveState(ctx context.Context, id shop.CustomerID, session []byte, c shop.Cart, seen string) error {
 	s.mu.Lock()
 	crash := s.crash
 	s.mu.Unlock()
 	if crash {
 		return errors.New("process killed")
 	}
-	return s.DB.SaveState(ctx, id, session, c)
+	return s.DB.SaveState(ctx, id, session, c, seen)
 }
 
 func (s *crashingStore) set(crash bool) {

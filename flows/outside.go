@@ -83,7 +83,7 @@ func (e *Engine) fire(ctx context.Context, id shop.CustomerID, ev Outside) (bool
 		}
 	}
 	sh := e.shop.Load()
-	t, err := e.load(ctx, id)
+	t, err := e.load(ctx, id, "") // an outside event: its key was checked above
 	if err != nil {
 		return false, fmt.Errorf("fire %s: %w", ev.Event, err)
 	}

@@ -32,6 +32,7 @@ type turn struct {
 	// hadCart is true when the cart was not empty when loaded: an empty
 	// cart left empty is not written back.
 	hadCart bool
+	seen    string // the update's seen key (seenKey), marked when saved
 }
 
 // maxSteps bounds how many states one message may pass through.
@@ -52,8 +53,10 @@ func (e *Engine) handle(ctx context.Context, id shop.CustomerID, m bot.Message) 
 			e.log.Error("panic in flow", slog.Any("panic", r), slog.String("customer", string(id)))
 		}
 	}()
-	if m.ID != "" {
-		first, err := e.store.FirstSeen(ctx, m.From.Channel+":"+m.ID)
+	if _, ok := e.store.(turns); !ok && m.ID != "" {
+		// Without turns the update is marked seen before it is handled;
+		// with them, in the transaction that saves its turn (step).
+		first, err := e.store.FirstSeen(ctx, seenKey(m))
 		if err == nil && !first {
 			e.stats.Duplicates.Add(1)
 			return
@@ -61,6 +64,10 @@ func (e *Engine) handle(ctx context.Context, id shop.CustomerID, m bot.Message) 
 	}
 	m.Text, m.Payload = clean(m.Text), clean(m.Payload)
 	replies, err := e.step(ctx, id, m)
+	if errors.Is(err, errDuplicate) {
+		e.stats.Duplicates.Add(1)
+		return
+	}
 	if err != nil {
 		e.stats.Errors.Add(1)
 		e.log.Error("handle message", slog.String("customer", string(id)), slog.Any("err", err))
@@ -80,15 +87,32 @@ func (e *Engine) handle(ctx context.Context, id shop.CustomerID, m bot.Message) 
 	}
 }
 
+// seenKey is the key that marks update m seen ("telegram:123"); "" for a
+// message without an ID.
+func seenKey(m bot.Message) string {
+	if m.ID == "" {
+		return ""
+	}
+	return m.From.Channel + ":" + m.ID
+}
+
+// errDuplicate is step's error for an update already handled.
+var errDuplicate = errors.New("a duplicate update")
+
 // load reads a customer's conversation: profile, session and cart, in
-// one transaction when the store can (turns).
-func (e *Engine) load(ctx context.Context, id shop.CustomerID) (*turn, error) {
-	t := &turn{id: id}
+// one transaction when the store can (turns), which also reads whether
+// the update was handled before (errDuplicate).
+func (e *Engine) load(ctx context.Context, id shop.CustomerID, seen string) (*turn, error) {
+	t := &turn{id: id, seen: seen}
 	var raw []byte
 	var err error
 	if st, ok := e.store.(turns); ok {
-		if t.cust, raw, t.cart, err = st.Turn(ctx, id); err != nil {
+		var dup bool
+		if t.cust, raw, t.cart, dup, err = st.Turn(ctx, id, seen); err != nil {
 			return nil, fmt.Errorf("load: %w", err)
+		}
+		if dup {
+			return nil, errDuplicate
 		}
 	} else if t.cust, raw, t.cart, err = e.loadEach(ctx, id); err != nil {
 		return nil, err
@@ -142,10 +166,14 @@ func (e *Engine) save(ctx context.Context, c *Ctx, t *turn, customerChanged bool
 	if err != nil {
 		return err
 	}
+	seen := t.seen
+	if _, ok := e.store.(turns); !ok {
+		seen = "" // marked before the step (handle)
+	}
 	if st, ok := e.store.(turns); ok && !t.hadCart && len(t.cart.Lines) == 0 {
-		err = st.SaveSessionOnly(ctx, t.id, data)
+		err = st.SaveSessionOnly(ctx, t.id, data, seen)
 	} else {
-		err = e.store.SaveState(ctx, t.id, data, t.cart)
+		err = e.store.SaveState(ctx, t.id, data, t.cart, seen)
 	}
 	if err != nil {
 		return fmt.Errorf("save state: %w", err)
@@ -166,7 +194,7 @@ func (e *Engine) stale(set *Set, s session, now time.Time) bool {
 // step runs one message through the flows and saves the result.
 func (e *Engine) step(ctx context.Context, id shop.CustomerID, m bot.Message) ([]bot.Reply, error) {
 	sh := e.shop.Load()
-	t, err := e.load(ctx, id)
+	t, err := e.load(ctx, id, seenKey(m))
 	if err != nil {
 		return nil, err
 	}

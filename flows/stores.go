@@ -14,7 +14,9 @@ import (
 type Sessions interface {
 	// Session returns the stored session, or nil when there is none.
 	Session(ctx context.Context, id shop.CustomerID) ([]byte, error)
-	SaveState(ctx context.Context, id shop.CustomerID, session []byte, c shop.Cart) error
+	// SaveState stores session and cart and marks seen (an update's key,
+	// "telegram:123"; "" for none) seen, in one transaction.
+	SaveState(ctx context.Context, id shop.CustomerID, session []byte, c shop.Cart, seen string) error
 }
 
 // turns is what a Sessions store may add so that a message costs fewer
@@ -23,8 +25,10 @@ type Sessions interface {
 // that found the cart empty and left it so. *store.DB has both; without
 // them the engine reads and saves each record on its own.
 type turns interface {
-	Turn(ctx context.Context, id shop.CustomerID) (shop.Customer, []byte, shop.Cart, error)
-	SaveSessionOnly(ctx context.Context, id shop.CustomerID, session []byte) error
+	// Turn also reports whether seen was marked seen (dup): the update
+	// is a duplicate of one already handled.
+	Turn(ctx context.Context, id shop.CustomerID, seen string) (c shop.Customer, session []byte, cart shop.Cart, dup bool, err error)
+	SaveSessionOnly(ctx context.Context, id shop.CustomerID, session []byte, seen string) error
 }
 
 // customerIDs is what a Customers store may add: the customer writing from

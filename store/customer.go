@@ -200,10 +200,14 @@ func (db *DB) SaveCart(ctx context.Context, id shop.CustomerID, c shop.Cart) err
 	return nil
 }
 
-// SaveState stores the session bytes and the cart in one transaction.
-func (db *DB) SaveState(ctx context.Context, id shop.CustomerID, session []byte, c shop.Cart) error {
+// SaveState stores the session bytes and the cart in one transaction,
+// and marks a seen key seen (see Turn).
+func (db *DB) SaveState(ctx context.Context, id shop.CustomerID, session []byte, c shop.Cart, seen string) error {
 	err := db.update(ctx, func(txn *badger.Txn) error {
 		if err := mustExist(txn, id); err != nil {
+			return err
+		}
+		if err := markSeen(txn, seen); err != nil {
 			return err
 		}
 		if err := putSession(txn, id, session); err != nil {

@@ -104,12 +104,20 @@ func (db *DB) FirstSeen(ctx context.Context, key string) (bool, error) {
 		if !first {
 			return err
 		}
-		return txn.SetEntry(badger.NewEntry(seenKey(key), nil).WithTTL(seenTTL))
+		return markSeen(txn, key)
 	})
 	if err != nil {
 		return false, fmt.Errorf("first seen %s: %w", key, err)
 	}
 	return first, nil
+}
+
+// markSeen marks key seen for seenTTL; an empty key is not marked.
+func markSeen(txn *badger.Txn, key string) error {
+	if key == "" {
+		return nil
+	}
+	return txn.SetEntry(badger.NewEntry(seenKey(key), nil).WithTTL(seenTTL))
 }
 
 // Counts returns how many customers and orders are stored.

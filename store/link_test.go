@@ -28,8 +28,8 @@ func TestMergeKeepsEveryItemAndOrder(t *testing.T) {
 	tgCart.Add(b, 2, rub(50))
 	waCart.Add(a, 3, rub(100))
 	waCart.Add(c, 1, rub(10))
-	db.SaveState(ctx, tg.ID, []byte(`{"state":"x"}`), tgCart)
-	db.SaveState(ctx, wa.ID, []byte(`{"state":"y"}`), waCart)
+	db.SaveState(ctx, tg.ID, []byte(`{"state":"x"}`), tgCart, "")
+	db.SaveState(ctx, wa.ID, []byte(`{"state":"y"}`), waCart, "")
 	// An order on each side.
 	var line shop.Cart
 	line.Add(b, 1, rub(50))
@@ -37,12 +37,12 @@ func TestMergeKeepsEveryItemAndOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.SaveState(ctx, tg.ID, []byte(`{"state":"x"}`), tgCart) // the order cleared it
+	db.SaveState(ctx, tg.ID, []byte(`{"state":"x"}`), tgCart, "") // the order cleared it
 	o2, err := db.PlaceOrder(ctx, shop.Order{CustomerID: wa.ID, Lines: line.Lines, Total: rub(50)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.SaveState(ctx, wa.ID, []byte(`{"state":"y"}`), waCart)
+	db.SaveState(ctx, wa.ID, []byte(`{"state":"y"}`), waCart, "")
 
 	merged, err := db.Merge(ctx, tg.ID, wa.ID)
 	if err != nil {
@@ -166,7 +166,7 @@ func TestStaleSavesCannotUndoALink(t *testing.T) {
 	if err := db.SaveCustomer(ctx, web); !errors.Is(err, shop.ErrNotFound) {
 		t.Fatalf("saving a merged-away customer: %v", err)
 	}
-	if err := db.SaveState(ctx, web.ID, []byte("{}"), shop.Cart{}); !errors.Is(err, shop.ErrNotFound) {
+	if err := db.SaveState(ctx, web.ID, []byte("{}"), shop.Cart{}, ""); !errors.Is(err, shop.ErrNotFound) {
 		t.Fatalf("saving state of a merged-away customer: %v", err)
 	}
 	var cart shop.Cart

@@ -133,13 +133,13 @@ func TestDueIndex(t *testing.T) {
 	db := openMem(t)
 	ctx := context.Background()
 	cart := shop.Cart{Lines: []shop.Line{{Item: filter, Qty: 1, Price: rub(100)}}}
-	if err := db.SaveState(ctx, "c1", nil, cart); err != nil { // at t0
+	if err := db.SaveState(ctx, "c1", nil, cart, ""); err != nil { // at t0
 		t.Fatal(err)
 	}
-	if err := db.SaveState(ctx, "c2", nil, cart); err != nil { // t0+1s
+	if err := db.SaveState(ctx, "c2", nil, cart, ""); err != nil { // t0+1s
 		t.Fatal(err)
 	}
-	if err := db.SaveState(ctx, "c1", []byte("x"), cart); err != nil { // c1 active again: t0+2s
+	if err := db.SaveState(ctx, "c1", []byte("x"), cart, ""); err != nil { // c1 active again: t0+2s
 		t.Fatal(err)
 	}
 	due, err := db.Due(ctx, DueCart, t0.Add(time.Hour), 10)
@@ -149,7 +149,7 @@ func TestDueIndex(t *testing.T) {
 	if due, _ := db.Due(ctx, DueCart, t0.Add(1500*time.Millisecond), 10); len(due) != 1 || due[0].Customer != "c2" {
 		t.Errorf("due by t0+1.5s: %+v; want c2 only", due)
 	}
-	if err := db.SaveState(ctx, "c2", nil, shop.Cart{}); err != nil { // emptied
+	if err := db.SaveState(ctx, "c2", nil, shop.Cart{}, ""); err != nil { // emptied
 		t.Fatal(err)
 	}
 	if _, err := db.PlaceOrder(ctx, shop.Order{CustomerID: "c1", Lines: cart.Lines}); err != nil { // bought

@@ -145,8 +145,8 @@ func TestSessionAndCart(t *testing.T) {
 	}{
 		{"session", func() error { return db.SaveSession(ctx, id, []byte("s1")) }, "s1", 0},
 		{"cart", func() error { return db.SaveCart(ctx, id, cart) }, "s1", 1},
-		{"state", func() error { return db.SaveState(ctx, id, []byte("s2"), shop.Cart{}) }, "s2", 0},
-		{"both", func() error { return db.SaveState(ctx, id, []byte("s3"), cart) }, "s3", 1},
+		{"state", func() error { return db.SaveState(ctx, id, []byte("s2"), shop.Cart{}, "") }, "s2", 0},
+		{"both", func() error { return db.SaveState(ctx, id, []byte("s3"), cart, "") }, "s3", 1},
 		{"clear session", func() error { return db.SaveSession(ctx, id, nil) }, "", 1},
 	}
 	for _, st := range steps {
@@ -220,7 +220,7 @@ func TestPlaceOrder(t *testing.T) {
 	var cart shop.Cart
 	cart.Add(beans, 2, rub(89000))
 	cart.Add(filter, 3, rub(15000)) // unknown stock: unlimited
-	if err := db.SaveState(ctx, cust, []byte("s"), cart); err != nil {
+	if err := db.SaveState(ctx, cust, []byte("s"), cart, ""); err != nil {
 		t.Fatal(err)
 	}
 
@@ -563,7 +563,7 @@ func BenchmarkSaveState(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		id := shop.CustomerID(fmt.Sprint("c", 1+i%2)) // the fixtures
-		if err := db.SaveState(ctx, id, session, cart); err != nil {
+		if err := db.SaveState(ctx, id, session, cart, ""); err != nil {
 			b.Fatal(err)
 		}
 		i++

@@ -39,11 +39,18 @@ func (db *DB) CustomerID(ctx context.Context, addr string) (id shop.CustomerID, 
 }
 
 // Turn reads a customer's profile, session bytes (nil when there are
-// none) and cart in one transaction. A customer who is gone is an error
-// wrapping shop.ErrNotFound.
-func (db *DB) Turn(ctx context.Context, id shop.CustomerID) (c shop.Customer, session []byte, cart shop.Cart, err error) {
+// none) and cart in one transaction. With a seen key ("telegram:123", an
+// update's ID) it also reports whether that key was marked seen (dup): a
+// duplicate of an update whose turn was saved (SaveState marks it). A
+// customer who is gone is an error wrapping shop.ErrNotFound.
+func (db *DB) Turn(ctx context.Context, id shop.CustomerID, seen string) (c shop.Customer, session []byte, cart shop.Cart, dup bool, err error) {
 	err = db.view(ctx, func(txn *badger.Txn) error {
-		c, session, cart = shop.Customer{}, nil, shop.Cart{}
+		c, session, cart, dup = shop.Customer{}, nil, shop.Cart{}, false
+		if seen != "" {
+			if dup, err = exists(txn, seenKey(seen)); err != nil || dup {
+				return err
+			}
+		}
 		ok, err := getJSON(txn, customerKey(id), &c)
 		if err == nil && !ok {
 			err = shop.ErrNotFound
@@ -64,17 +71,21 @@ func (db *DB) Turn(ctx context.Context, id shop.CustomerID) (c shop.Customer, se
 		return err
 	})
 	if err != nil {
-		return shop.Customer{}, nil, shop.Cart{}, fmt.Errorf("turn of %s: %w", id, err)
+		return shop.Customer{}, nil, shop.Cart{}, false, fmt.Errorf("turn of %s: %w", id, err)
 	}
-	return c, session, cart, nil
+	return c, session, cart, dup, nil
 }
 
 // SaveSessionOnly stores the session bytes of a customer who still exists
 // and leaves the cart as it is: SaveState for a message that found the
 // cart empty and left it empty, with nothing to read or write for it.
-func (db *DB) SaveSessionOnly(ctx context.Context, id shop.CustomerID, session []byte) error {
+// A seen key is marked seen in the same transaction (see Turn).
+func (db *DB) SaveSessionOnly(ctx context.Context, id shop.CustomerID, session []byte, seen string) error {
 	err := db.update(ctx, func(txn *badger.Txn) error {
 		if err := mustExist(txn, id); err != nil {
+			return err
+		}
+		if err := markSeen(txn, seen); err != nil {
 			return err
 		}
 		return putSession(txn, id, session)

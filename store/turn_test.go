@@ -23,26 +23,34 @@ func TestTurn(t *testing.T) {
 	if id, ok, err := db.CustomerID(ctx, "telegram:1"); id != c.ID || !ok || err != nil {
 		t.Fatalf("CustomerID = %q, %v, %v; want %q", id, ok, err, c.ID)
 	}
-	got, sess, cart, err := db.Turn(ctx, c.ID)
-	if err != nil || got.ID != c.ID || sess != nil || len(cart.Lines) != 0 {
-		t.Fatalf("Turn of a new customer = %+v, %q, %+v, %v", got, sess, cart, err)
+	got, sess, cart, dup, err := db.Turn(ctx, c.ID, "telegram:update:7")
+	if err != nil || got.ID != c.ID || sess != nil || len(cart.Lines) != 0 || dup {
+		t.Fatalf("Turn of a new customer = %+v, %q, %+v, %v, %v", got, sess, cart, dup, err)
 	}
 	var full shop.Cart
 	full.Add(beans, 2, rub(89000))
-	if err := db.SaveState(ctx, c.ID, []byte(`{"state":"a"}`), full); err != nil {
+	// Saving the turn marks its update seen: the same update again is a
+	// duplicate; the next one is not.
+	if err := db.SaveState(ctx, c.ID, []byte(`{"state":"a"}`), full, "telegram:update:7"); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SaveSessionOnly(ctx, c.ID, []byte(`{"state":"b"}`)); err != nil {
+	if _, _, _, dup, err := db.Turn(ctx, c.ID, "telegram:update:7"); !dup || err != nil {
+		t.Fatalf("Turn of a saved update: dup=%v, %v", dup, err)
+	}
+	if err := db.SaveSessionOnly(ctx, c.ID, []byte(`{"state":"b"}`), "telegram:update:8"); err != nil {
 		t.Fatal(err)
 	}
-	_, sess, cart, err = db.Turn(ctx, c.ID)
-	if err != nil || string(sess) != `{"state":"b"}` || len(cart.Lines) != 1 || cart.Lines[0].Qty != 2 {
-		t.Fatalf("Turn = %q, %+v, %v", sess, cart, err)
+	if first, err := db.FirstSeen(ctx, "telegram:update:8"); first || err != nil {
+		t.Fatalf("FirstSeen of an update saved with SaveSessionOnly = %v, %v", first, err)
 	}
-	if _, _, _, err := db.Turn(ctx, "gone"); !errors.Is(err, shop.ErrNotFound) {
+	_, sess, cart, dup, err = db.Turn(ctx, c.ID, "telegram:update:9")
+	if err != nil || dup || string(sess) != `{"state":"b"}` || len(cart.Lines) != 1 || cart.Lines[0].Qty != 2 {
+		t.Fatalf("Turn = %q, %+v, %v, %v", sess, cart, dup, err)
+	}
+	if _, _, _, _, err := db.Turn(ctx, "gone", ""); !errors.Is(err, shop.ErrNotFound) {
 		t.Errorf("Turn of no customer: %v, want ErrNotFound", err)
 	}
-	if err := db.SaveSessionOnly(ctx, "gone", []byte("x")); !errors.Is(err, shop.ErrNotFound) {
+	if err := db.SaveSessionOnly(ctx, "gone", []byte("x"), ""); !errors.Is(err, shop.ErrNotFound) {
 		t.Errorf("SaveSessionOnly of no customer: %v, want ErrNotFound", err)
 	}
 }
