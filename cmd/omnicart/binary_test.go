@@ -61,6 +61,9 @@ type proc struct {
 func start(t *testing.T, args ...string) *proc {
 	t.Helper()
 	p := &proc{cmd: exec.Command(binary(t), args...), addr: make(chan string, 1), done: make(chan struct{})}
+	if env := strings.Fields(*harnessEnv); len(env) > 0 {
+		p.cmd.Env = append(os.Environ(), env...)
+	}
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

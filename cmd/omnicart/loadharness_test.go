@@ -50,6 +50,7 @@ var (
 	harnessWarmup   = flag.Duration("harness.warmup", 5*time.Second, "TestLoadHarness: unmeasured time before it")
 	harnessChats    = flag.Int("harness.chats", 10_000, "TestLoadHarness: distinct chats in the chats scenario")
 	harnessProfile  = flag.String("harness.profile", "", "TestLoadHarness: write the bot's CPU profile of the measured time to this file (omnicart only; via [debug] pprof_addr)")
+	harnessEnv      = flag.String("harness.env", "", "TestLoadHarness: VAR=value pairs (space-separated) added to the environment of the bot process, omnicart or echo: GOMAXPROCS=1, GOGC=200")
 	harnessVerbose  = flag.Bool("harness.trace", false, "TestLoadHarness: log the screens and actions of the first shopper")
 )
 
@@ -590,6 +591,7 @@ func startEcho(t *testing.T, apiURL string) int {
 	}
 	cmd := exec.Command(echoPath, "-test.run", "^TestEchoBotProcess$")
 	cmd.Env = append(os.Environ(), "OMNICART_ECHO_API="+apiURL, "OMNICART_ECHO_TOKEN="+harnessToken)
+	cmd.Env = append(cmd.Env, strings.Fields(*harnessEnv)...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

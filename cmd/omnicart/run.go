@@ -81,6 +81,7 @@ func (m *Main) serverParts() []part {
 		{name: "campaigns", run: m.runCampaigns},
 		{name: "outbox", run: m.Outbox.Run, input: true}, // stops with the inputs: the engine still runs its last notices
 		{name: "reload", run: m.reload},
+		{name: "trim", run: m.trim},                   // memory back to the system when quiet
 		{name: "pprof", run: m.pprof, optional: true}, // [debug] pprof_addr; off by default
 	}
 	if m.Telegram != nil { // failing (a refused token) leaves the other channels running
