@@ -34,7 +34,7 @@ func (db *DB) putAudit(txn *badger.Txn, e shop.AuditEntry) error {
 
 // Audit records a staff action, synced.
 func (db *DB) Audit(ctx context.Context, e shop.AuditEntry) error {
-	if err := db.update(ctx, func(txn *badger.Txn) error { return db.putAudit(txn, e) }); err != nil {
+	if err := db.updateNoTurns(ctx, func(txn *badger.Txn) error { return db.putAudit(txn, e) }); err != nil {
 		return fmt.Errorf("audit %s: %w", e.Action, err)
 	}
 	if err := db.sync(); err != nil {

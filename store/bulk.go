@@ -29,6 +29,7 @@ type BulkCustomer struct {
 // cart and the due entries given; it checks nothing else (the IDs and
 // addresses must be new).
 func (db *DB) PutCustomers(ctx context.Context, cs []BulkCustomer) error {
+	defer db.turns.dropAll()
 	txn := db.bdb.NewTransaction(true)
 	defer func() { txn.Discard() }()
 	put := func(fn func(*badger.Txn) error) error {

@@ -74,7 +74,7 @@ func (db *DB) EnqueueMarketing(ctx context.Context, n shop.Notice) (bool, error)
 		return false, fmt.Errorf("enqueue marketing %s: kind %q", n.Key, n.Kind)
 	}
 	var added bool
-	err := db.update(ctx, func(txn *badger.Txn) error {
+	err := db.updateNoTurns(ctx, func(txn *badger.Txn) error {
 		now := db.now()
 		var err error
 		if added, err = db.putNotice(txn, n, now); err != nil || !added {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -97,7 +98,8 @@ func (db *DB) SaveCustomer(ctx context.Context, c shop.Customer) error {
 	if c.ID == "" {
 		return errors.New("save customer: empty id")
 	}
-	err := db.update(ctx, func(txn *badger.Txn) error {
+	defer db.turns.drop(c.ID)
+	err := db.updateNoTurns(ctx, func(txn *badger.Txn) error { // writes c's records only: dropped above
 		var stored shop.Customer
 		ok, err := getJSON(txn, customerKey(c.ID), &stored)
 		if err != nil {
@@ -203,7 +205,9 @@ func (db *DB) SaveCart(ctx context.Context, id shop.CustomerID, c shop.Cart) err
 // SaveState stores the session bytes and the cart in one transaction,
 // and marks a seen key seen (see Turn).
 func (db *DB) SaveState(ctx context.Context, id shop.CustomerID, session []byte, c shop.Cart, seen string) error {
-	err := db.update(ctx, func(txn *badger.Txn) error {
+	tok := db.turns.token(id)
+	var cart []byte
+	err := db.updateNoTurns(ctx, func(txn *badger.Txn) (err error) { // the cache is written through
 		if err := mustExist(txn, id); err != nil {
 			return err
 		}
@@ -213,11 +217,14 @@ func (db *DB) SaveState(ctx context.Context, id shop.CustomerID, session []byte,
 		if err := putSession(txn, id, session); err != nil {
 			return err
 		}
-		return db.putCart(txn, id, c)
+		cart, err = db.putCartBytes(txn, id, c)
+		return err
 	})
 	if err != nil {
+		db.turns.drop(id)
 		return fmt.Errorf("save state %s: %w", id, err)
 	}
+	db.turns.writeThrough(id, tok, func(t *cachedTurn) { t.session, t.cart = sessionBytes(session), cart })
 	return nil
 }
 
@@ -231,16 +238,27 @@ func putSession(txn *badger.Txn, id shop.CustomerID, data []byte) error {
 // putCart stores the cart and keeps the customer's place in the DueCart
 // index: the last activity with a non-empty cart.
 func (db *DB) putCart(txn *badger.Txn, id shop.CustomerID, c shop.Cart) error {
+	_, err := db.putCartBytes(txn, id, c)
+	return err
+}
+
+// putCartBytes is putCart returning the bytes it stored (nil for an empty
+// cart: the record is deleted).
+func (db *DB) putCartBytes(txn *badger.Txn, id shop.CustomerID, c shop.Cart) ([]byte, error) {
 	if len(c.Lines) == 0 {
 		if err := clearDue(txn, DueCart, id); err != nil {
-			return err
+			return nil, err
 		}
-		return txn.Delete(cartKey(id))
+		return nil, txn.Delete(cartKey(id))
 	}
 	if err := setDue(txn, DueCart, id, db.now()); err != nil {
-		return err
+		return nil, err
 	}
-	return setJSON(txn, cartKey(id), c)
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	return b, txn.Set(cartKey(id), b)
 }
 
 // putAddresses points c's channel addresses, and its phone when verified,

@@ -23,7 +23,7 @@ const (
 // SetDue puts customer id in the due-time index of kind at t, replacing
 // their earlier entry of that kind.
 func (db *DB) SetDue(ctx context.Context, kind string, id shop.CustomerID, t time.Time) error {
-	err := db.update(ctx, func(txn *badger.Txn) error { return setDue(txn, kind, id, t) })
+	err := db.updateNoTurns(ctx, func(txn *badger.Txn) error { return setDue(txn, kind, id, t) })
 	if err != nil {
 		return fmt.Errorf("set due %s %s: %w", kind, id, err)
 	}
@@ -32,7 +32,7 @@ func (db *DB) SetDue(ctx context.Context, kind string, id shop.CustomerID, t tim
 
 // ClearDue takes customer id out of the due-time index of kind.
 func (db *DB) ClearDue(ctx context.Context, kind string, id shop.CustomerID) error {
-	err := db.update(ctx, func(txn *badger.Txn) error { return clearDue(txn, kind, id) })
+	err := db.updateNoTurns(ctx, func(txn *badger.Txn) error { return clearDue(txn, kind, id) })
 	if err != nil {
 		return fmt.Errorf("clear due %s %s: %w", kind, id, err)
 	}

@@ -21,7 +21,7 @@ func (db *DB) LogEvent(ctx context.Context, e shop.Event) error {
 	if e.Time.IsZero() {
 		e.Time = db.now()
 	}
-	err := db.update(ctx, func(txn *badger.Txn) error {
+	err := db.updateNoTurns(ctx, func(txn *badger.Txn) error {
 		k := eventKey(e.Time, mrand.Uint64())
 		if e.Customer != "" {
 			if err := txn.Set(custEventKey(e.Customer, k), nil); err != nil {
@@ -98,7 +98,7 @@ func (db *DB) CustomerEvents(ctx context.Context, id shop.CustomerID, since time
 // same key exactly one gets true.
 func (db *DB) FirstSeen(ctx context.Context, key string) (bool, error) {
 	var first bool
-	err := db.update(ctx, func(txn *badger.Txn) error {
+	err := db.updateNoTurns(ctx, func(txn *badger.Txn) error {
 		seen, err := exists(txn, seenKey(key))
 		first = err == nil && !seen
 		if !first {

@@ -38,7 +38,7 @@ func (db *DB) LogMessage(ctx context.Context, id shop.CustomerID, m shop.LoggedM
 	if utf8.RuneCountInString(m.Text) > MessageLogText {
 		m.Text = string([]rune(m.Text)[:MessageLogText]) + "…"
 	}
-	err := db.update(ctx, func(txn *badger.Txn) error {
+	err := db.updateNoTurns(ctx, func(txn *badger.Txn) error {
 		prefix := messageLogPrefix(id)
 		k := binary.BigEndian.AppendUint64(append([]byte(nil), prefix...), uint64(max(m.At.UnixNano(), 0)))
 		var keys [][]byte

@@ -127,7 +127,8 @@ func (db *DB) PlaceOrder(ctx context.Context, o shop.Order) (shop.Order, error) 
 
 	in := o
 	db.orderMu.Lock()
-	err := db.update(ctx, func(txn *badger.Txn) error {
+	defer db.turns.drop(o.CustomerID) // its cart is deleted
+	err := db.updateNoTurns(ctx, func(txn *badger.Txn) error {
 		o = in
 		if err := mustExist(txn, o.CustomerID); err != nil {
 			return err
@@ -268,7 +269,7 @@ func (db *DB) ChangeOrder(ctx context.Context, id string, fn func(*shop.Order) (
 // not nil) in the order's transaction (see ChangeOrderAudited).
 func (db *DB) changeOrder(ctx context.Context, id string, audit *shop.AuditEntry, fn func(*shop.Order) ([]shop.Notice, error)) (shop.Order, error) {
 	var o shop.Order
-	err := db.update(ctx, func(txn *badger.Txn) error {
+	err := db.updateNoTurns(ctx, func(txn *badger.Txn) error { // an order, its indexes, notices, points: no turn records
 		o = shop.Order{}
 		if err := getOrder(txn, id, &o); err != nil {
 			return err

@@ -80,7 +80,7 @@ func (db *DB) Enqueue(ctx context.Context, notices ...shop.Notice) (int, error) 
 	for len(notices) > 0 {
 		chunk := notices[:min(len(notices), syncChunk)]
 		notices = notices[len(chunk):]
-		err := db.update(ctx, func(txn *badger.Txn) error {
+		err := db.updateNoTurns(ctx, func(txn *badger.Txn) error {
 			n := 0
 			now := db.now()
 			for _, x := range chunk {
@@ -210,7 +210,7 @@ var errNoEntry = errors.New("no such outbox entry")
 
 // withEntry runs fn on the outbox entry id in a read-write transaction.
 func (db *DB) withEntry(ctx context.Context, id string, fn func(txn *badger.Txn, e *outboxEntry) error) error {
-	err := db.update(ctx, func(txn *badger.Txn) error {
+	err := db.updateNoTurns(ctx, func(txn *badger.Txn) error {
 		var e outboxEntry
 		ok, err := getJSON(txn, outboxKey(id), &e)
 		if err == nil && !ok {

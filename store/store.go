@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	mrand "math/rand/v2"
 	"strings"
@@ -96,7 +97,8 @@ type DB struct {
 	damaged []string  // damage found when opening, for Health
 	damages atomic.Int64
 	backups backupStats
-	syncs   groupSync // sync's: one Badger sync and record write serve all who wait
+	turns   *turnCache // the records of recent turns (turncache.go)
+	syncs   groupSync  // sync's: one Badger sync and record write serve all who wait
 }
 
 // LockedError says the data directory is held by another process.
@@ -116,7 +118,8 @@ func Open(dir string, opt Options) (*DB, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	db := &DB{log: log, now: opt.Now, dir: dir, noSync: opt.NoSync, payWithin: opt.PayWithin}
+	db := &DB{log: log, now: opt.Now, dir: dir, noSync: opt.NoSync, payWithin: opt.PayWithin,
+		turns: &turnCache{seed: maphash.MakeSeed()}}
 	if db.now == nil {
 		db.now = time.Now
 	}
@@ -350,7 +353,17 @@ func (db *DB) gc(ctx context.Context) {
 
 // update runs fn in a read-write transaction, retrying with a short jittered
 // backoff while it fails with badger.ErrConflict. fn may run several times.
+// It drops the turn cache (turncache.go): fn may have written any
+// customer's records.
 func (db *DB) update(ctx context.Context, fn func(*badger.Txn) error) error {
+	defer db.turns.dropAll()
+	return db.updateNoTurns(ctx, fn)
+}
+
+// updateNoTurns is update for a transaction that writes no customer,
+// session or cart record (c/, s/, k/), or whose caller keeps the turn
+// cache itself (drop, writeThrough): the hot writes of a message.
+func (db *DB) updateNoTurns(ctx context.Context, fn func(*badger.Txn) error) error {
 	for try := 1; ; try++ {
 		if err := ctx.Err(); err != nil {
 			return err

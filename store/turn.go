@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -43,37 +44,66 @@ func (db *DB) CustomerID(ctx context.Context, addr string) (id shop.CustomerID, 
 // update's ID) it also reports whether that key was marked seen (dup): a
 // duplicate of an update whose turn was saved (SaveState marks it). A
 // customer who is gone is an error wrapping shop.ErrNotFound.
+//
+// The records come from the turn cache when they are there (turncache.go).
 func (db *DB) Turn(ctx context.Context, id shop.CustomerID, seen string) (c shop.Customer, session []byte, cart shop.Cart, dup bool, err error) {
+	cached, hit := db.turns.get(id)
+	tok := db.turns.token(id)
 	err = db.view(ctx, func(txn *badger.Txn) error {
-		c, session, cart, dup = shop.Customer{}, nil, shop.Cart{}, false
+		dup = false
 		if seen != "" {
 			if dup, err = exists(txn, seenKey(seen)); err != nil || dup {
 				return err
 			}
 		}
-		ok, err := getJSON(txn, customerKey(id), &c)
-		if err == nil && !ok {
-			err = shop.ErrNotFound
+		if hit {
+			return nil
 		}
-		if err != nil {
-			return err
-		}
-		item, err := txn.Get(sessionKey(id))
-		switch {
-		case err == nil:
-			if session, err = item.ValueCopy(nil); err != nil {
+		cached = cachedTurn{}
+		for _, r := range []struct {
+			key []byte
+			to  *[]byte
+		}{{customerKey(id), &cached.cust}, {sessionKey(id), &cached.session}, {cartKey(id), &cached.cart}} {
+			item, err := txn.Get(r.key)
+			switch {
+			case err == nil:
+				if *r.to, err = item.ValueCopy(nil); err != nil {
+					return err
+				}
+			case !errors.Is(err, badger.ErrKeyNotFound):
 				return err
 			}
-		case !errors.Is(err, badger.ErrKeyNotFound):
-			return err
 		}
-		_, err = getJSON(txn, cartKey(id), &cart)
-		return err
+		return nil
 	})
+	if err == nil && dup {
+		return shop.Customer{}, nil, shop.Cart{}, true, nil
+	}
+	if err == nil && cached.cust == nil {
+		err = shop.ErrNotFound
+	}
+	if err == nil {
+		err = decodeTurn(cached, &c, &cart)
+	}
 	if err != nil {
 		return shop.Customer{}, nil, shop.Cart{}, false, fmt.Errorf("turn of %s: %w", id, err)
 	}
-	return c, session, cart, dup, nil
+	if !hit {
+		db.turns.fill(id, tok, cached)
+	}
+	return c, slices.Clone(cached.session), cart, false, nil
+}
+
+// decodeTurn decodes a turn's customer and cart records.
+func decodeTurn(t cachedTurn, c *shop.Customer, cart *shop.Cart) error {
+	*c, *cart = shop.Customer{}, shop.Cart{}
+	if err := json.Unmarshal(t.cust, c); err != nil {
+		return err
+	}
+	if t.cart != nil {
+		return json.Unmarshal(t.cart, cart)
+	}
+	return nil
 }
 
 // SaveSessionOnly stores the session bytes of a customer who still exists
@@ -81,7 +111,8 @@ func (db *DB) Turn(ctx context.Context, id shop.CustomerID, seen string) (c shop
 // cart empty and left it empty, with nothing to read or write for it.
 // A seen key is marked seen in the same transaction (see Turn).
 func (db *DB) SaveSessionOnly(ctx context.Context, id shop.CustomerID, session []byte, seen string) error {
-	err := db.update(ctx, func(txn *badger.Txn) error {
+	tok := db.turns.token(id)
+	err := db.updateNoTurns(ctx, func(txn *badger.Txn) error { // the cache is written through
 		if err := mustExist(txn, id); err != nil {
 			return err
 		}
@@ -91,9 +122,20 @@ func (db *DB) SaveSessionOnly(ctx context.Context, id shop.CustomerID, session [
 		return putSession(txn, id, session)
 	})
 	if err != nil {
+		db.turns.drop(id)
 		return fmt.Errorf("save state %s: %w", id, err)
 	}
+	db.turns.writeThrough(id, tok, func(t *cachedTurn) { t.session = sessionBytes(session) })
 	return nil
+}
+
+// sessionBytes is what putSession stores: nil for an empty session (the
+// record is deleted), else a copy the caller cannot change.
+func sessionBytes(session []byte) []byte {
+	if len(session) == 0 {
+		return nil
+	}
+	return slices.Clone(session)
 }
 
 // RecentOrders returns the customer's newest n orders, newest first, and
