@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"sync"
 )
 
 // wholeBody is the transport under the Telegram library. The library
@@ -32,9 +33,16 @@ func (t wholeBody) send(req *http.Request) (*http.Response, error) {
 	if req.Body == nil || req.Body == http.NoBody || req.ContentLength > 0 {
 		return t.next.RoundTrip(req)
 	}
-	var buf bytes.Buffer
-	buf.Grow(2 << 10)
+	// The form is read into a pooled scratch buffer and copied out at its
+	// size: one allocation a request instead of a buffer grown twice.
+	scratch := scratchBufs.Get().(*[]byte)
+	buf := bytes.NewBuffer((*scratch)[:0])
 	n, err := buf.ReadFrom(io.LimitReader(req.Body, maxWhole+1))
+	body := bytes.Clone(buf.Bytes())
+	if cap(buf.Bytes()) <= maxScratch {
+		*scratch = buf.Bytes()[:0]
+		scratchBufs.Put(scratch)
+	}
 	if err != nil {
 		req.Body.Close()
 		return nil, err
@@ -45,11 +53,10 @@ func (t wholeBody) send(req *http.Request) (*http.Response, error) {
 		r.Body = struct {
 			io.Reader
 			io.Closer
-		}{io.MultiReader(&buf, req.Body), req.Body}
+		}{io.MultiReader(bytes.NewReader(body), req.Body), req.Body}
 		return t.next.RoundTrip(&r)
 	}
 	req.Body.Close()
-	body := buf.Bytes()
 	r := *req // a RoundTripper must not change the caller's request
 	r.ContentLength = n
 	r.Body = io.NopCloser(bytes.NewReader(body))
@@ -59,6 +66,12 @@ func (t wholeBody) send(req *http.Request) (*http.Response, error) {
 	}
 	return t.next.RoundTrip(&r)
 }
+
+// scratchBufs are the buffers wholeBody reads forms into; one that grew
+// past maxScratch (a photo) is not kept.
+var scratchBufs = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+
+const maxScratch = 64 << 10
 
 // noResult marks the context of a call whose result the caller does not
 // read (withoutResult).
