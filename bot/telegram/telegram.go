@@ -287,19 +287,41 @@ func (t *Telegram) WebhookHandler() http.Handler {
 			http.Error(w, "bad update", http.StatusBadRequest)
 			return
 		}
-		t.onUpdate(context.WithoutCancel(r.Context()), t.tg, &upd)
+		// A button press is answered in the answer to this request, as
+		// the Bot API allows: one request to Telegram fewer per press.
+		var answer []byte
+		t.take(context.WithoutCancel(r.Context()), &upd, func(id string) {
+			answer, _ = json.Marshal(webhookAck{Method: "answerCallbackQuery", CallbackQueryID: id})
+		})
+		if answer != nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusOK)
+			w.Write(answer)
+			return
+		}
 		w.WriteHeader(http.StatusOK)
 	})
+}
+
+// webhookAck is answerCallbackQuery as the answer to a webhook request.
+type webhookAck struct {
+	Method          string `json:"method"`
+	CallbackQueryID string `json:"callback_query_id"`
 }
 
 // onUpdate runs on the library's single update loop: it only converts and
 // queues, so one slow customer never holds up another.
 func (t *Telegram) onUpdate(ctx context.Context, _ *tgbot.Bot, upd *models.Update) {
+	t.take(ctx, upd, t.ack)
+}
+
+// take converts and queues an update; ack answers a button press.
+func (t *Telegram) take(ctx context.Context, upd *models.Update, ack func(id string)) {
 	if t.paymentUpdate(upd) {
 		return
 	}
 	if cq := upd.CallbackQuery; cq != nil {
-		t.ack(cq.ID)
+		ack(cq.ID)
 		m, ok := t.fromCallback(upd.ID, cq)
 		if ok {
 			t.h.Handle(ctx, m)

@@ -187,10 +187,24 @@ func TestTelegramPurchase(t *testing.T) {
 			{"say", "/orders", "Ваши заказы (1)"},
 		},
 	}
-	for lang, script := range scripts {
-		t.Run(lang, func(t *testing.T) {
+	// The English purchase once more with Telegram posting updates to the
+	// shop's webhook (behind a TLS proxy): button presses are answered in
+	// the answers to Telegram's requests.
+	scripts["en/webhook"] = scripts["en"]
+	for name, script := range scripts {
+		lang, mode, _ := strings.Cut(name, "/")
+		t.Run(name, func(t *testing.T) {
 			api := tgtest.NewServer(t, tgtest.Options{})
-			srv, cfg := tgShop(t, api, nil)
+			srv, cfg := tgShop(t, api, func(cfg *Config) {
+				if mode == "webhook" {
+					cfg.Telegram.Mode = "webhook"
+					cfg.Telegram.WebhookURL = "https://shop.example/telegram/webhook"
+					cfg.Telegram.WebhookSecret = "webhook-secret-1"
+				}
+			})
+			if mode == "webhook" {
+				api.ProxyWebhook(srv.base)
+			}
 			u := &tgShopper{t: t, api: api, chat: 5001, lang: lang}
 			for _, st := range script {
 				switch st.do {
@@ -205,7 +219,7 @@ func TestTelegramPurchase(t *testing.T) {
 					t.Fatalf("after %s %q: the newest messages do not show %q:\n%s", st.do, st.arg, st.want, u.screen())
 				}
 			}
-			if lang == "en" {
+			if name == "en" {
 				// The name was shown back as text, escaped for HTML, not as markup.
 				found := false
 				for _, c := range api.Calls("") {
@@ -221,9 +235,18 @@ func TestTelegramPurchase(t *testing.T) {
 			if n := len(api.Calls("editMessageText")); n < 3 {
 				t.Errorf("only %d edits: menus are not edited in place", n)
 			}
-			// Every button press was answered.
+			// Every button press was answered, over the webhook's answers
+			// in webhook mode.
 			if p, a := u.presses, answered(api); a != p {
 				t.Errorf("%d presses, %d answered", p, a)
+			}
+			for _, c := range api.Calls("answerCallbackQuery") {
+				if c.ViaWebhook != (mode == "webhook") {
+					t.Errorf("mode %q: an answer to a press made via the webhook: %v", mode, c.ViaWebhook)
+				}
+			}
+			if mode == "webhook" && len(api.Calls("getUpdates")) > 0 {
+				t.Error("getUpdates called in webhook mode")
 			}
 			resp, err := http.Get(srv.base + "metrics")
 			if err != nil {

@@ -64,6 +64,8 @@ type Call struct {
 	// Status is the HTTP status of the answer (200 on success), 0 while
 	// the call is in progress (a long poll).
 	Status int
+	// ViaWebhook marks a call made in the answer to a webhook request.
+	ViaWebhook bool
 }
 
 // Sent is a bot message as the user sees it.
@@ -112,6 +114,7 @@ type Server struct {
 	lastUpdate  int
 	allowed     []string // allowed_updates; nil means Telegram's default
 	hookURL     string
+	hookProxy   *url.URL // ProxyWebhook
 	hookSecret  string
 	callbacks   map[string]bool // callback query id → answered
 	lastID      int             // callback query ids and file ids
@@ -426,6 +429,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Lock()
+	s.finish(idx, name, req, status, aerr, at)
+	s.mu.Unlock()
+
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// finish records how call idx ended; s.mu is held.
+func (s *Server) finish(idx int, name string, req *request, status int, aerr *apiError, at time.Time) {
 	s.calls[idx].Status = status
 	if aerr != nil && aerr.violation {
 		s.violations = append(s.violations, fmt.Sprintf("%s: %s", name, aerr.desc))
@@ -434,11 +447,48 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.sends = append(s.sends, send{chat: req.chat, at: at})
 	}
 	s.notify()
-	s.mu.Unlock()
+}
 
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(body)
+// webhookAnswer runs the method a bot put in its answer to a webhook
+// request ({"method": "answerCallbackQuery", ...}), as Telegram does:
+// checked and run like any call, its result returned to nobody. ctype is
+// the answer's Content-Type.
+func (s *Server) webhookAnswer(ctype string, body []byte) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ct, _, _ := mime.ParseMediaType(ctype); ct != "application/json" {
+		s.violations = append(s.violations, fmt.Sprintf("webhook answer: a body of Content-Type %q, want application/json", ctype))
+		return
+	}
+	var obj map[string]json.RawMessage
+	var name string
+	if err := json.Unmarshal(body, &obj); err != nil || json.Unmarshal(obj["method"], &name) != nil || name == "" {
+		s.violations = append(s.violations, fmt.Sprintf("webhook answer: not a JSON object naming a method: %.200s", body))
+		return
+	}
+	delete(obj, "method")
+	req := &request{m: s.spec.methods[strings.ToLower(name)], params: jsonParams(obj), files: map[string][]byte{}}
+	at := s.now()
+	s.calls = append(s.calls, Call{Method: name, Params: req.params, Files: req.files, At: at, ViaWebhook: true})
+	var aerr *apiError
+	switch {
+	case req.m == nil:
+		aerr = &apiError{code: http.StatusNotFound, desc: "Not Found", violation: true}
+	case req.m.Name == "getUpdates":
+		aerr = badRequest("getUpdates can't be an answer to a webhook")
+	default:
+		name = req.m.Name
+		_, aerr = s.handle(req)
+	}
+	status := http.StatusOK
+	if aerr != nil {
+		status = aerr.code
+		aerr.violation = true // nobody would learn of the error: the bot's mistake
+	}
+	s.finish(len(s.calls)-1, name, req, status, aerr, at)
 }
 
 // handle validates and runs a call; s.mu is held.
@@ -641,6 +691,23 @@ func (s *Server) newID() int {
 
 // readParams reads the call's parameters from the query string and from a
 // multipart, URL-encoded or JSON body.
+// jsonParams are the parameters of a JSON body: strings as they are,
+// other values as their JSON, as Telegram reads them.
+func jsonParams(obj map[string]json.RawMessage) map[string]string {
+	params := map[string]string{}
+	for k, v := range obj {
+		var str string
+		switch {
+		case string(v) == "null":
+		case json.Unmarshal(v, &str) == nil:
+			params[k] = str
+		default:
+			params[k] = string(v)
+		}
+	}
+	return params
+}
+
 func readParams(r *http.Request) (map[string]string, map[string][]byte, error) {
 	params := map[string]string{}
 	files := map[string][]byte{}
@@ -690,16 +757,7 @@ func readParams(r *http.Request) (map[string]string, map[string][]byte, error) {
 		if err := json.Unmarshal(body, &obj); err != nil {
 			return params, files, fmt.Errorf("read JSON body: %w", err)
 		}
-		for k, v := range obj {
-			var str string
-			switch {
-			case string(v) == "null":
-			case json.Unmarshal(v, &str) == nil:
-				params[k] = str
-			default:
-				params[k] = string(v)
-			}
-		}
+		maps.Copy(params, jsonParams(obj))
 	default:
 		return params, files, fmt.Errorf("unsupported Content-Type %q", ct)
 	}

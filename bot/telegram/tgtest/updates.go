@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -284,6 +285,34 @@ func (s *Server) setWebhook(req *request) (any, *apiError) {
 	return true, nil
 }
 
+// ProxyWebhook delivers webhook updates to base (scheme and host, as
+// "http://127.0.0.1:8080") instead of the registered URL's, keeping its
+// path: the TLS-terminating proxy in front of a bot, whose webhook_url
+// is https://.
+func (s *Server) ProxyWebhook(base string) {
+	u, err := url.Parse(base)
+	if err != nil {
+		s.t.Fatalf("tgtest: ProxyWebhook(%q): %v", base, err)
+	}
+	s.mu.Lock()
+	s.hookProxy = u
+	s.notify()
+	s.mu.Unlock()
+}
+
+// hookTarget is where webhook updates go; s.mu is held.
+func (s *Server) hookTarget() string {
+	if s.hookURL == "" || s.hookProxy == nil {
+		return s.hookURL
+	}
+	u, err := url.Parse(s.hookURL)
+	if err != nil {
+		return s.hookURL
+	}
+	u.Scheme, u.Host = s.hookProxy.Scheme, s.hookProxy.Host
+	return u.String()
+}
+
 // deliverLoop POSTs queued updates, one at a time and in order, to the
 // webhook while one is set. It stops at cleanup.
 func (s *Server) deliverLoop() {
@@ -291,7 +320,7 @@ func (s *Server) deliverLoop() {
 	for {
 		s.mu.Lock()
 		s.dropDisallowed()
-		hook, secret := s.hookURL, s.hookSecret
+		hook, secret := s.hookTarget(), s.hookSecret
 		var u *update
 		if hook != "" && len(s.queue) > 0 {
 			u = s.queue[0]
@@ -340,5 +369,10 @@ func (s *Server) post(hook, secret string, body []byte) error {
 	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("webhook answered %s", resp.Status)
 	}
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return err
+	}
+	s.webhookAnswer(resp.Header.Get("Content-Type"), answer)
 	return nil
 }
