@@ -2,6 +2,7 @@ package telegram_test
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -18,7 +19,9 @@ import (
 // default handler settings (one goroutine per update), run as a process of
 // its own. The harness builds this package's test binary and runs it with
 // OMNICART_ECHO_API (the fake Bot API's URL) and OMNICART_ECHO_TOKEN set;
-// it serves until SIGTERM. Without them the test is skipped.
+// it serves until SIGTERM. With OMNICART_ECHO_WEBHOOK (an address) it
+// sets a webhook and takes updates on the library's webhook handler at
+// that address instead of long polling. Without them the test is skipped.
 func TestEchoBotProcess(t *testing.T) {
 	api, token := os.Getenv("OMNICART_ECHO_API"), os.Getenv("OMNICART_ECHO_TOKEN")
 	if api == "" || token == "" {
@@ -38,5 +41,19 @@ func TestEchoBotProcess(t *testing.T) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	if addr := os.Getenv("OMNICART_ECHO_WEBHOOK"); addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := &http.Server{Handler: b.WebhookHandler()}
+		go srv.Serve(ln)
+		defer srv.Close()
+		if _, err := b.SetWebhook(ctx, &tgbot.SetWebhookParams{URL: "https://echo.example/hook"}); err != nil {
+			t.Fatal(err)
+		}
+		b.StartWebhook(ctx)
+		return
+	}
 	b.Start(ctx)
 }

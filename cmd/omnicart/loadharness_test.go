@@ -34,8 +34,11 @@ import (
 //
 // Scenarios (subtests): echo/paced, omnicart/paced (200 shoppers, 200
 // updates/s offered), echo/max, omnicart/max (-harness.shoppers closed-loop
-// shoppers, as fast as the bot answers), omnicart/chats (one purchase each
-// from -harness.chats distinct chats: peak memory). Each prints updates/s,
+// shoppers, as fast as the bot answers), the same four with the fake
+// posting updates to the bot's webhook instead of long polling
+// (echo/webhook-paced...: omnicart answers presses in the webhook's
+// answers, the library's echo bot cannot), omnicart/chats (one purchase
+// each from -harness.chats distinct chats: peak memory). Each prints updates/s,
 // p50/p99 from update to first reply, the bot process's CPU per 1000
 // updates (/proc/PID/stat), Bot API calls per update, peak RSS (VmHWM),
 // idle CPU after the load, and the store's size on disk.
@@ -79,9 +82,12 @@ func TestLoadHarness(t *testing.T) {
 	}
 	load, _ := os.ReadFile("/proc/loadavg")
 	t.Logf("load average before: %s", strings.TrimSpace(string(load)))
-	for _, bot := range []string{"echo", "omnicart"} {
-		run(bot+"/paced", harnessRun{bot: bot, shoppers: 200, rate: *harnessRate, warmup: *harnessWarmup, measure: *harnessDuration})
-		run(bot+"/max", harnessRun{bot: bot, shoppers: *harnessShoppers, warmup: *harnessWarmup, measure: *harnessDuration})
+	for _, mode := range []string{"", "webhook-"} {
+		for _, bot := range []string{"echo", "omnicart"} {
+			webhook := mode != ""
+			run(bot+"/"+mode+"paced", harnessRun{bot: bot, webhook: webhook, shoppers: 200, rate: *harnessRate, warmup: *harnessWarmup, measure: *harnessDuration})
+			run(bot+"/"+mode+"max", harnessRun{bot: bot, webhook: webhook, shoppers: *harnessShoppers, warmup: *harnessWarmup, measure: *harnessDuration})
+		}
 	}
 	run("omnicart/chats", harnessRun{bot: "omnicart", shoppers: 500, chats: *harnessChats, journeys: 1, timeout: 15 * time.Minute})
 	load, _ = os.ReadFile("/proc/loadavg")
@@ -91,6 +97,7 @@ func TestLoadHarness(t *testing.T) {
 // harnessRun is one scenario.
 type harnessRun struct {
 	bot      string // "omnicart" or "echo"
+	webhook  bool   // updates posted to the bot's webhook, not long-polled
 	shoppers int
 	rate     float64 // updates/s offered; 0: closed loop, as fast as answered
 	warmup   time.Duration
@@ -198,18 +205,22 @@ func runHarness(t *testing.T, hr harnessRun) harnessResult {
 	var pid int
 	var dataDir string
 	var pprofAddr string
+	var hookAddr string
 	switch hr.bot {
 	case "echo":
-		pid = startEcho(t, url)
+		pid, hookAddr = startEcho(t, url, hr.webhook)
 	default:
-		pid, dataDir, pprofAddr = startOmnicart(t, url)
+		pid, dataDir, pprofAddr, hookAddr = startOmnicart(t, url, hr.webhook)
 	}
-	// The bot is up once it polls.
+	// The bot is up once it polls or has set its webhook.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	if err := api.WaitFor(ctx, func() bool { return len(api.Calls("getUpdates")) > 0 }); err != nil {
-		t.Fatalf("the %s bot does not poll: %v", hr.bot, err)
+	if err := api.WaitFor(ctx, func() bool { return len(api.Calls("getUpdates")) > 0 || len(api.Calls("setWebhook")) > 0 }); err != nil {
+		t.Fatalf("the %s bot does not start: %v", hr.bot, err)
 	}
 	cancel()
+	if hr.webhook {
+		api.ProxyWebhook("http://" + hookAddr) // the bot's webhook_url is https://, as Telegram wants
+	}
 
 	var (
 		updates, paid, timeouts atomic.Int64
@@ -533,7 +544,7 @@ func screen(msgs []tgtest.Sent) string {
 // startOmnicart runs the real binary on a copy of the demo shop with stock
 // enough for millions of purchases (the demo's would sell out), with
 // Telegram's limits lifted so the bot itself is measured.
-func startOmnicart(t *testing.T, apiURL string) (pid int, dataDir, pprofAddr string) {
+func startOmnicart(t *testing.T, apiURL string, webhook bool) (pid int, dataDir, pprofAddr, httpAddr string) {
 	config, shopDir := copyDemo(t)
 	catalog := filepath.Join(shopDir, "catalog.yaml")
 	data, err := os.ReadFile(catalog)
@@ -546,6 +557,9 @@ func startOmnicart(t *testing.T, apiURL string) (pid int, dataDir, pprofAddr str
 	}
 	extra := fmt.Sprintf("[telegram]\ntoken = %q\napi_url = %q\nper_chat_rate = 100000.0\nper_chat_burst = 1000\nglobal_rate = 1000000.0\n[log]\nlevel = \"warn\"\n",
 		harnessToken, apiURL)
+	if webhook {
+		extra = strings.Replace(extra, "[telegram]\n", "[telegram]\nmode = \"webhook\"\nwebhook_url = \"https://shop.example/telegram/webhook\"\nwebhook_secret = \"harness-secret\"\n", 1)
+	}
 	if *harnessProfile != "" {
 		pprofAddr = freeAddr(t)
 		extra += fmt.Sprintf("[debug]\npprof_addr = %q\n", pprofAddr)
@@ -562,7 +576,12 @@ func startOmnicart(t *testing.T, apiURL string) (pid int, dataDir, pprofAddr str
 		binaryOnce.Do(func() { binaryPath = bin })
 	}
 	p := start(t, "run", "--config", config)
-	return p.cmd.Process.Pid, filepath.Join(filepath.Dir(config), "data"), pprofAddr
+	select {
+	case httpAddr = <-p.addr:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("omnicart did not start:\n%s", p.log())
+	}
+	return p.cmd.Process.Pid, filepath.Join(filepath.Dir(config), "data"), pprofAddr, httpAddr
 }
 
 var (
@@ -573,7 +592,7 @@ var (
 
 // startEcho runs the library's plain echo bot (TestEchoBotProcess in
 // bot/telegram, its test binary) against the fake.
-func startEcho(t *testing.T, apiURL string) int {
+func startEcho(t *testing.T, apiURL string, webhook bool) (pid int, hookAddr string) {
 	echoOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "omnicart-echo")
 		if err != nil {
@@ -591,6 +610,10 @@ func startEcho(t *testing.T, apiURL string) int {
 	}
 	cmd := exec.Command(echoPath, "-test.run", "^TestEchoBotProcess$")
 	cmd.Env = append(os.Environ(), "OMNICART_ECHO_API="+apiURL, "OMNICART_ECHO_TOKEN="+harnessToken)
+	if webhook {
+		hookAddr = freeAddr(t)
+		cmd.Env = append(cmd.Env, "OMNICART_ECHO_WEBHOOK="+hookAddr)
+	}
 	cmd.Env = append(cmd.Env, strings.Fields(*harnessEnv)...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -606,7 +629,7 @@ func startEcho(t *testing.T, apiURL string) int {
 			<-done
 		}
 	})
-	return cmd.Process.Pid
+	return cmd.Process.Pid, hookAddr
 }
 
 // procCPU is the user plus system CPU time of a process (/proc/PID/stat).
