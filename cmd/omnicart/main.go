@@ -140,9 +140,9 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		cfg.HTTP.Addr = *httpAddr
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		// A soft target: Badger and the GC stay small. 64 MB (was 96):
-		// after 10,000 chats through the load harness the RSS is ~92 MB
-		// instead of ~123 MB, for ~4% more CPU per message.
+		// A soft target: Badger and the GC stay small under load (64 MB,
+		// was 96: ~4% more CPU per message). When the shop goes quiet,
+		// trim (trim.go) hands the rest back.
 		debug.SetMemoryLimit(64 << 20)
 	}
 	switch cmd {
