@@ -42,7 +42,7 @@ func (f payFlow) placeOrder(c *Ctx) (string, error) {
 	if len(c.Cart.Lines) == 0 {
 		// The order may already be placed: its reply was lost (a crash, a
 		// double tap). Lead to its payment instead of an empty cart.
-		orders, err := f.orders.Orders(c, c.Customer.ID)
+		orders, _, err := recentOrders(c, f.orders, c.Customer.ID, 1)
 		if err != nil {
 			return "", fmt.Errorf("place order: %w", err)
 		}
@@ -110,8 +110,14 @@ func (f payFlow) placeOrder(c *Ctx) (string, error) {
 // expire.
 const maxUnpaid = 3
 
+// unpaidLookback is how many of the customer's newest orders are counted
+// for maxUnpaid: placing an order reads that many, however many orders a
+// regular customer has. An unpaid order behind that many newer ones is
+// left out (it expires after its time to pay in any case).
+const unpaidLookback = 20
+
 func (f payFlow) unpaidOrders(c *Ctx) (int, error) {
-	orders, err := f.orders.Orders(c, c.Customer.ID)
+	orders, _, err := recentOrders(c, f.orders, c.Customer.ID, unpaidLookback)
 	if err != nil {
 		return 0, fmt.Errorf("unpaid orders: %w", err)
 	}
