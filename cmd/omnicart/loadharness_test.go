@@ -402,8 +402,10 @@ func runHarness(t *testing.T, hr harnessRun) harnessResult {
 		r.lat = append(r.lat, sh.lat...)
 	}
 	r.chats = len(byChat)
-	// Idle: nothing is sent; the bot only long-polls.
-	time.Sleep(time.Second)
+	// Idle: nothing is sent; the bot only long-polls. Measured once the
+	// bot's trim after a rush (trim.go: after one to two quiet ticks) is
+	// done, and the memory after it.
+	time.Sleep(2*trimEvery + time.Second)
 	idle0 := procCPU(t, pid)
 	r.idleFor = 5 * time.Second
 	time.Sleep(r.idleFor)
