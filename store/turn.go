@@ -19,7 +19,13 @@ import (
 // CustomerID returns the ID of the customer who writes from addr without
 // reading their profile; ok is false for an address never seen (then
 // CustomerFor creates the customer).
+//
+// Known addresses come from the turn cache (turncache.go).
 func (db *DB) CustomerID(ctx context.Context, addr string) (id shop.CustomerID, ok bool, err error) {
+	id, ok, epoch := db.turns.addr(addr)
+	if ok {
+		return id, true, nil
+	}
 	err = db.view(ctx, func(txn *badger.Txn) error {
 		item, err := txn.Get(addrKey(addr))
 		if errors.Is(err, badger.ErrKeyNotFound) {
@@ -35,6 +41,9 @@ func (db *DB) CustomerID(ctx context.Context, addr string) (id shop.CustomerID, 
 	})
 	if err != nil {
 		return "", false, fmt.Errorf("customer of %s: %w", addr, err)
+	}
+	if ok {
+		db.turns.fillAddr(addr, id, epoch)
 	}
 	return id, ok, nil
 }

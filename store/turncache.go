@@ -27,7 +27,11 @@ type turnCache struct {
 	epoch   uint64      // bumped when the whole cache is dropped
 	stripes [256]uint64 // bumped when a customer of the stripe is dropped or written through
 	items   map[shop.CustomerID]*cachedTurn
-	seed    maphash.Seed
+	// addrs maps chat addresses to their customers (CustomerID). Only
+	// writes that go through update change addresses (a new customer, a
+	// merge, an unlink): dropAll clears it.
+	addrs map[string]shop.CustomerID
+	seed  maphash.Seed
 }
 
 // cachedTurn is what Badger holds for a customer: nil for a record that is
@@ -114,10 +118,41 @@ func (c *turnCache) drop(id shop.CustomerID) {
 	*c.stripe(id)++
 }
 
-// dropAll forgets every customer's records: a writer may have changed any.
+// dropAll forgets every customer's records and addresses: a writer may
+// have changed any.
 func (c *turnCache) dropAll() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	clear(c.items)
+	clear(c.addrs)
 	c.epoch++
+}
+
+// addr returns the cached customer of addr, and the epoch to fill it with
+// when it is not cached.
+func (c *turnCache) addr(addr string) (shop.CustomerID, bool, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id, ok := c.addrs[addr]
+	return id, ok, c.epoch
+}
+
+// fillAddr caches addr's customer as read after epoch was taken, unless
+// the cache was dropped since.
+func (c *turnCache) fillAddr(addr string, id shop.CustomerID, epoch uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if epoch != c.epoch {
+		return
+	}
+	if c.addrs == nil {
+		c.addrs = map[string]shop.CustomerID{}
+	}
+	if len(c.addrs) >= maxCachedTurns {
+		for k := range c.addrs {
+			delete(c.addrs, k)
+			break
+		}
+	}
+	c.addrs[addr] = id
 }

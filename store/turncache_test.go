@@ -142,3 +142,41 @@ func TestTurnCacheUnderRaces(t *testing.T) {
 		}
 	}
 }
+
+// A cached address follows the customer it belongs to through a merge
+// and an unlink.
+func TestCustomerIDCacheFollowsLinks(t *testing.T) {
+	ctx := t.Context()
+	db := openMem(t)
+	a, err := db.CustomerFor(ctx, "telegram:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := db.CustomerFor(ctx, "web:2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := func() shop.CustomerID {
+		t.Helper()
+		id, ok, err := db.CustomerID(ctx, "web:2")
+		if err != nil || !ok {
+			t.Fatalf("CustomerID(web:2) = %q, %v, %v", id, ok, err)
+		}
+		return id
+	}
+	if owner() != b.ID || owner() != b.ID { // the second from the cache
+		t.Fatal("web:2 is not b's")
+	}
+	if _, err := db.Merge(ctx, b.ID, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if id := owner(); id != a.ID {
+		t.Fatalf("after the merge web:2 is %s's, want %s", id, a.ID)
+	}
+	if _, err := db.Unlink(ctx, a.ID, "web:2"); err != nil {
+		t.Fatal(err)
+	}
+	if id := owner(); id == a.ID {
+		t.Fatal("after the unlink web:2 is still the merged customer's")
+	}
+}
