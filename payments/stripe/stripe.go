@@ -105,30 +105,14 @@ func (p *Provider) do(ctx context.Context, method, path, key string, form url.Va
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)
 	}
-	resp, err := p.opt.HTTP.Do(req)
-	if err != nil {
-		return fmt.Errorf("stripe %s %s: %w", method, path, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return fmt.Errorf("stripe %s %s: %w", method, path, err)
-	}
-	if resp.StatusCode != http.StatusOK {
+	return payments.CallJSON(p.opt.HTTP, req, "stripe "+method+" "+path, out, func(status int, data []byte) error {
 		var e struct {
 			Error APIError `json:"error"`
 		}
 		_ = json.Unmarshal(data, &e)
-		e.Error.Status = resp.StatusCode
-		if resp.StatusCode == http.StatusNotFound {
-			return fmt.Errorf("%w: %w", payments.ErrNotFound, &e.Error)
-		}
+		e.Error.Status = status
 		return &e.Error
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("stripe %s %s: bad answer: %w", method, path, err)
-	}
-	return nil
+	})
 }
 
 // Charge creates a Checkout Session for o (the same one again for the same

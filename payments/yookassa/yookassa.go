@@ -134,27 +134,11 @@ func (c *Client) do(ctx context.Context, method, path, key string, body, out any
 	if key != "" {
 		req.Header.Set("Idempotence-Key", key)
 	}
-	resp, err := c.opt.HTTP.Do(req)
-	if err != nil {
-		return fmt.Errorf("yookassa %s %s: %w", method, path, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return fmt.Errorf("yookassa %s %s: %w", method, path, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		e := &APIError{Status: resp.StatusCode}
+	return payments.CallJSON(c.opt.HTTP, req, "yookassa "+method+" "+path, out, func(status int, data []byte) error {
+		e := &APIError{Status: status}
 		_ = json.Unmarshal(data, e)
-		if resp.StatusCode == http.StatusNotFound {
-			return fmt.Errorf("%w: %w", payments.ErrNotFound, e)
-		}
 		return e
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("yookassa %s %s: bad answer: %w", method, path, err)
-	}
-	return nil
+	})
 }
 
 // create makes a payment of o; sbp asks for the СБП method with a QR code.
