@@ -185,7 +185,7 @@ func (db *DB) PlaceOrder(ctx context.Context, o shop.Order) (shop.Order, error) 
 		if err := txn.Set(customerOrderKey(o), nil); err != nil {
 			return err
 		}
-		if err := db.orderWritten(txn, nil, o, false); err != nil {
+		if err := db.orderWritten(txn, nil, o); err != nil {
 			return err
 		}
 		if o.Status == shop.StatusNew {
@@ -292,7 +292,7 @@ func (db *DB) changeOrder(ctx context.Context, id string, audit *shop.AuditEntry
 				return err
 			}
 		}
-		if err := db.orderWritten(txn, &old, o, false); err != nil {
+		if err := db.orderWritten(txn, &old, o); err != nil {
 			return err
 		}
 		if audit != nil {
@@ -394,22 +394,10 @@ func (db *DB) ExpireUnpaid(ctx context.Context, now time.Time) ([]shop.Order, er
 			if err := o.Move(shop.StatusCancelled, db.now()); err != nil {
 				return err
 			}
-			for _, l := range o.Lines {
-				var left int
-				known, err := getJSON(txn, stockKey(l.Stock()), &left)
-				if err != nil {
-					return err
-				}
-				if known {
-					if err := setJSON(txn, stockKey(l.Stock()), left+l.Qty); err != nil {
-						return err
-					}
-				}
-			}
 			if err := release(txn, o); err != nil {
 				return err
 			}
-			if err := db.orderWritten(txn, &before, o, true); err != nil {
+			if err := db.orderWritten(txn, &before, o); err != nil { // puts the stock back
 				return err
 			}
 			n := shop.Notice{Key: fmt.Sprintf("order-expired/%d", o.Number), Customer: o.CustomerID,

@@ -315,7 +315,7 @@ func (db *DB) placeExchange(txn *badger.Txn, o shop.Order) (shop.Order, error) {
 	if err := txn.Set(customerOrderKey(o), nil); err != nil {
 		return shop.Order{}, err
 	}
-	if err := db.orderWritten(txn, nil, o, false); err != nil {
+	if err := db.orderWritten(txn, nil, o); err != nil {
 		return shop.Order{}, err
 	}
 	return o, nil

@@ -40,16 +40,16 @@ func (db *DB) WatchOrders(staff []string, fn OrderWatcher) {
 }
 
 // orderWritten runs in the transaction that writes after: it keeps the
-// order indexes, puts the stock of a cancelled order back (unless the
-// caller did: restocked), and writes the watcher's notices.
-func (db *DB) orderWritten(txn *badger.Txn, before *shop.Order, after shop.Order, restocked bool) error {
+// order indexes, puts the stock of a cancelled order back, and writes the
+// watcher's notices.
+func (db *DB) orderWritten(txn *badger.Txn, before *shop.Order, after shop.Order) error {
 	if err := indexOrder(txn, before, after); err != nil {
 		return err
 	}
 	if err := db.campaignOrder(txn, before, after); err != nil { // campaigns.go: delivered orders are due
 		return err
 	}
-	if !restocked && before != nil && before.Status != shop.StatusCancelled && after.Status == shop.StatusCancelled {
+	if before != nil && before.Status != shop.StatusCancelled && after.Status == shop.StatusCancelled {
 		if err := returnStock(txn, after); err != nil {
 			return err
 		}
