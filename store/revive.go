@@ -66,6 +66,9 @@ func (db *DB) ReviveOrder(ctx context.Context, id string, fn func(*shop.Order) (
 				return err
 			}
 		}
+		if err := db.orderWritten(txn, &old, o); err != nil { // the status index, the staff told
+			return err
+		}
 		return setJSON(txn, orderKey(id), o)
 	})
 	var short *shop.OutOfStockError
