@@ -105,24 +105,10 @@ func (db *DB) PlaceOrder(ctx context.Context, o shop.Order) (shop.Order, error) 
 	if o.CustomerID == "" {
 		return shop.Order{}, errors.New("place order: no customer")
 	}
-	// Take stock once per item, even when it sits on several lines.
-	// Lines of variants that share their product's stock draw from one counter.
-	type take struct {
-		key  string
-		item shop.Item // the first line's item, named when stock runs short
-		qty  int
-	}
-	var takes []take
 	for _, l := range o.Lines {
 		if l.Qty <= 0 {
 			return shop.Order{}, fmt.Errorf("place order: %s: quantity %d", l.Key(), l.Qty)
 		}
-		i := slices.IndexFunc(takes, func(t take) bool { return t.key == l.Stock() })
-		if i < 0 {
-			takes = append(takes, take{key: l.Stock(), item: l.Item})
-			i = len(takes) - 1
-		}
-		takes[i].qty += l.Qty
 	}
 
 	in := o
@@ -133,21 +119,8 @@ func (db *DB) PlaceOrder(ctx context.Context, o shop.Order) (shop.Order, error) 
 		if err := mustExist(txn, o.CustomerID); err != nil {
 			return err
 		}
-		for _, t := range takes {
-			var left int
-			known, err := getJSON(txn, stockKey(t.key), &left)
-			if err != nil {
-				return err
-			}
-			if !known {
-				continue
-			}
-			if left < t.qty {
-				return &shop.OutOfStockError{Item: t.item, Left: left}
-			}
-			if err := setJSON(txn, stockKey(t.key), left-t.qty); err != nil {
-				return err
-			}
+		if err := takeStock(txn, o.Lines); err != nil {
+			return err
 		}
 		if err := claim(txn, o); err != nil {
 			return err
@@ -207,6 +180,45 @@ func (db *DB) PlaceOrder(ctx context.Context, o shop.Order) (shop.Order, error) 
 		return shop.Order{}, fmt.Errorf("place order %s: sync: %w", o.ID, err)
 	}
 	return o, nil
+}
+
+// takeStock takes the stock of lines, once per item even when it sits on
+// several lines (lines of variants that share their product's stock draw
+// from one counter). An item with known stock that runs short is a
+// *shop.OutOfStockError naming the first line's item; items without known
+// stock are not counted.
+func takeStock(txn *badger.Txn, lines []shop.Line) error {
+	type take struct {
+		key  string
+		item shop.Item
+		qty  int
+	}
+	var takes []take
+	for _, l := range lines {
+		i := slices.IndexFunc(takes, func(t take) bool { return t.key == l.Stock() })
+		if i < 0 {
+			takes = append(takes, take{key: l.Stock(), item: l.Item})
+			i = len(takes) - 1
+		}
+		takes[i].qty += l.Qty
+	}
+	for _, t := range takes {
+		var left int
+		known, err := getJSON(txn, stockKey(t.key), &left)
+		if err != nil {
+			return err
+		}
+		if !known {
+			continue
+		}
+		if left < t.qty {
+			return &shop.OutOfStockError{Item: t.item, Left: left}
+		}
+		if err := setJSON(txn, stockKey(t.key), left-t.qty); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Order returns the order with id, or an error wrapping shop.ErrNotFound.

@@ -263,30 +263,8 @@ func (db *DB) placeExchange(txn *badger.Txn, o shop.Order) (shop.Order, error) {
 	if len(o.Lines) == 0 {
 		return shop.Order{}, shop.ErrEmptyCart
 	}
-	taken := map[string]int{}
-	for _, l := range o.Lines {
-		taken[l.Stock()] += l.Qty
-	}
-	for _, l := range o.Lines {
-		qty, ok := taken[l.Stock()]
-		if !ok {
-			continue // counted with an earlier line
-		}
-		delete(taken, l.Stock())
-		var left int
-		known, err := getJSON(txn, stockKey(l.Stock()), &left)
-		if err != nil {
-			return shop.Order{}, err
-		}
-		if !known {
-			continue
-		}
-		if left < qty {
-			return shop.Order{}, &shop.OutOfStockError{Item: l.Item, Left: left}
-		}
-		if err := setJSON(txn, stockKey(l.Stock()), left-qty); err != nil {
-			return shop.Order{}, err
-		}
+	if err := takeStock(txn, o.Lines); err != nil {
+		return shop.Order{}, err
 	}
 	id, err := freshID(txn, "o", 5, orderKey)
 	if err != nil {

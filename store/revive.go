@@ -27,32 +27,8 @@ func (db *DB) ReviveOrder(ctx context.Context, id string, fn func(*shop.Order) (
 		if o.Status != shop.StatusCancelled {
 			return fmt.Errorf("order %s is %s, not cancelled: %w", id, o.Status, shop.ErrBadTransition)
 		}
-		takes := map[string]int{}
-		var order []string
-		first := map[string]shop.Item{}
-		for _, l := range o.Lines {
-			k := l.Stock()
-			if _, ok := takes[k]; !ok {
-				order = append(order, k)
-				first[k] = l.Item
-			}
-			takes[k] += l.Qty
-		}
-		for _, k := range order {
-			var left int
-			known, err := getJSON(txn, stockKey(k), &left)
-			if err != nil {
-				return err
-			}
-			if !known {
-				continue
-			}
-			if left < takes[k] {
-				return &shop.OutOfStockError{Item: first[k], Left: left}
-			}
-			if err := setJSON(txn, stockKey(k), left-takes[k]); err != nil {
-				return err
-			}
+		if err := takeStock(txn, o.Lines); err != nil {
+			return err
 		}
 		old := o
 		notices, err := fn(&o)
