@@ -133,8 +133,22 @@ func parseText(raw, mode, entities string) (content, *apiError) {
 }
 
 // parseMarkup checks the buttons of a reply_markup that already fits its
-// api.json types and returns what the user will see.
+// api.json types and returns what the user will see (shared: not to be
+// changed).
 func (s *Server) parseMarkup(v string) (*markup, *apiError) {
+	if c, ok := s.markups[v]; ok {
+		if c.err != nil {
+			e := *c.err
+			return nil, &e
+		}
+		return c.mk, nil
+	}
+	mk, err := s.parseMarkupOnce(v)
+	remember(&s.markups, v, markupCheck{mk, err})
+	return mk, err
+}
+
+func (s *Server) parseMarkupOnce(v string) (*markup, *apiError) {
 	x, err := decodeJSON(v)
 	obj, ok := x.(map[string]any)
 	if err != nil || !ok {

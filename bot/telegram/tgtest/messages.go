@@ -124,33 +124,70 @@ func (s *Server) copy(req *request) (any, *apiError) {
 	return s.messageJSON(req.chat, m), nil
 }
 
+// apiMessage is a Bot API Message as the fake renders it.
+type apiMessage struct {
+	MessageID   int             `json:"message_id"`
+	From        any             `json:"from"`
+	Chat        apiChat         `json:"chat"`
+	Date        int64           `json:"date"`
+	EditDate    int64           `json:"edit_date,omitempty"`
+	Text        string          `json:"text,omitempty"`
+	Caption     string          `json:"caption,omitempty"`
+	Photo       []apiPhotoSize  `json:"photo,omitempty"`
+	Invoice     *apiInvoice     `json:"invoice,omitempty"`
+	ReplyMarkup json.RawMessage `json:"reply_markup,omitempty"`
+}
+
+type apiPhotoSize struct {
+	FileID       string `json:"file_id"`
+	FileUniqueID string `json:"file_unique_id"`
+	Width        int    `json:"width"`
+	Height       int    `json:"height"`
+}
+
+type apiInvoice struct {
+	Title          string `json:"title"`
+	Description    string `json:"description"`
+	StartParameter string `json:"start_parameter"`
+	Currency       string `json:"currency"`
+	TotalAmount    int64  `json:"total_amount"`
+}
+
+// apiUser and apiChat are a Bot API User and Chat.
+type apiUser struct {
+	ID           int64  `json:"id"`
+	IsBot        bool   `json:"is_bot"`
+	FirstName    string `json:"first_name"`
+	LastName     string `json:"last_name,omitempty"`
+	LanguageCode string `json:"language_code,omitempty"`
+}
+
+type apiChat struct {
+	ID        int64  `json:"id"`
+	Type      string `json:"type"`
+	Title     string `json:"title,omitempty"`
+	FirstName string `json:"first_name,omitempty"`
+	LastName  string `json:"last_name,omitempty"`
+}
+
 // messageJSON renders a stored message as a Bot API Message; s.mu is held.
-func (s *Server) messageJSON(chatID int64, m *message) map[string]any {
-	out := map[string]any{"message_id": m.id, "date": m.date, "chat": chatJSON(chatID), "from": s.botUser()}
+func (s *Server) messageJSON(chatID int64, m *message) apiMessage {
+	out := apiMessage{MessageID: m.id, Date: m.date, Chat: chatJSON(chatID), From: s.botJSON,
+		EditDate: m.editDate, Text: m.text, Caption: m.caption}
 	if m.user {
-		out["from"] = userJSON(chatID, "")
-	}
-	if m.editDate != 0 {
-		out["edit_date"] = m.editDate
-	}
-	if m.text != "" {
-		out["text"] = m.text
-	}
-	if m.caption != "" {
-		out["caption"] = m.caption
+		out.From = userJSON(chatID, "")
 	}
 	if m.photo != "" {
-		out["photo"] = []any{
-			map[string]any{"file_id": m.photo, "file_unique_id": "u-" + m.photo, "width": 90, "height": 90},
-			map[string]any{"file_id": m.photo, "file_unique_id": "u-" + m.photo, "width": 800, "height": 800},
+		out.Photo = []apiPhotoSize{
+			{FileID: m.photo, FileUniqueID: "u-" + m.photo, Width: 90, Height: 90},
+			{FileID: m.photo, FileUniqueID: "u-" + m.photo, Width: 800, Height: 800},
 		}
 	}
 	if inv := m.invoice; inv != nil {
-		out["invoice"] = map[string]any{"title": inv.Title, "description": inv.Description, "start_parameter": "",
-			"currency": inv.Currency, "total_amount": inv.Total}
+		out.Invoice = &apiInvoice{Title: inv.Title, Description: inv.Description, Currency: inv.Currency, TotalAmount: inv.Total}
 	}
 	if m.markup.inline && m.markup.canon != "" {
-		out["reply_markup"] = json.RawMessage(m.markup.canon)
+		out.ReplyMarkup = json.RawMessage(m.markup.canon)
 	}
 	return out
 }
@@ -163,22 +200,18 @@ func (s *Server) botUser() map[string]any {
 }
 
 // userJSON is the user behind a private chat: its id is the chat's.
-func userJSON(id int64, lang string) map[string]any {
-	u := map[string]any{"id": id, "is_bot": false, "first_name": "Test", "last_name": "User"}
-	if lang != "" {
-		u["language_code"] = lang
-	}
-	return u
+func userJSON(id int64, lang string) apiUser {
+	return apiUser{ID: id, FirstName: "Test", LastName: "User", LanguageCode: lang}
 }
 
 // chatJSON describes a chat: positive ids are private chats, as on Telegram.
-func chatJSON(id int64) map[string]any {
+func chatJSON(id int64) apiChat {
 	switch {
 	case id > 0:
-		return map[string]any{"id": id, "type": "private", "first_name": "Test", "last_name": "User"}
+		return apiChat{ID: id, Type: "private", FirstName: "Test", LastName: "User"}
 	case id <= -1_000_000_000_000:
-		return map[string]any{"id": id, "type": "supergroup", "title": "Test group"}
+		return apiChat{ID: id, Type: "supergroup", Title: "Test group"}
 	default:
-		return map[string]any{"id": id, "type": "group", "title": "Test group"}
+		return apiChat{ID: id, Type: "group", Title: "Test group"}
 	}
 }

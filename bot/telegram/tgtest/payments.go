@@ -104,7 +104,7 @@ func (s *Server) UserPreCheckout(chatID int64, payload, currency string, total i
 	q := map[string]any{"id": id, "from": userJSON(chatID, "en"), "currency": currency,
 		"total_amount": total, "invoice_payload": payload}
 	s.checkUpdate("PreCheckoutQuery", q)
-	s.enqueue(-1, map[string]any{"pre_checkout_query": q})
+	s.enqueue(-1, chatID, map[string]any{"pre_checkout_query": q})
 	return id
 }
 
@@ -128,7 +128,7 @@ func (s *Server) UserPaid(chatID int64, payload, currency string, total int64) s
 	msg["successful_payment"] = map[string]any{"currency": currency, "total_amount": total, "invoice_payload": payload,
 		"telegram_payment_charge_id": charge, "provider_payment_charge_id": "provider-" + charge}
 	s.checkUpdate("Message", msg)
-	s.enqueue(-1, map[string]any{"message": msg})
+	s.enqueue(-1, chatID, map[string]any{"message": msg})
 	return charge
 }
 

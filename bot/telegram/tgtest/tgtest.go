@@ -97,6 +97,7 @@ type Server struct {
 	spec     *apiSpec
 	token    string
 	botID    int64
+	botJSON  json.RawMessage // botUser, encoded once: the sender of every bot message
 	now      func() time.Time
 	srv      *httptest.Server
 	client   *http.Client
@@ -116,12 +117,19 @@ type Server struct {
 	hookURL     string
 	hookProxy   *url.URL // ProxyWebhook
 	hookSecret  string
+	hookConns   int             // max_connections: webhook requests at once
+	posting     int             // webhook requests on their way
 	callbacks   map[string]bool // callback query id → answered
 	lastID      int             // callback query ids and file ids
 	faults      []*fault
 	sends       []send
 	// preCheckouts are the pre-checkout queries sent, by id (payments.go).
 	preCheckouts map[string]*preCheckout
+	// paramChecks and markups remember the results of the pure checks of
+	// structured values (memo.go): a bot sends the same keyboards again
+	// and again.
+	paramChecks map[paramKey]error
+	markups     map[string]markupCheck
 }
 
 type chat struct {
@@ -158,6 +166,8 @@ type markup struct {
 type update struct {
 	id       int
 	kind     string
+	chat     int64 // the chat or user it comes from, 0 if none: its order is kept
+	posting  bool  // on its way to the webhook
 	raw      json.RawMessage
 	force    bool // delivered with its own update_id: not dropped by an offset before it is returned once
 	returned bool // returned by getUpdates at least once
@@ -193,12 +203,13 @@ func NewServer(t testing.TB, opt Options) *Server {
 	botID, _ := strconv.ParseInt(strings.SplitN(opt.Token, ":", 2)[0], 10, 64)
 	s := &Server{
 		t: t, spec: sp, token: opt.Token, botID: botID, now: opt.Now,
-		client:    &http.Client{},
+		client:    &http.Client{Transport: hookTransport()},
 		loopDone:  make(chan struct{}),
 		changed:   make(chan struct{}),
 		chats:     map[int64]*chat{},
 		callbacks: map[string]bool{},
 	}
+	s.botJSON, _ = json.Marshal(s.botUser())
 	s.ctx, s.stop = context.WithCancel(context.Background())
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	go s.deliverLoop()
@@ -211,6 +222,14 @@ func NewServer(t testing.TB, opt Options) *Server {
 		}
 	})
 	return s
+}
+
+// hookTransport keeps webhook connections open for reuse, up to the most
+// max_connections allows, as Telegram does (Go's default keeps 2 per host).
+func hookTransport() *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost, tr.MaxConnsPerHost = 100, 100
+	return tr
 }
 
 // URL returns the server's base URL, for bot.WithServerURL.
@@ -371,6 +390,23 @@ func badRequest(format string, args ...any) *apiError {
 	return &apiError{code: http.StatusBadRequest, desc: "Bad Request: " + fmt.Sprintf(format, args...), violation: true}
 }
 
+// okAnswer and errAnswer are the bodies of the fake's answers.
+type okAnswer struct {
+	OK     bool `json:"ok"`
+	Result any  `json:"result"`
+}
+
+type errAnswer struct {
+	OK          bool         `json:"ok"`
+	ErrorCode   int          `json:"error_code"`
+	Description string       `json:"description"`
+	Parameters  *retryParams `json:"parameters,omitempty"`
+}
+
+type retryParams struct {
+	RetryAfter int `json:"retry_after"`
+}
+
 // request is one parsed call.
 type request struct {
 	m       *apiMethod
@@ -420,13 +456,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	status := http.StatusOK
-	body := map[string]any{"ok": true, "result": res}
+	var body any = okAnswer{OK: true, Result: res}
 	if aerr != nil {
 		status = aerr.code
-		body = map[string]any{"ok": false, "error_code": aerr.code, "description": aerr.desc}
+		e := errAnswer{ErrorCode: aerr.code, Description: aerr.desc}
 		if aerr.retryAfter > 0 {
-			body["parameters"] = map[string]any{"retry_after": aerr.retryAfter}
+			e.Parameters = &retryParams{RetryAfter: aerr.retryAfter}
 		}
+		body = e
 	}
 	s.mu.Lock()
 	s.finish(idx, name, req, status, aerr, at)
@@ -602,12 +639,15 @@ func (s *Server) validate(req *request) *apiError {
 		if !utf8.ValidString(req.params[name]) {
 			return badRequest("strings must be encoded in UTF-8")
 		}
-		if err := s.spec.checkParam(f, req.params[name]); err != nil {
+		if err := s.checkParam(f, req.params[name]); err != nil {
 			return badRequest("%v", err)
 		}
 	}
 	attached := map[string]bool{}
 	for _, v := range req.params {
+		if !strings.Contains(v, "attach://") {
+			continue
+		}
 		for _, part := range strings.Split(v, "attach://")[1:] {
 			end := strings.IndexAny(part, "\"', ]}")
 			if end < 0 {

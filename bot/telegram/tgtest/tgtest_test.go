@@ -724,3 +724,65 @@ func TestCommonCallsAreValid(t *testing.T) {
 		t.Errorf("Chat(-100500) = %+v, want the copied and the forwarded message", got)
 	}
 }
+
+// TestWebhookDeliversChatsAtOnce: updates of different chats reach the
+// webhook at once (up to max_connections, as on Telegram), those of one
+// chat one after another and in order.
+func TestWebhookDeliversChatsAtOnce(t *testing.T) {
+	s := tgtest.NewServer(t, tgtest.Options{})
+	type arrival struct {
+		chat int64
+		text string
+	}
+	arrived := make(chan arrival, 10)
+	release := make(chan struct{})
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var u models.Update
+		if err := json.NewDecoder(r.Body).Decode(&u); err != nil || u.Message == nil {
+			t.Errorf("webhook body: %v", err)
+			return
+		}
+		arrived <- arrival{u.Message.Chat.ID, u.Message.Text}
+		<-release // held until the test lets go
+	}))
+	t.Cleanup(hook.Close)
+	if status, a := call(t, s.URL(), s.Token(), "setWebhook", map[string]string{"url": hook.URL, "max_connections": "2"}); status != http.StatusOK || !a.OK {
+		t.Fatalf("setWebhook: %d", status)
+	}
+	s.UserText(1, "a1", "")
+	s.UserText(1, "a2", "")
+	s.UserText(2, "b1", "")
+	s.UserText(3, "c1", "")
+	next := func() arrival {
+		t.Helper()
+		select {
+		case a := <-arrived:
+			return a
+		case <-time.After(5 * time.Second):
+			t.Fatal("no webhook request")
+			return arrival{}
+		}
+	}
+	// Two requests at once, a1 and b1 (a2 waits for a1, c1 for a free
+	// connection); nothing more until one is answered.
+	first := map[string]bool{next().text: true, next().text: true}
+	if !first["a1"] || !first["b1"] {
+		t.Fatalf("first two requests = %v, want a1 and b1", first)
+	}
+	select {
+	case a := <-arrived:
+		t.Fatalf("a third request (%q) while max_connections=2 were busy", a.text)
+	case <-time.After(100 * time.Millisecond):
+	}
+	release <- struct{}{}
+	release <- struct{}{}
+	rest := map[string]bool{next().text: true, next().text: true}
+	if !rest["a2"] || !rest["c1"] {
+		t.Fatalf("next two requests = %v, want a2 and c1", rest)
+	}
+	close(release)
+	if status, _ := call(t, s.URL(), s.Token(), "setWebhook", map[string]string{"url": hook.URL, "max_connections": "101"}); status != http.StatusBadRequest {
+		t.Errorf("setWebhook with max_connections=101 = %d, want 400", status)
+	}
+	s.TakeViolations()
+}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -32,7 +33,7 @@ func (s *Server) UserText(chatID int64, text string, langCode string) int {
 	if n := commandLen(text); n > 0 {
 		msg["entities"] = []any{map[string]any{"type": "bot_command", "offset": 0, "length": n}}
 	}
-	return s.enqueue(-1, map[string]any{"message": msg})
+	return s.enqueue(-1, chatID, map[string]any{"message": msg})
 }
 
 // UserPress presses the inline button with callback data on a bot message
@@ -57,7 +58,7 @@ func (s *Server) UserPress(chatID int64, messageID int, data string) (callbackQu
 	if m != nil {
 		cq["message"] = s.messageJSON(chatID, m)
 	}
-	s.enqueue(-1, map[string]any{"callback_query": cq})
+	s.enqueue(-1, chatID, map[string]any{"callback_query": cq})
 	return id
 }
 
@@ -84,7 +85,7 @@ func (s *Server) UserContact(chatID int64, phone string, own bool) int {
 	}
 	msg := s.userMessage(chatID, "", "")
 	msg["contact"] = contact
-	return s.enqueue(-1, map[string]any{"message": msg})
+	return s.enqueue(-1, chatID, map[string]any{"message": msg})
 }
 
 // UserLocation shares a location.
@@ -93,7 +94,7 @@ func (s *Server) UserLocation(chatID int64, lat, lon float64) int {
 	defer s.mu.Unlock()
 	msg := s.userMessage(chatID, "", "")
 	msg["location"] = map[string]any{"latitude": lat, "longitude": lon}
-	return s.enqueue(-1, map[string]any{"message": msg})
+	return s.enqueue(-1, chatID, map[string]any{"message": msg})
 }
 
 // Deliver queues a raw update and returns its update_id: the one it carries
@@ -118,7 +119,7 @@ func (s *Server) Deliver(update map[string]any) int {
 	}
 	explicit := id >= 0
 	delete(u, "update_id")
-	id = s.enqueue(id, u)
+	id = s.enqueue(id, 0, u)
 	if len(s.queue) > 0 && explicit {
 		s.queue[len(s.queue)-1].force = true
 	}
@@ -155,9 +156,9 @@ func commandLen(text string) int {
 	return utf16Len(text[:end])
 }
 
-// enqueue queues an update with the given id, or a fresh one if id < 0;
-// s.mu is held.
-func (s *Server) enqueue(id int, body map[string]any) int {
+// enqueue queues an update of a chat (0: found in the update) with the
+// given id, or a fresh one if id < 0; s.mu is held.
+func (s *Server) enqueue(id int, chat int64, body map[string]any) int {
 	if id < 0 {
 		id = s.lastUpdate + 1
 	}
@@ -169,13 +170,43 @@ func (s *Server) enqueue(id int, body map[string]any) int {
 		s.t.Errorf("tgtest: update %d: %v", id, err)
 		return id
 	}
-	u := &update{id: id, raw: raw}
+	if chat == 0 {
+		chat = updateChat(raw)
+	}
+	u := &update{id: id, raw: raw, chat: chat}
 	if len(kinds) > 0 {
 		u.kind = kinds[0]
 	}
 	s.queue = append(s.queue, u)
 	s.notify()
 	return id
+}
+
+// updateChat returns the chat an update belongs to: the chat of its
+// message, else its sender; 0 if it has neither.
+func updateChat(raw []byte) int64 {
+	type who struct {
+		ID int64 `json:"id"`
+	}
+	var u map[string]struct {
+		Chat    who `json:"chat"`
+		From    who `json:"from"`
+		Message struct {
+			Chat who `json:"chat"`
+		} `json:"message"`
+	}
+	_ = json.Unmarshal(raw, &u) // the fake's own JSON; update_id does not fit and is skipped
+	for k, v := range u {
+		if k == "update_id" {
+			continue
+		}
+		for _, id := range []int64{v.Chat.ID, v.Message.Chat.ID, v.From.ID} {
+			if id != 0 {
+				return id
+			}
+		}
+	}
+	return 0
 }
 
 // getUpdates answers a long poll, waiting without holding s.mu.
@@ -279,6 +310,13 @@ func (s *Server) setWebhook(req *request) (any, *apiError) {
 		}
 	}
 	s.hookURL, s.hookSecret = p["url"], p["secret_token"]
+	s.hookConns = defaultHookConns
+	if n, err := strconv.Atoi(p["max_connections"]); err == nil {
+		if n < 1 || n > 100 {
+			return nil, badRequest("bad webhook: max_connections must be between 1 and 100")
+		}
+		s.hookConns = n
+	}
 	if v, ok := p["allowed_updates"]; ok {
 		s.setAllowed(v)
 	}
@@ -313,21 +351,38 @@ func (s *Server) hookTarget() string {
 	return u.String()
 }
 
-// deliverLoop POSTs queued updates, one at a time and in order, to the
-// webhook while one is set. It stops at cleanup.
+// defaultHookConns is Telegram's default max_connections.
+const defaultHookConns = 40
+
+// deliverLoop POSTs queued updates to the webhook while one is set: up to
+// max_connections at once, as Telegram does, and one at a time per chat,
+// in order. It stops at cleanup, once the requests on their way ended.
 func (s *Server) deliverLoop() {
 	defer close(s.loopDone)
+	var posts sync.WaitGroup
+	defer posts.Wait()
 	for {
 		s.mu.Lock()
 		s.dropDisallowed()
 		hook, secret := s.hookTarget(), s.hookSecret
-		var u *update
-		if hook != "" && len(s.queue) > 0 {
-			u = s.queue[0]
+		var batch []*update
+		if hook != "" {
+			waiting := map[int64]bool{} // chats with an earlier update still queued
+			for _, u := range s.queue {
+				if s.posting+len(batch) >= s.hookConns {
+					break
+				}
+				if !u.posting && !waiting[u.chat] {
+					u.posting = true
+					batch = append(batch, u)
+				}
+				waiting[u.chat] = true
+			}
+			s.posting += len(batch)
 		}
 		ch := s.changed
 		s.mu.Unlock()
-		if u == nil {
+		if len(batch) == 0 {
 			select {
 			case <-ch:
 				continue
@@ -335,19 +390,25 @@ func (s *Server) deliverLoop() {
 				return
 			}
 		}
-		err := s.post(hook, secret, u.raw)
-		if s.ctx.Err() != nil {
-			return
+		for _, u := range batch {
+			posts.Go(func() {
+				err := s.post(hook, secret, u.raw)
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				s.posting--
+				u.posting = false
+				if s.ctx.Err() != nil {
+					return
+				}
+				if i := slices.Index(s.queue, u); i >= 0 {
+					s.queue = slices.Delete(s.queue, i, i+1)
+				}
+				if err != nil {
+					s.violations = append(s.violations, fmt.Sprintf("webhook: update %d not delivered: %v", u.id, err))
+				}
+				s.notify()
+			})
 		}
-		s.mu.Lock()
-		if i := slices.Index(s.queue, u); i >= 0 {
-			s.queue = slices.Delete(s.queue, i, i+1)
-		}
-		if err != nil {
-			s.violations = append(s.violations, fmt.Sprintf("webhook: update %d not delivered: %v", u.id, err))
-		}
-		s.notify()
-		s.mu.Unlock()
 	}
 }
 
