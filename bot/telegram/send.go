@@ -48,7 +48,14 @@ type op struct {
 // escape makes plain text safe for parse_mode HTML.
 var escape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
 
-func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
+// utf16Len is the length of s in UTF-16 units, as Telegram measures texts.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
 
 // split cuts text into pieces of at most max UTF-16 units, at line breaks
 // where it can.
@@ -58,7 +65,7 @@ func split(text string, max int) []string {
 		runes := []rune(text)
 		cut, units := 0, 0
 		for i, r := range runes {
-			units += len(utf16.Encode([]rune{r}))
+			units += utf16.RuneLen(r)
 			if units > max {
 				break
 			}
