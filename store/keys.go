@@ -46,6 +46,8 @@ import (
 //	pc/<CODE>                      generated single-use promo code (shop.Promo), TTL 30 days past expiry
 //	pt/<customerID>                loyalty points balance (int64), absent at 0
 //	mk/<customerID>/<nanos><rand>  marketing ledger: a marketing notice enqueued (campaigns.go), for the cap
+//	x/<name>                       a secret, raw bytes ("x/webchat-key": signs web chat cookies), kept
+//	                               here so that backups carry it
 //
 // The prefixes never prefix one another ("o/" vs "oc/", "s/" vs "ss/" and
 // "st/"), so a prefix scan of one record type sees only that type.
@@ -74,6 +76,7 @@ const (
 	prefixPromoMine     = "pq/"
 	prefixPromoCode     = "pc/"
 	prefixPoints        = "pt/"
+	prefixSecret        = "x/"
 
 	keyUnpaidIndexBuilt = "m/unpaid-deadline"
 	keyUnpaidIndexOld   = "m/unpaid-index" // un/ by creation time, before deadlines

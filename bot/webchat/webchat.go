@@ -593,6 +593,13 @@ func (c *Chat) verify(value string) (string, bool) {
 	return id, true
 }
 
+// NewKey returns a new random key for Options.Key.
+func NewKey() []byte {
+	key := make([]byte, minKey)
+	rand.Read(key)
+	return key
+}
+
 // LoadKey returns the key for Options.Key kept in the file at path,
 // creating the file with a new random key (readable by its owner only) when
 // there is none. Keep the file with the data: a new key starts every web
@@ -600,8 +607,7 @@ func (c *Chat) verify(value string) (string, bool) {
 func LoadKey(path string) ([]byte, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		key := make([]byte, minKey)
-		rand.Read(key)
+		key := NewKey()
 		text := []byte(hex.EncodeToString(key) + "\n")
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if errors.Is(err, fs.ErrExist) {

@@ -221,3 +221,45 @@ func TestFullDiskBinary(t *testing.T) {
 		t.Fatalf("start on a full disk: exit %d\n%s", code, out)
 	}
 }
+
+// TestWebKeyMovesIntoTheStore: the web chat's cookie key an older version
+// kept in data/webchat.key is taken into the store (which backups carry)
+// on the first start, and stays the same after the file is gone.
+func TestWebKeyMovesIntoTheStore(t *testing.T) {
+	ctx := context.Background()
+	var cfg Config
+	cfg.Data.Dir = t.TempDir()
+	old := strings.Repeat("ab", 32)
+	if err := os.WriteFile(webKeyFile(cfg), []byte(old+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(filepath.Join(cfg.Data.Dir, "store"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	key, err := webKey(ctx, db, cfg)
+	if err != nil || fmt.Sprintf("%x", key) != old {
+		t.Fatalf("webKey = %x, %v; want the file's %s", key, err, old)
+	}
+	os.Remove(webKeyFile(cfg))
+	if again, err := webKey(ctx, db, cfg); err != nil || fmt.Sprintf("%x", again) != old {
+		t.Errorf("webKey without the file = %x, %v", again, err)
+	}
+
+	fresh, err := store.Open(t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	var none Config
+	none.Data.Dir = t.TempDir()
+	k1, err1 := webKey(ctx, fresh, none)
+	k2, err2 := webKey(ctx, fresh, none)
+	if err1 != nil || err2 != nil || len(k1) < 32 || string(k1) != string(k2) {
+		t.Errorf("a new shop's key = %x, %v then %x, %v", k1, err1, k2, err2)
+	}
+	if _, err := os.Stat(webKeyFile(none)); err == nil {
+		t.Error("a new shop wrote data/webchat.key: the key belongs in the store")
+	}
+}

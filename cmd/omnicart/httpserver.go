@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"os"
@@ -9,6 +10,7 @@ import (
 
 	"omnicart/bot/webchat"
 	"omnicart/httpguard"
+	"omnicart/store"
 )
 
 // The HTTP server's defences against slow and greedy clients (issue 9):
@@ -34,13 +36,19 @@ func guardListener(cfg Config, ln net.Listener) net.Listener {
 	return httpguard.NewListener(ln, cfg.HTTP.MaxConns)
 }
 
-// webKeyFile is where the key that signs web chat cookies is kept.
+// webKeyFile is where versions before the key moved into the store kept
+// the key that signs web chat cookies.
 func webKeyFile(cfg Config) string { return filepath.Join(cfg.Data.Dir, "webchat.key") }
 
 // webKey returns the key that signs web chat cookies, made on first start.
-func webKey(cfg Config) ([]byte, error) {
-	if err := os.MkdirAll(cfg.Data.Dir, 0o755); err != nil {
-		return nil, err
-	}
-	return webchat.LoadKey(webKeyFile(cfg))
+// It is kept in the store, so a backup carries it: a restored shop keeps
+// its web chats. A key an older version kept in data/webchat.key moves
+// into the store on the first start after the upgrade.
+func webKey(ctx context.Context, db *store.DB, cfg Config) ([]byte, error) {
+	return db.Secret(ctx, "webchat-key", func() ([]byte, error) {
+		if _, err := os.Stat(webKeyFile(cfg)); err == nil {
+			return webchat.LoadKey(webKeyFile(cfg))
+		}
+		return webchat.NewKey(), nil
+	})
 }

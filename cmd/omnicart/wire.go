@@ -129,7 +129,7 @@ func (m *Main) open(ctx context.Context) error {
 	if m.Terminal != nil {
 		return m.openTerminal()
 	}
-	key, err := webKey(cfg)
+	key, err := webKey(ctx, m.DB, cfg)
 	if err != nil {
 		return err
 	}
