@@ -554,7 +554,7 @@ func (c *Chat) session(w http.ResponseWriter, r *http.Request, refresh bool) (id
 		HttpOnly: true,
 		SameSite: http.SameSiteLaxMode,
 	}
-	if r.TLS != nil {
+	if overHTTPS(r) {
 		// The widget's iframe on another site: a cookie of that site's
 		// partition only (CHIPS). The API takes JSON bodies only and sends no
 		// CORS headers, so other sites still cannot send or read messages.
@@ -562,6 +562,23 @@ func (c *Chat) session(w http.ResponseWriter, r *http.Request, refresh bool) (id
 	}
 	http.SetCookie(w, ck)
 	return id, signed
+}
+
+// overHTTPS reports whether the browser reached the chat over HTTPS:
+// directly, or through a TLS-terminating proxy that says so
+// (X-Forwarded-Proto, Forwarded: proto=https), the usual deployment. A
+// client that claims it falsely over plain HTTP gets a Secure cookie its
+// browser does not keep: nothing to gain.
+func overHTTPS(r *http.Request) bool {
+	if r.TLS != nil || strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto")), "https") {
+		return true
+	}
+	for _, part := range strings.FieldsFunc(r.Header.Get("Forwarded"), func(c rune) bool { return c == ';' || c == ',' }) {
+		if k, v, ok := strings.Cut(strings.TrimSpace(part), "="); ok && strings.EqualFold(k, "proto") && strings.EqualFold(strings.Trim(v, `"`), "https") {
+			return true
+		}
+	}
+	return false
 }
 
 // minKey is the shortest Options.Key.

@@ -3,6 +3,7 @@ package webchat
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -117,6 +118,21 @@ func TestCookie(t *testing.T) {
 	chat, ok := c.verify(ck.Value)
 	if !ok || !validID(chat) || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.MaxAge != cookieMaxAge {
 		t.Errorf("cookie = %+v", ck)
+	}
+	// Over HTTPS, directly or behind a TLS-terminating proxy: a cookie
+	// the widget's iframe on another site keeps (SameSite=None, Secure,
+	// partitioned).
+	for _, h := range []http.Header{{"X-Forwarded-Proto": {"https"}}, {"Forwarded": {`for=192.0.2.1;proto=https;host=shop.example`}}, nil} {
+		r := httptest.NewRequest("GET", "/", nil)
+		maps.Copy(r.Header, h)
+		if h == nil {
+			r = httptest.NewRequest("GET", "https://shop.example/", nil)
+		}
+		w := httptest.NewRecorder()
+		c.ServeHTTP(w, r)
+		if ck := issued(w); ck == nil || !ck.Secure || ck.SameSite != http.SameSiteNoneMode || !ck.Partitioned {
+			t.Errorf("cookie over HTTPS (%v) = %+v", h, ck)
+		}
 	}
 	if w := doRaw(t, c, "GET", "/api/messages", ck.Value, ""); issued(w) != nil {
 		t.Errorf("valid cookie replaced on API call")
