@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -45,6 +46,12 @@ func staffMarkPaid(c *Ctx) (string, error) {
 	return "", nil
 }
 
+// staffRefund gives back all that is left of an order's total, or a part
+// of it: "/refund 1001", "/refund 1001 500". A part keeps the order where
+// it is (the customer keeps the rest; a return of another item may follow);
+// what completes the total marks the order refunded. "?" asks to confirm
+// first; the confirming button carries "=<refunded so far>", so a second
+// tap, or a refund made meanwhile, gives nothing back twice.
 func staffRefund(c *Ctx) (string, error) {
 	st, ok := staff(c)
 	if !ok {
@@ -63,30 +70,47 @@ func staffRefund(c *Ctx) (string, error) {
 		refuse(c, o, shop.StatusRefunded, err)
 		return "", nil
 	}
-	amount := o.Total
+	left := o.RefundLeft()
+	amount := left
 	confirm := false
 	for _, a := range w[1:] {
+		if seen, ok := strings.CutPrefix(a, "="); ok {
+			if seen != fmt.Sprint(o.Refunded.Minor) {
+				c.Say("admin.refund_changed", "number", o.Number, "refunded", c.Money(o.Refunded))
+				showStaffOrder(c, o)
+				return "", nil
+			}
+			continue
+		}
 		if a == "?" {
 			confirm = true
 			continue
 		}
 		m, ok := moneyArg(a, o.Total.Currency)
-		if !ok || m.Minor <= 0 || m.Minor > o.Total.Minor {
-			c.Text(c.P.T("admin.bad_amount", "amount", a, "total", c.Money(o.Total)))
+		if !ok || m.Minor <= 0 || m.Minor > left.Minor {
+			c.Text(c.P.T("admin.bad_amount", "amount", a, "total", c.Money(left)))
 			return "", nil
 		}
 		amount = m
 	}
 	if confirm {
 		c.Text(orderCard(c.P, c.Shop, o, true) + "\n\n" + c.P.T("admin.confirm_refund", "number", o.Number, "amount", c.Money(amount)))
-		c.Row(CommandButton(c.P.T("admin.yes_refund", "amount", c.Money(amount)), "refund", fmt.Sprint(o.Number)),
+		c.Row(CommandButton(c.P.T("admin.yes_refund", "amount", c.Money(amount)), "refund",
+			fmt.Sprintf("%d %s =%d", o.Number, amount.Decimal(), o.Refunded.Minor)),
 			CommandButton(c.P.T("common.back"), "order", fmt.Sprint(o.Number)))
 		return "", nil
 	}
+	full := amount.Minor == left.Minor
 	through := false
 	if opt := c.eng.opt.Staff; opt.Refund != nil && o.PaymentID != "" {
+		// The key names the refunds before this one: the same refund tried
+		// again is one refund at the provider, the next part another.
+		key := fmt.Sprintf("refund/%d", o.Number)
+		if o.Refunded.Minor > 0 {
+			key += fmt.Sprintf("/%d", o.Refunded.Minor)
+		}
 		var err error
-		through, err = opt.Refund(c, o, amount, fmt.Sprintf("refund/%d", o.Number))
+		through, err = opt.Refund(c, o, amount, key)
 		if err != nil {
 			c.Log.Warn("refund through the provider failed", slog.String("order", o.ID), slog.Any("err", err))
 			c.Text(c.P.T("admin.refund_failed", "number", o.Number, "provider", o.Provider))
@@ -95,13 +119,31 @@ func staffRefund(c *Ctx) (string, error) {
 	}
 	e := audit(c, "refund")
 	e.After = string(shop.StatusRefunded) + " " + amount.Format("en")
+	if !full {
+		e.After = "refunded part " + amount.Format("en")
+	}
 	if !through {
 		e.After += " (by hand)"
 	}
+	seen := o.Refunded
 	changed, err := st.ChangeOrderAudited(c, o.ID, e, func(o *shop.Order) ([]shop.Notice, error) {
-		o.Refunded = amount
-		return nil, o.Change(shop.StatusRefunded, c.Now, by(c))
+		if o.Refunded != seen {
+			return nil, errRefundedMeanwhile
+		}
+		o.Refunded = shop.Money{Minor: o.Refunded.Minor + amount.Minor, Currency: o.Total.Currency}
+		if full {
+			return nil, o.Change(shop.StatusRefunded, c.Now, by(c))
+		}
+		o.UpdatedAt = c.Now
+		return []shop.Notice{{Key: fmt.Sprintf("order-refund/%d/%d", o.Number, o.Refunded.Minor), Customer: o.CustomerID,
+			Kind: shop.NoticeService, Text: "orders.part_refunded",
+			Args:    []shop.NoticeArg{shop.NumberArg("number", o.Number), shop.MoneyArg("amount", amount)},
+			Buttons: []shop.NoticeButton{{Text: "menu.orders", Event: GoEvent("orders")}}}}, nil
 	})
+	if errors.Is(err, errRefundedMeanwhile) {
+		c.Text(c.P.T("admin.refund_changed", "number", o.Number, "refunded", c.Money(seen)))
+		return "", nil
+	}
 	if err != nil {
 		if refuse(c, o, shop.StatusRefunded, err) {
 			return "", nil
@@ -116,6 +158,10 @@ func staffRefund(c *Ctx) (string, error) {
 	showStaffOrder(c, changed)
 	return "", nil
 }
+
+// errRefundedMeanwhile: another refund of the order was recorded between
+// reading it and recording this one.
+var errRefundedMeanwhile = errors.New("the order was refunded meanwhile")
 
 func staffShowCustomer(c *Ctx) (string, error) {
 	st, ok := staff(c)

@@ -100,8 +100,8 @@ func (e *Engine) shopperNotice(sh *Shop, before, o shop.Order, cust shop.Custome
 		if before.Status != shop.StatusNew {
 			text = "orders.now_cancelled_paid"
 		}
-	case shop.StatusRefunded:
-		args = append(args, shop.MoneyArg("amount", o.Refunded))
+	case shop.StatusRefunded: // what this refund gave back: parts may have come before
+		args = append(args, shop.MoneyArg("amount", shop.Money{Minor: o.Refunded.Minor - before.Refunded.Minor, Currency: o.Total.Currency}))
 	case shop.StatusPaid, shop.StatusPacked:
 	default:
 		return shop.Notice{}, false

@@ -80,7 +80,7 @@ func (f ordersFlow) showOrder(c *Ctx) (string, error) {
 	if line := returnStatusLine(c, o); line != "" {
 		text += "\n\n" + line
 	}
-	returnable, _, err := returnOffer(c, o)
+	returnable, _, _, err := returnOffer(c, o)
 	if err != nil {
 		c.Log.Warn("may the order be returned", slog.Any("err", err))
 	}

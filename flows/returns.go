@@ -94,58 +94,92 @@ func (c *Ctx) returnDays() int {
 }
 
 // returnOffer says whether order o may be returned now: ok, or the text
-// saying why not ("" when returns are not offered at all).
-func returnOffer(c *Ctx, o shop.Order) (ok bool, why string, err error) {
+// saying why not ("" when returns are not offered at all), and what came
+// back of it already.
+func returnOffer(c *Ctx, o shop.Order) (ok bool, why string, back cameBack, err error) {
 	st, has := returns(c)
 	if !has || o.Status != shop.StatusDelivered {
-		return false, "", nil
+		return false, "", back, nil
 	}
 	if !o.Returnable(c.Now, c.returnDays()) {
 		by, _ := o.ReturnBy(c.returnDays())
-		return false, c.P.T("returns.too_late", "number", o.Number, "date", c.Date(by), "days", c.returnDays()), nil
+		return false, c.P.T("returns.too_late", "number", o.Number, "date", c.Date(by), "days", c.returnDays()), back, nil
 	}
 	rs, err := st.OrderReturns(c, o.ID)
 	if err != nil {
-		return false, "", err
+		return false, "", back, err
 	}
 	for _, r := range rs {
 		if r.Status == shop.ReturnPending {
-			return false, c.P.T("returns.waiting", "number", o.Number), nil
+			return false, c.P.T("returns.waiting", "number", o.Number), back, nil
 		}
 	}
-	return true, "", nil
+	back = cameBackOf(o, rs)
+	if len(back.lines) >= len(o.Lines) {
+		return false, c.P.T("returns.all_back", "number", o.Number), back, nil
+	}
+	return true, "", back, nil
+}
+
+// cameBack is what came back of an order by approved return requests: the
+// indexes of its lines (not offered again), and the lines refunded (for
+// the value of the next: the last one back gets all that is left).
+type cameBack struct {
+	lines    map[int]bool
+	refunded []shop.Line
+}
+
+func cameBackOf(o shop.Order, rs []shop.Return) cameBack {
+	back := cameBack{lines: map[int]bool{}}
+	for _, r := range rs {
+		if r.Status != shop.ReturnApproved {
+			continue
+		}
+		for _, l := range r.Lines {
+			for i, ol := range o.Lines {
+				if !back.lines[i] && ol.Key() == l.Key() {
+					back.lines[i] = true
+					break
+				}
+			}
+		}
+		if r.Want == shop.WantRefund {
+			back.refunded = append(back.refunded, r.Lines...)
+		}
+	}
+	return back
 }
 
 // order reads the order being returned and checks that it still may be;
 // when not, it says why and returns false.
-func (f returnsFlow) order(c *Ctx) (shop.Order, bool, error) {
+func (f returnsFlow) order(c *Ctx) (shop.Order, cameBack, bool, error) {
 	o, err := f.orders.Order(c, c.Vars[varReturnOrder])
 	if errors.Is(err, shop.ErrNotFound) || err == nil && o.CustomerID != c.Customer.ID {
 		c.Text(c.P.T("error.stale"))
-		return shop.Order{}, false, nil
+		return shop.Order{}, cameBack{}, false, nil
 	}
 	if err != nil {
-		return shop.Order{}, false, fmt.Errorf("return: read order: %w", err)
+		return shop.Order{}, cameBack{}, false, fmt.Errorf("return: read order: %w", err)
 	}
-	ok, why, err := returnOffer(c, o)
+	ok, why, back, err := returnOffer(c, o)
 	if err != nil {
-		return shop.Order{}, false, fmt.Errorf("return: %w", err)
+		return shop.Order{}, cameBack{}, false, fmt.Errorf("return: %w", err)
 	}
 	if !ok {
 		if why == "" {
 			why = c.P.T("returns.not_delivered", "number", o.Number)
 		}
 		c.Text(why)
-		return shop.Order{}, false, nil
+		return shop.Order{}, cameBack{}, false, nil
 	}
-	return o, true, nil
+	return o, back, true, nil
 }
 
-// chosen reads the chosen line indexes of o.
-func chosen(c *Ctx, o shop.Order) []int {
+// chosen reads the chosen line indexes of o, of the lines not back yet.
+func chosen(c *Ctx, o shop.Order, back cameBack) []int {
 	var out []int
 	for _, s := range strings.Split(c.Vars[varReturnLines], ",") {
-		if i, err := strconv.Atoi(s); err == nil && i >= 0 && i < len(o.Lines) && !slices.Contains(out, i) {
+		if i, err := strconv.Atoi(s); err == nil && i >= 0 && i < len(o.Lines) && !back.lines[i] && !slices.Contains(out, i) {
 			out = append(out, i)
 		}
 	}
@@ -183,17 +217,23 @@ func (f returnsFlow) items(c *Ctx) (string, error) {
 			c.Vars[varReturnOrder] = c.Arg
 		}
 	}
-	o, ok, err := f.order(c)
+	o, back, ok, err := f.order(c)
 	if !ok || err != nil {
 		return "", err
 	}
-	if len(o.Lines) == 1 {
-		c.Vars[varReturnLines] = "0"
+	var open []int // the lines not back yet
+	for i := range o.Lines {
+		if !back.lines[i] {
+			open = append(open, i)
+		}
+	}
+	if len(open) == 1 {
+		c.Vars[varReturnLines] = strconv.Itoa(open[0])
 		return "next", nil
 	}
-	sel := chosen(c, o)
+	sel := chosen(c, o, back)
 	if c.Event == "toggle" {
-		if i, err := strconv.Atoi(c.Arg); err == nil && i >= 0 && i < len(o.Lines) {
+		if i, err := strconv.Atoi(c.Arg); err == nil && slices.Contains(open, i) {
 			if j := slices.Index(sel, i); j >= 0 {
 				sel = slices.Delete(sel, j, j+1)
 			} else {
@@ -203,7 +243,8 @@ func (f returnsFlow) items(c *Ctx) (string, error) {
 			setChosen(c, sel)
 		}
 	}
-	for i, l := range o.Lines {
+	for _, i := range open {
+		l := o.Lines[i]
 		mark := "☐"
 		if slices.Contains(sel, i) {
 			mark = "☑"
@@ -219,11 +260,11 @@ func (f returnsFlow) items(c *Ctx) (string, error) {
 
 // reasons asks why.
 func (f returnsFlow) reasons(c *Ctx) (string, error) {
-	o, ok, err := f.order(c)
+	o, back, ok, err := f.order(c)
 	if !ok || err != nil {
 		return "", err
 	}
-	if len(chosen(c, o)) == 0 {
+	if len(chosen(c, o, back)) == 0 {
 		c.Text(c.P.T("error.stale"))
 		return "", nil
 	}
@@ -243,12 +284,12 @@ func (f returnsFlow) wants(c *Ctx) (string, error) {
 		}
 		c.Vars[varReturnReason] = c.Arg
 	}
-	o, ok, err := f.order(c)
+	o, back, ok, err := f.order(c)
 	if !ok || err != nil {
 		return "", err
 	}
-	lines := returnLines(o, chosen(c, o))
-	c.Row(c.Button(c.P.T("returns.want_refund", "amount", c.Money(o.ReturnValue(lines))), "want", shop.WantRefund))
+	lines := returnLines(o, chosen(c, o, back))
+	c.Row(c.Button(c.P.T("returns.want_refund", "amount", c.Money(o.ReturnValue(lines, back.refunded))), "want", shop.WantRefund))
 	c.Row(c.Button(c.P.T("returns.want_exchange"), "want", shop.WantExchange))
 	return "", nil
 }
@@ -288,17 +329,18 @@ func (f returnsFlow) photo(c *Ctx) (string, error) {
 // send files the request and tells the owners and managers.
 func (f returnsFlow) send(c *Ctx) (string, error) {
 	st, has := returns(c)
-	o, ok, err := f.order(c)
+	o, back, ok, err := f.order(c)
 	if !has || !ok || err != nil {
 		return "", err
 	}
-	idx := chosen(c, o)
+	idx := chosen(c, o, back)
 	reason, want := c.Vars[varReturnReason], c.Vars[varReturnWant]
 	if len(idx) == 0 || reason == "" || want == "" {
 		c.Text(c.P.T("error.stale"))
 		return "", nil
 	}
-	r := shop.Return{OrderID: o.ID, Customer: c.Customer.ID, Lines: returnLines(o, idx), Reason: reason, Want: want,
+	lines := returnLines(o, idx)
+	r := shop.Return{OrderID: o.ID, Customer: c.Customer.ID, Lines: lines, Value: o.ReturnValue(lines, back.refunded), Reason: reason, Want: want,
 		Comment: c.Vars[varReturnComment], Photo: c.Vars[varReturnPhoto], PhotoChannel: c.Vars[varReturnPhotoCh], Created: c.Now}
 	staff, err := staffOf(c, RoleManager)
 	if err != nil {

@@ -48,7 +48,7 @@ func returnStaffNotice(sh *Shop, r shop.Return, o shop.Order, name string, s sho
 	}
 	want := p.T("returns.staff_want_exchange")
 	if r.Want == shop.WantRefund {
-		want = p.T("returns.staff_want_refund", "amount", o.ReturnValue(r.Lines).Format(lang))
+		want = p.T("returns.staff_want_refund", "amount", r.RefundValue(&o).Format(lang))
 	}
 	var extra strings.Builder
 	if r.Comment != "" {
@@ -79,7 +79,7 @@ func returnCard(c *Ctx, r shop.Return, o shop.Order) string {
 	}
 	want := c.P.T("returns.staff_want_exchange")
 	if r.Want == shop.WantRefund {
-		want = c.P.T("returns.staff_want_refund", "amount", c.Money(o.ReturnValue(r.Lines)))
+		want = c.P.T("returns.staff_want_refund", "amount", c.Money(r.RefundValue(&o)))
 	}
 	var extra strings.Builder
 	if r.Comment != "" {
@@ -189,11 +189,16 @@ func staffApproveReturn(c *Ctx) (string, error) {
 }
 
 func approveRefund(c *Ctx, st returnStore, r shop.Return, o shop.Order) (string, error) {
-	amount := o.ReturnValue(r.Lines)
-	if o.Status != shop.StatusRefunded {
+	// Nothing is left to refund of an order refunded in full before the
+	// request was decided: it is approved without a refund.
+	amount := r.RefundValue(&o)
+	if amount.Minor > 0 {
 		// The staff's /refund: through the provider when it can refund,
 		// else recorded by hand; it answers the member of staff itself.
-		c.Arg = fmt.Sprintf("%d %s", o.Number, amount.Decimal())
+		// Of an order whose other items stay with the customer it is a
+		// part: the order stays delivered.
+		before := o.Refunded
+		c.Arg = fmt.Sprintf("%d %s =%d", o.Number, amount.Decimal(), before.Minor)
 		if _, err := staffRefund(c); err != nil {
 			return "", err
 		}
@@ -201,16 +206,16 @@ func approveRefund(c *Ctx, st returnStore, r shop.Return, o shop.Order) (string,
 		if o, err = c.eng.store.Order(c, o.ID); err != nil {
 			return unexpected(c, "read refunded order", err)
 		}
-		if o.Status != shop.StatusRefunded {
+		if o.Refunded.Minor-before.Minor != amount.Minor {
 			return "", nil // refused or failed: staffRefund said why; the request waits
 		}
 	}
 	e := audit(c, "return")
-	e.After = fmt.Sprintf("%s: %s %s", shop.ReturnApproved, shop.WantRefund, o.Refunded.Format("en"))
+	e.After = fmt.Sprintf("%s: %s %s", shop.ReturnApproved, shop.WantRefund, amount.Format("en"))
 	r, _, err := st.DecideReturn(c, r.N, e, nil, func(r *shop.Return, _ *shop.Order) ([]shop.Notice, error) {
-		r.Status, r.By, r.Decided, r.Refund = shop.ReturnApproved, by(c), c.Now, o.Refunded
+		r.Status, r.By, r.Decided, r.Refund = shop.ReturnApproved, by(c), c.Now, amount
 		return []shop.Notice{{Key: fmt.Sprintf("return-approved/%d", r.N), Customer: r.Customer, Kind: shop.NoticeService,
-			Text: "returns.approved_refund", Args: []shop.NoticeArg{shop.NumberArg("order", r.OrderNumber), shop.MoneyArg("amount", o.Refunded)},
+			Text: "returns.approved_refund", Args: []shop.NoticeArg{shop.NumberArg("order", r.OrderNumber), shop.MoneyArg("amount", amount)},
 			Buttons: []shop.NoticeButton{{Text: "menu.orders", Event: GoEvent("orders")}}}}, nil
 	})
 	if errors.Is(err, shop.ErrReturnDecided) {

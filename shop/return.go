@@ -55,6 +55,20 @@ type Return struct {
 	// number of the order placed for an approved exchange.
 	Refund   Money `json:"refund,omitzero"`
 	Exchange int64 `json:"exchange,omitempty"`
+	// Value is what a refund of the lines gives back, as the shopper was
+	// told when asking (earlier returns of the order counted); zero in
+	// requests kept before it was.
+	Value Money `json:"value,omitzero"`
+}
+
+// RefundValue is what approving r as a refund gives back of order o: the
+// value the shopper was told, never more than is left to refund.
+func (r *Return) RefundValue(o *Order) Money {
+	v := r.Value
+	if v.Minor == 0 {
+		v = o.ReturnValue(r.Lines, nil)
+	}
+	return Money{Minor: max(0, min(v.Minor, o.RefundLeft().Minor)), Currency: o.Total.Currency}
 }
 
 // Errors of return requests.
@@ -96,15 +110,24 @@ func (o *Order) Returnable(now time.Time, days int) bool {
 	return ok && now.Before(by)
 }
 
-// ReturnValue is what returning lines of o gives back: the whole total
-// (delivery included) when every line comes back, else the lines' share
-// of what was paid for the items (after the discount and the points),
-// never more than is left to refund.
-func (o *Order) ReturnValue(lines []Line) Money {
-	left := Money{Minor: o.Total.Minor - o.Refunded.Minor, Currency: o.Total.Currency}
+// RefundLeft is what is left of o's total to give back.
+func (o *Order) RefundLeft() Money {
+	return Money{Minor: max(0, o.Total.Minor-o.Refunded.Minor), Currency: o.Total.Currency}
+}
+
+// ReturnValue is what returning lines of o gives back when the lines
+// before were refunded by earlier returns: all that is left of the total
+// (delivery included) when with them every line has come back, else the
+// lines' share of what was paid for the items (after the discount and the
+// points), never more than is left to refund.
+func (o *Order) ReturnValue(lines, before []Line) Money {
+	left := o.RefundLeft()
 	var value, count int64
 	for _, l := range lines {
 		value += l.Price.Minor * int64(l.Qty)
+		count += int64(l.Qty)
+	}
+	for _, l := range before {
 		count += int64(l.Qty)
 	}
 	var all int64

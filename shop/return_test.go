@@ -19,13 +19,26 @@ func TestReturnValueAndWindow(t *testing.T) {
 		{"one line, its share after the discount", []Line{a}, rub(950)},
 		{"the other", []Line{b}, rub(950)},
 	} {
-		if got := o.ReturnValue(c.lines); got != c.want {
+		if got := o.ReturnValue(c.lines, nil); got != c.want {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}
+	// a refunded first (its share, 950): b, the last to come back, gets
+	// all that is left, delivery included.
+	o.Refunded = rub(950)
+	if got := o.ReturnValue([]Line{b}, []Line{a}); got != rub(1250) {
+		t.Errorf("the last line back after a refunded one: %v, want all that is left, %v", got, rub(1250))
+	}
+	r := Return{Lines: []Line{b}, Value: rub(1250)}
+	if got := r.RefundValue(&o); got != rub(1250) {
+		t.Errorf("RefundValue = %v, want the value told, %v", got, rub(1250))
+	}
 	o.Refunded = rub(2000)
-	if got := o.ReturnValue([]Line{a}); got != rub(200) {
+	if got := o.ReturnValue([]Line{a}, nil); got != rub(200) {
 		t.Errorf("never more than is left: %v", got)
+	}
+	if got := r.RefundValue(&o); got != rub(200) {
+		t.Errorf("RefundValue after more was refunded = %v, want what is left, %v", got, rub(200))
 	}
 
 	day := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)

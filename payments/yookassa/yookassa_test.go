@@ -143,6 +143,24 @@ func TestRefund(t *testing.T) {
 	if last.Path != "/v3/refunds" || last.IdempotenceKey != "refund-2" || last.Body["payment_id"] != p.ID {
 		t.Fatalf("refund request = %+v", last)
 	}
+
+	// Parts: refunds add up to the payment's amount at most.
+	other := order
+	other.ID, other.Number = "o8", 1043
+	q, err := c.Link().Charge(ctx, other)
+	if err != nil || q.ID == p.ID {
+		t.Fatalf("another order's payment = %+v, %v", q, err)
+	}
+	fake.Succeed(q.ID)
+	part := shop.Money{Minor: order.Total.Minor / 4, Currency: order.Total.Currency}
+	for i, key := range []string{"part-1", "part-2"} {
+		if err := c.Refund(ctx, q.ID, part, key); err != nil {
+			t.Fatalf("part %d: %v", i+1, err)
+		}
+	}
+	if err := c.Refund(ctx, q.ID, order.Total, "part-3"); err == nil {
+		t.Error("refunded more than was left of the payment")
+	}
 }
 
 // shopWorld is a store with a placed order and a settler over it.

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -351,8 +352,23 @@ func (s *Server) refund(w http.ResponseWriter, key string, body map[string]any) 
 	}
 	amount, _ := body["amount"].(map[string]any)
 	pa := p["amount"].(map[string]any)
-	if amount["value"] != pa["value"] || amount["currency"] != pa["currency"] {
-		apiError(w, 400, "invalid_request", "refund amount differs from the payment's (partial refunds are not faked)")
+	value, _ := amount["value"].(string)
+	want, ok := minorUnits(value)
+	paid, _ := minorUnits(pa["value"].(string))
+	if !ok || want <= 0 || amount["currency"] != pa["currency"] {
+		apiError(w, 400, "invalid_request", "refund amount must be a positive value in the payment's currency")
+		return
+	}
+	// Refunds of a payment, parts included, add up to its amount at most.
+	var before int64
+	for _, r := range s.refunds {
+		if r["payment_id"] == pid {
+			v, _ := minorUnits(r["amount"].(map[string]any)["value"].(string))
+			before += v
+		}
+	}
+	if before+want > paid {
+		apiError(w, 400, "invalid_request", "refund amount exceeds what is left of the payment")
 		return
 	}
 	id := fmt.Sprintf("refund-%d", len(s.refunds)+1)
@@ -360,6 +376,16 @@ func (s *Server) refund(w http.ResponseWriter, key string, body map[string]any) 
 	s.refunds[id] = r
 	s.byKey[key] = id
 	writeJSON(w, r)
+}
+
+// minorUnits reads an amount as YooKassa writes it ("890.00").
+func minorUnits(v string) (int64, bool) {
+	whole, frac, _ := strings.Cut(v, ".")
+	if len(frac) > 2 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(whole+(frac + "00")[:2], 10, 64)
+	return n, err == nil
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
