@@ -47,7 +47,7 @@ test: lint
 # Bot API, paced at 200 updates/s and with 1000 closed-loop shoppers, long
 # polling and with the fake posting to their webhooks, and 10,000 chats
 # for memory. BENCH_ARGS adds harness flags, e.g.
-#   make bench BENCH_RUN='TestLoadHarness/omnicart/max' BENCH_ARGS='-harness.profile /tmp/cpu.pprof'
+#   make bench BENCH_RUN='TestLoadHarness/omnicart/^max' BENCH_ARGS='-harness.profile /tmp/cpu.pprof'
 BENCH_RUN  ?= TestLoadHarness
 BENCH_ARGS ?=
 bench:
