@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -238,12 +240,12 @@ func TestWebKeyMovesIntoTheStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	key, err := webKey(ctx, db, cfg)
+	key, err := webKey(ctx, db, cfg, slog.Default())
 	if err != nil || fmt.Sprintf("%x", key) != old {
 		t.Fatalf("webKey = %x, %v; want the file's %s", key, err, old)
 	}
 	os.Remove(webKeyFile(cfg))
-	if again, err := webKey(ctx, db, cfg); err != nil || fmt.Sprintf("%x", again) != old {
+	if again, err := webKey(ctx, db, cfg, slog.Default()); err != nil || fmt.Sprintf("%x", again) != old {
 		t.Errorf("webKey without the file = %x, %v", again, err)
 	}
 
@@ -254,12 +256,35 @@ func TestWebKeyMovesIntoTheStore(t *testing.T) {
 	defer fresh.Close()
 	var none Config
 	none.Data.Dir = t.TempDir()
-	k1, err1 := webKey(ctx, fresh, none)
-	k2, err2 := webKey(ctx, fresh, none)
+	k1, err1 := webKey(ctx, fresh, none, slog.Default())
+	k2, err2 := webKey(ctx, fresh, none, slog.Default())
 	if err1 != nil || err2 != nil || len(k1) < 32 || string(k1) != string(k2) {
 		t.Errorf("a new shop's key = %x, %v then %x, %v", k1, err1, k2, err2)
 	}
 	if _, err := os.Stat(webKeyFile(none)); err == nil {
 		t.Error("a new shop wrote data/webchat.key: the key belongs in the store")
+	}
+
+	// A disk full since the start: the key cannot be stored, and the web chat starts with
+	// it all the same (the old file's, so it stays the same).
+	var free atomic.Uint64
+	free.Store(1 << 40)
+	full, err := store.Open(t.TempDir(), store.Options{FreeSpace: func(string) (uint64, error) { return free.Load(), nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer full.Close()
+	free.Store(0)                      // filled up after the start
+	time.Sleep(600 * time.Millisecond) // the store reads the free space again (store.spaceRecheck)
+	os.WriteFile(webKeyFile(cfg), []byte(old+"\n"), 0o600)
+	if k, err := webKey(ctx, full, cfg, slog.Default()); err != nil || fmt.Sprintf("%x", k) != old {
+		t.Errorf("webKey on a full disk = %x, %v; want the file's", k, err)
+	}
+	// It was not stored: with room again and the file gone, a new key.
+	free.Store(1 << 40)
+	time.Sleep(600 * time.Millisecond)
+	os.Remove(webKeyFile(cfg))
+	if k, err := webKey(ctx, full, cfg, slog.Default()); err != nil || len(k) < 32 || fmt.Sprintf("%x", k) == old {
+		t.Errorf("webKey after the disk had room again = %x, %v", k, err)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -43,12 +44,21 @@ func webKeyFile(cfg Config) string { return filepath.Join(cfg.Data.Dir, "webchat
 // webKey returns the key that signs web chat cookies, made on first start.
 // It is kept in the store, so a backup carries it: a restored shop keeps
 // its web chats. A key an older version kept in data/webchat.key moves
-// into the store on the first start after the upgrade.
-func webKey(ctx context.Context, db *store.DB, cfg Config) ([]byte, error) {
-	return db.Secret(ctx, "webchat-key", func() ([]byte, error) {
-		if _, err := os.Stat(webKeyFile(cfg)); err == nil {
-			return webchat.LoadKey(webKeyFile(cfg))
+// into the store on the first start after the upgrade. When the store
+// cannot take it (a full disk), the key is used for this run all the same.
+func webKey(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) ([]byte, error) {
+	var made []byte
+	key, err := db.Secret(ctx, "webchat-key", func() ([]byte, error) {
+		var err error
+		made = webchat.NewKey()
+		if _, statErr := os.Stat(webKeyFile(cfg)); statErr == nil {
+			made, err = webchat.LoadKey(webKeyFile(cfg))
 		}
-		return webchat.NewKey(), nil
+		return made, err
 	})
+	if err != nil && made != nil {
+		log.Warn("the web chat key is not kept in the store yet; used for this run", slog.Any("err", err))
+		return made, nil
+	}
+	return key, err
 }

@@ -129,7 +129,7 @@ func (m *Main) open(ctx context.Context) error {
 	if m.Terminal != nil {
 		return m.openTerminal()
 	}
-	key, err := webKey(ctx, m.DB, cfg)
+	key, err := webKey(ctx, m.DB, cfg, log)
 	if err != nil {
 		return err
 	}
