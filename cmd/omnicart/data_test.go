@@ -89,13 +89,16 @@ func TestBackupRestoreVerifyBinary(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "1000 customers, 10000 orders") {
 		t.Fatalf("backup: exit %d\n%s", code, out)
 	}
+	// The flags after the file, as the usage writes them: "restore FILE
+	// --data DIR" restores into DIR (the flag package alone stopped at
+	// FILE, and the store went to the config's data directory).
 	restored := filepath.Join(dir, "restored")
-	out, code = runBinary(t, "restore", "--config", config, "--data", restored, file)
+	out, code = runBinary(t, "restore", file, "--config", config, "--data", restored)
 	if code != 0 || !strings.Contains(out, "10000 orders, last order #11000") || !strings.Contains(out, "ok: orders, stock and payments agree") {
 		t.Fatalf("restore: exit %d\n%s", code, out)
 	}
 	for _, path := range []string{restored, file, data} {
-		out, code = runBinary(t, "verify", "--config", config, path)
+		out, code = runBinary(t, "verify", path, "--config", config)
 		if code != 0 || !strings.Contains(out, "1000 customers, 10000 orders") || !strings.Contains(out, "ok:") {
 			t.Fatalf("verify %s: exit %d\n%s", path, code, out)
 		}

@@ -28,7 +28,6 @@ commands:
           --config FILE
   flows graph [FLOW]  draw the shop's flows (or one) as one Mermaid flowchart
           --config FILE --lang en|ru
-          --config FILE
   whatsapp login   pair the shop's WhatsApp account: scan the QR code drawn in
                    the terminal, or pass --phone NUMBER for a pairing code
   whatsapp logout  unpair it
@@ -112,7 +111,8 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "omnicart: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	}
-	if err := fs.Parse(args); err != nil {
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
 		return 2
 	}
 	if cmd == "healthcheck" && *healthURLFlag != "" {
@@ -156,7 +156,7 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "check":
 		return check(cfg, path, stdout, stderr)
 	case "backup", "restore", "verify":
-		return dataCommand(context.Background(), cmd, cfg, fs.Args(), stdout, stderr)
+		return dataCommand(context.Background(), cmd, cfg, positional, stdout, stderr)
 	case "flows":
 		return graph(cfg, flow, *lang, stdout, stderr)
 	case "whatsapp":
@@ -237,4 +237,22 @@ func graph(cfg Config, flow, lang string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprint(stdout, g)
 	return 0
+}
+
+// parseInterspersed parses the flags before and after the positional
+// arguments, as the usage writes them ("backup FILE --data DIR": the flag
+// package alone stops at FILE and would ignore --data), and returns the
+// positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional, args = append(positional, args[0]), args[1:]
+	}
 }
