@@ -5,6 +5,7 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -283,7 +284,7 @@ func (t *Telegram) WebhookHandler() http.Handler {
 			return
 		}
 		var upd models.Update
-		if err := json.Unmarshal(body, &upd); err != nil {
+		if err := decodeUpdate(body, &upd); err != nil {
 			http.Error(w, "bad update", http.StatusBadRequest)
 			return
 		}
@@ -301,6 +302,56 @@ func (t *Telegram) WebhookHandler() http.Handler {
 		}
 		w.WriteHeader(http.StatusOK)
 	})
+}
+
+// pressUpdate is what a button press needs of an update. Telegram sends
+// the pressed message along, its text and keyboard included, and
+// models.Update decodes all of it twice (MaybeInaccessibleMessage); this
+// takes the message's id, date and chat and skips the rest.
+type pressUpdate struct {
+	ID            int64 `json:"update_id"`
+	CallbackQuery *struct {
+		ID              string      `json:"id"`
+		From            models.User `json:"from"`
+		InlineMessageID string      `json:"inline_message_id"`
+		ChatInstance    string      `json:"chat_instance"`
+		Data            string      `json:"data"`
+		GameShortName   string      `json:"game_short_name"`
+		Message         *struct {
+			MessageID int         `json:"message_id"`
+			Date      int         `json:"date"`
+			Chat      models.Chat `json:"chat"`
+		} `json:"message"`
+	} `json:"callback_query"`
+}
+
+// decodeUpdate decodes a webhook update: a button press through
+// pressUpdate, anything else whole.
+func decodeUpdate(body []byte, upd *models.Update) error {
+	if !bytes.Contains(body, []byte(`"callback_query"`)) {
+		return json.Unmarshal(body, upd)
+	}
+	var p pressUpdate
+	if err := json.Unmarshal(body, &p); err != nil {
+		return err
+	}
+	cq := p.CallbackQuery
+	if cq == nil { // the words were in a message's text
+		return json.Unmarshal(body, upd)
+	}
+	q := &models.CallbackQuery{ID: cq.ID, From: cq.From, InlineMessageID: cq.InlineMessageID,
+		ChatInstance: cq.ChatInstance, Data: cq.Data, GameShortName: cq.GameShortName}
+	switch m := cq.Message; {
+	case m == nil:
+	case m.Date == 0: // as MaybeInaccessibleMessage tells them apart
+		q.Message = models.MaybeInaccessibleMessage{Type: models.MaybeInaccessibleMessageTypeInaccessibleMessage,
+			InaccessibleMessage: &models.InaccessibleMessage{Chat: m.Chat, MessageID: m.MessageID}}
+	default:
+		q.Message = models.MaybeInaccessibleMessage{Type: models.MaybeInaccessibleMessageTypeMessage,
+			Message: &models.Message{ID: m.MessageID, Date: m.Date, Chat: m.Chat}}
+	}
+	*upd = models.Update{ID: p.ID, CallbackQuery: q}
+	return nil
 }
 
 // webhookAck is answerCallbackQuery as the answer to a webhook request.

@@ -2,13 +2,17 @@ package telegram
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 
 	"omnicart/bot"
+
+	"github.com/go-telegram/bot/models"
 )
 
 type recorder struct {
@@ -78,4 +82,39 @@ func FuzzWebhook(f *testing.F) {
 		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", "secret")
 		h.ServeHTTP(httptest.NewRecorder(), req)
 	})
+}
+
+// TestDecodeUpdateLikeTheLibrary: a button press decoded through
+// pressUpdate gives what models.Update gives of it (every field of the
+// press, the pressed message's id, date and chat), for a message, an
+// inaccessible one, an inline one; other updates are decoded whole.
+func TestDecodeUpdateLikeTheLibrary(t *testing.T) {
+	for _, body := range []string{
+		`{"update_id":7,"callback_query":{"id":"42","from":{"id":5,"is_bot":false,"first_name":"Ann","language_code":"ru"},"chat_instance":"-9","data":"go:cart",` +
+			`"message":{"message_id":12,"date":1700000000,"chat":{"id":5,"type":"private","first_name":"Ann"},"text":"Cart <b>x</b>","reply_markup":{"inline_keyboard":[[{"text":"A","callback_data":"a"}]]}}}}`,
+		`{"update_id":8,"callback_query":{"id":"43","from":{"id":5,"is_bot":false,"first_name":"Ann"},"chat_instance":"-9","data":"x","message":{"message_id":3,"date":0,"chat":{"id":5,"type":"private"}}}}`,
+		`{"update_id":9,"callback_query":{"id":"44","from":{"id":5,"is_bot":false,"first_name":"Ann"},"chat_instance":"-9","inline_message_id":"AAA","game_short_name":"g"}}`,
+		`{"update_id":10,"message":{"message_id":4,"date":1700000000,"chat":{"id":5,"type":"private"},"text":"say \"callback_query\""}}`,
+	} {
+		var want, got models.Update
+		if err := json.Unmarshal([]byte(body), &want); err != nil {
+			t.Fatal(err)
+		}
+		if err := decodeUpdate([]byte(body), &got); err != nil {
+			t.Fatalf("decodeUpdate(%s): %v", body, err)
+		}
+		if want.CallbackQuery != nil {
+			// Of the pressed message only its id, date and chat are kept.
+			if m := want.CallbackQuery.Message.Message; m != nil {
+				want.CallbackQuery.Message.Message = &models.Message{ID: m.ID, Date: m.Date, Chat: m.Chat}
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("decodeUpdate(%s)\n got  %+v\n want %+v", body, got, want)
+		}
+	}
+	var u models.Update
+	if err := decodeUpdate([]byte(`{"update_id":1,"callback_query":`), &u); err == nil {
+		t.Error("a cut update decoded")
+	}
 }
