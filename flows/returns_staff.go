@@ -190,7 +190,7 @@ func staffApproveReturn(c *Ctx) (string, error) {
 
 func approveRefund(c *Ctx, st returnStore, r shop.Return, o shop.Order) (string, error) {
 	// Nothing is left to refund of an order refunded in full before the
-	// request was decided: it is approved without a refund.
+	// request was decided: it is approved without a new refund.
 	amount := r.RefundValue(&o)
 	if amount.Minor > 0 {
 		// The staff's /refund: through the provider when it can refund,
@@ -209,6 +209,8 @@ func approveRefund(c *Ctx, st returnStore, r shop.Return, o shop.Order) (string,
 		if o.Refunded.Minor-before.Minor != amount.Minor {
 			return "", nil // refused or failed: staffRefund said why; the request waits
 		}
+	} else {
+		amount = o.Refunded // given back before: the request names it
 	}
 	e := audit(c, "return")
 	e.After = fmt.Sprintf("%s: %s %s", shop.ReturnApproved, shop.WantRefund, amount.Format("en"))
