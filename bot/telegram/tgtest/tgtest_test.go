@@ -781,8 +781,11 @@ func TestWebhookDeliversChatsAtOnce(t *testing.T) {
 		t.Fatalf("next two requests = %v, want a2 and c1", rest)
 	}
 	close(release)
-	if status, _ := call(t, s.URL(), s.Token(), "setWebhook", map[string]string{"url": hook.URL, "max_connections": "101"}); status != http.StatusBadRequest {
+	if status, _ := call(t, s.URL(), s.Token(), "setWebhook", map[string]string{"url": "https://other.example/hook", "max_connections": "101"}); status != http.StatusBadRequest {
 		t.Errorf("setWebhook with max_connections=101 = %d, want 400", status)
+	}
+	if _, a := call(t, s.URL(), s.Token(), "getWebhookInfo", nil); !strings.Contains(string(a.Result), hook.URL) {
+		t.Errorf("a refused setWebhook changed the webhook: %s", a.Result)
 	}
 	s.TakeViolations()
 }

@@ -309,14 +309,14 @@ func (s *Server) setWebhook(req *request) (any, *apiError) {
 			return nil, badRequest("bad webhook: invalid webhook URL specified")
 		}
 	}
-	s.hookURL, s.hookSecret = p["url"], p["secret_token"]
-	s.hookConns = defaultHookConns
+	conns := defaultHookConns
 	if n, err := strconv.Atoi(p["max_connections"]); err == nil {
 		if n < 1 || n > 100 {
 			return nil, badRequest("bad webhook: max_connections must be between 1 and 100")
 		}
-		s.hookConns = n
+		conns = n
 	}
+	s.hookURL, s.hookSecret, s.hookConns = p["url"], p["secret_token"], conns
 	if v, ok := p["allowed_updates"]; ok {
 		s.setAllowed(v)
 	}
