@@ -130,11 +130,11 @@ func staffRefund(c *Ctx) (string, error) {
 		if o.Refunded != seen {
 			return nil, errRefundedMeanwhile
 		}
-		o.Refunded = shop.Money{Minor: o.Refunded.Minor + amount.Minor, Currency: o.Total.Currency}
 		if full {
-			return nil, o.Change(shop.StatusRefunded, c.Now, by(c))
+			o.Refunded = shop.Money{Minor: o.Refunded.Minor + amount.Minor, Currency: o.Total.Currency}
+			return nil, o.Change(shop.StatusRefunded, c.Now, by(c)) // the rest of the points with it
 		}
-		o.UpdatedAt = c.Now
+		o.RefundPart(amount)
 		return []shop.Notice{{Key: fmt.Sprintf("order-refund/%d/%d", o.Number, o.Refunded.Minor), Customer: o.CustomerID,
 			Kind: shop.NoticeService, Text: "orders.part_refunded",
 			Args:    []shop.NoticeArg{shop.NumberArg("number", o.Number), shop.MoneyArg("amount", amount)},

@@ -177,6 +177,11 @@ type Order struct {
 	Tracking string `json:"tracking,omitempty"`
 	// Refunded is how much was given back.
 	Refunded Money `json:"refunded,omitzero"`
+	// PointsBack and EarnBack are the shares of Points and Earn that part
+	// refunds gave back and took back (RefundPart); the rest goes with a
+	// cancellation or a refund in full.
+	PointsBack int64 `json:"points_back,omitempty"`
+	EarnBack   int64 `json:"earn_back,omitempty"`
 	// History is every status change, oldest first (orders placed before
 	// it was kept start with their current status).
 	History   []StatusChange `json:"history,omitempty"`

@@ -110,6 +110,17 @@ func (o *Order) Returnable(now time.Time, days int) bool {
 	return ok && now.Before(by)
 }
 
+// RefundPart records a part of o's total given back: Refunded grows by
+// amount, and the points go with the money, that share of those paid with
+// coming back and of those earned going.
+func (o *Order) RefundPart(amount Money) {
+	if o.Total.Minor > 0 {
+		share := func(n, back int64) int64 { return min(n, back+n*amount.Minor/o.Total.Minor) }
+		o.PointsBack, o.EarnBack = share(o.Points, o.PointsBack), share(o.Earn, o.EarnBack)
+	}
+	o.Refunded = Money{Minor: o.Refunded.Minor + amount.Minor, Currency: o.Total.Currency}
+}
+
 // RefundLeft is what is left of o's total to give back.
 func (o *Order) RefundLeft() Money {
 	return Money{Minor: max(0, o.Total.Minor-o.Refunded.Minor), Currency: o.Total.Currency}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -196,6 +198,25 @@ func TestPointsPayAndComeBack(t *testing.T) {
 	if n, _ := db.Points(ctx, "c1"); n != 30 {
 		t.Errorf("balance after delivery = %d, want 100 − 80 + 10 = 30", n)
 	}
+	// Half refunded: half the points paid with come back, half the points
+	// earned go; the order stays delivered.
+	half := rub(10500)
+	if _, err := db.UpdateOrder(ctx, placed.ID, func(o *shop.Order) error { o.RefundPart(half); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.Points(ctx, "c1"); n != 65 {
+		t.Errorf("balance after half refunded = %d, want 30 + 40 − 5 = 65", n)
+	}
+	// The rest refunded: the rest of both, nothing twice.
+	if _, err := db.UpdateOrder(ctx, placed.ID, func(o *shop.Order) error {
+		o.Refunded = o.Total
+		return o.Move(shop.StatusRefunded, t0)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.Points(ctx, "c1"); n != 100 {
+		t.Errorf("balance after refunded in full = %d, want 65 + 40 − 5 = 100", n)
+	}
 	verifyClean(t, db)
 }
 
@@ -310,5 +331,58 @@ func TestVerifyChecksTotals(t *testing.T) {
 	r, err := db.verify(ctx)
 	if err != nil || len(r.Problems) != 1 {
 		t.Errorf("problems = %q, %v; want the one wrong total", r.Problems, err)
+	}
+}
+
+// TestVerifyKnowsEveryStatus: an order in any status of its life is no
+// problem to verify, and one marked paid by the staff (a bank transfer:
+// /paid) names no payment; one paid by nobody is still a problem.
+func TestVerifyKnowsEveryStatus(t *testing.T) {
+	ctx := t.Context()
+	db := openMem(t)
+	if err := db.SyncStock(ctx, map[string]int{filter.Key(): 100}); err != nil {
+		t.Fatal(err)
+	}
+	walk := func(paidBy string, path ...shop.Status) {
+		t.Helper()
+		o := filterOrder("c1")
+		if slices.Contains(path, shop.StatusReady) {
+			o.Delivery = shop.Delivery{Method: shop.DeliveryPickup, Point: "p1"}
+		}
+		placed, err := db.PlaceOrder(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range path {
+			if _, err := db.UpdateOrder(ctx, placed.ID, func(o *shop.Order) error {
+				if s == shop.StatusPaid && paidBy == "" {
+					o.PaymentID, o.Provider = "pay-"+o.ID, "demo"
+				}
+				if s == shop.StatusRefunded {
+					o.Refunded = o.Total
+				}
+				by := ""
+				if s == shop.StatusPaid && paidBy != "nobody" {
+					by = paidBy
+				}
+				return o.Change(s, t0, by)
+			}); err != nil {
+				t.Fatalf("%v: %v", path, err)
+			}
+		}
+	}
+	walk("")
+	walk("", shop.StatusCancelled)
+	walk("", shop.StatusPaid, shop.StatusPacked)
+	walk("", shop.StatusPaid, shop.StatusPacked, shop.StatusShipped, shop.StatusDelivered, shop.StatusRefunded)
+	walk("", shop.StatusPaid, shop.StatusReady)
+	walk("telegram:200", shop.StatusPaid, shop.StatusReady, shop.StatusDelivered)
+	walk("telegram:200", shop.StatusPaid, shop.StatusRefunded)
+	verifyClean(t, db)
+
+	walk("nobody", shop.StatusPaid) // paid, yet neither a payment nor a member of staff says so
+	r, err := db.verify(ctx)
+	if err != nil || r.OK() || !strings.Contains(strings.Join(r.Problems, "\n"), "is paid but has no payment") {
+		t.Errorf("an order paid by nobody: %v, %v", r.Problems, err)
 	}
 }

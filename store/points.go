@@ -103,8 +103,8 @@ func release(txn *badger.Txn, o shop.Order) error {
 	if err := releasePromo(txn, o); err != nil {
 		return err
 	}
-	if o.Points > 0 {
-		if _, err := addPoints(txn, o.CustomerID, o.Points); err != nil {
+	if left := o.Points - o.PointsBack; left > 0 {
+		if _, err := addPoints(txn, o.CustomerID, left); err != nil {
 			return err
 		}
 	}
@@ -123,23 +123,38 @@ func givesBack(s shop.Status) bool { return s == shop.StatusCancelled || s == st
 // refunded gives back its window, its promo code use and its points (and
 // the points it earned, when it was delivered); a delivered order credits
 // the points it earns.
+//
+// A part refunded (shop.Order.RefundPart) keeps the status: its share of
+// the points paid with comes back, and its share of the points earned goes
+// (once credited; else it is never credited).
 func settle(txn *badger.Txn, old, o shop.Order) error {
 	if old.Status == o.Status {
-		return nil
-	}
-	if givesBack(o.Status) && !givesBack(old.Status) {
-		if err := release(txn, o); err != nil {
-			return err
+		if n := o.PointsBack - old.PointsBack; n > 0 {
+			if _, err := addPoints(txn, o.CustomerID, n); err != nil {
+				return err
+			}
 		}
-		if old.Status == shop.StatusDelivered && o.Earn > 0 {
-			if _, err := addPoints(txn, o.CustomerID, -o.Earn); err != nil {
+		if n := o.EarnBack - old.EarnBack; n > 0 && o.Status == shop.StatusDelivered {
+			if _, err := addPoints(txn, o.CustomerID, -n); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	if o.Status == shop.StatusDelivered && o.Earn > 0 {
-		_, err := addPoints(txn, o.CustomerID, o.Earn)
+	earned := o.Earn - o.EarnBack
+	if givesBack(o.Status) && !givesBack(old.Status) {
+		if err := release(txn, o); err != nil {
+			return err
+		}
+		if old.Status == shop.StatusDelivered && earned > 0 {
+			if _, err := addPoints(txn, o.CustomerID, -earned); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if o.Status == shop.StatusDelivered && earned > 0 {
+		_, err := addPoints(txn, o.CustomerID, earned)
 		return err
 	}
 	return nil

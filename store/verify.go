@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
@@ -203,11 +204,11 @@ func (db *DB) verify(ctx context.Context) (Report, error) {
 				}
 			}
 			switch o.Status {
-			case shop.StatusPaid, shop.StatusShipped, shop.StatusDelivered:
-				if o.PaymentID == "" {
+			case shop.StatusNew, shop.StatusCancelled:
+			case shop.StatusPaid, shop.StatusPacked, shop.StatusShipped, shop.StatusReady, shop.StatusDelivered, statusRefunded:
+				if o.PaymentID == "" && !markedPaid(o) {
 					problem("order #%d is %s but has no payment", o.Number, o.Status)
 				}
-			case shop.StatusNew, shop.StatusCancelled:
 			default:
 				problem("order #%d has the unknown status %q", o.Number, o.Status)
 			}
@@ -304,6 +305,12 @@ func checkCounters(txn *badger.Txn, holds map[string]int, problem func(string, .
 		}
 	}
 	return nil
+}
+
+// markedPaid reports whether a member of staff marked o paid (a bank
+// transfer arrived: /paid): such an order names no payment.
+func markedPaid(o shop.Order) bool {
+	return slices.ContainsFunc(o.History, func(h shop.StatusChange) bool { return h.Status == shop.StatusPaid && h.By != "" })
 }
 
 // scan calls fn with every key (and value, when values is set) under
