@@ -118,6 +118,10 @@ func copyDir(from, to string) error {
 	return nil
 }
 
+// Verify checks the open store as the package's Verify checks a data
+// directory (an in-memory store included).
+func (db *DB) Verify(ctx context.Context) (Report, error) { return db.verify(ctx) }
+
 // verify reads the whole store and reports how its parts disagree.
 func (db *DB) verify(ctx context.Context) (Report, error) {
 	r := Report{ByStatus: map[shop.Status]int{}, Ordered: map[string]int{}}
