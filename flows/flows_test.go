@@ -190,6 +190,9 @@ func TestTranscripts(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v\nso far:\n%s", err, got)
 			}
+			if r, err := h.db.Verify(t.Context()); err != nil || !r.OK() {
+				t.Errorf("verify after the transcript: %v %v", r.Problems, err)
+			}
 			if *update {
 				if err := os.WriteFile(f, []byte(got), 0o644); err != nil {
 					t.Fatal(err)
