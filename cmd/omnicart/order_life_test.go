@@ -304,6 +304,9 @@ func TestOrderLifeOnEveryChannel(t *testing.T) {
 			t.Errorf("order %d: %+v %v", n, ord, err)
 		}
 	}
+	if r, err := h.db.Verify(ctx); err != nil || !r.OK() {
+		t.Errorf("verify after the orders' life: %v %v", r.Problems, err)
+	}
 }
 
 // pressFirst presses the first button of the Telegram chat's newest
