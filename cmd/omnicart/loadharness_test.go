@@ -62,13 +62,19 @@ const harnessToken = "123456789:AAHarnessHarnessHarnessHarness12345"
 
 func TestLoadHarness(t *testing.T) {
 	if os.Getenv("OMNICART_BENCH") == "" {
-		t.Run("smoke", func(t *testing.T) {
-			r := runHarness(t, harnessRun{bot: "omnicart", shoppers: 3, journeys: 1, timeout: time.Minute})
-			if r.paid < 3 {
-				t.Fatalf("%d of 3 shoppers paid", r.paid)
+		for _, webhook := range []bool{false, true} {
+			name := "smoke"
+			if webhook {
+				name = "smoke-webhook" // the fake posts to the binary's webhook, several at once
 			}
-			t.Log(r)
-		})
+			t.Run(name, func(t *testing.T) {
+				r := runHarness(t, harnessRun{bot: "omnicart", webhook: webhook, shoppers: 3, journeys: 1, timeout: time.Minute})
+				if r.paid < 3 {
+					t.Fatalf("%d of 3 shoppers paid", r.paid)
+				}
+				t.Log(r)
+			})
+		}
 		return
 	}
 	var results []string
