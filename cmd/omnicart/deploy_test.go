@@ -314,8 +314,8 @@ func TestMakefile(t *testing.T) {
 // unhealthy answer.
 func TestHealthcheck(t *testing.T) {
 	config, _ := copyDemo(t)
-	dataDir := filepath.Join(filepath.Dir(config), "data")
-	p := start(t, "run", "--config", config)
+	dataDir := filepath.Join(t.TempDir(), "elsewhere") // run --data: healthcheck --data finds it
+	p := start(t, "run", "--config", config, "--data", dataDir)
 	var addr string
 	select {
 	case addr = <-p.addr:
@@ -326,7 +326,7 @@ func TestHealthcheck(t *testing.T) {
 	if err != nil || strings.TrimSpace(string(written)) != addr {
 		t.Fatalf("%s holds %q, %v; want %s", addrFile, written, err, addr)
 	}
-	out, err := exec.Command(binary(t), "healthcheck", "--config", config).CombinedOutput()
+	out, err := exec.Command(binary(t), "healthcheck", "--config", config, "--data", dataDir).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), addr+"/healthz: ok") {
 		t.Errorf("healthcheck of a running shop: %v\n%s", err, out)
 	}
@@ -338,7 +338,7 @@ func TestHealthcheck(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dataDir, addrFile)); !os.IsNotExist(err) {
 		t.Errorf("%s is left after the shop stopped: %v", addrFile, err)
 	}
-	if out, err := exec.Command(binary(t), "healthcheck", "--config", config).CombinedOutput(); err == nil {
+	if out, err := exec.Command(binary(t), "healthcheck", "--config", config, "--data", dataDir).CombinedOutput(); err == nil {
 		t.Errorf("healthcheck of a stopped shop exits 0:\n%s", out)
 	}
 

@@ -33,8 +33,8 @@ commands:
   whatsapp logout  unpair it
           --config FILE --data DIR
   healthcheck  GET the running shop's /healthz: exit 0 when healthy, else 1
-          --config FILE --url URL (default: the address the shop on the
-          config's data directory listens on)
+          --config FILE --data DIR --url URL (default: the address the
+          shop on that data directory listens on)
   version      print the version, commit and build date (also --version)
   campaigns preview  who the campaigns would write to, and why not the others
           --config FILE --data DIR (stopped) --at "2026-12-01 10:00" --lang en|ru
@@ -89,6 +89,7 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 0
 	case "healthcheck":
 		healthURLFlag = fs.String("url", "", "the URL to GET (default: http://ADDR/healthz of the running shop)")
+		dataDir = fs.String("data", "", "the data directory of the running shop (default from the config, else ./data)")
 	case "whatsapp":
 		dataDir = fs.String("data", "", "data directory (default from the config, else ./data)")
 		phone = fs.String("phone", "", "log in with a pairing code for this phone number instead of a QR code")
