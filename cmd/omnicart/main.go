@@ -129,6 +129,9 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cfg, err := LoadConfig(path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
+		if _, statErr := os.Stat(path); *configPath == "" && os.IsNotExist(statErr) {
+			fmt.Fprintln(stderr, "No config.toml or config.example.toml in this folder: name one with --config FILE, or start omnicart in the folder that holds it.")
+		}
 		return 1
 	}
 	if dataDir != nil && *dataDir != "" {

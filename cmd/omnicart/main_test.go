@@ -162,3 +162,13 @@ func TestFlowsGraph(t *testing.T) {
 		t.Errorf("unknown flow: exit %d, %s", code, errOut.String())
 	}
 }
+
+// TestNoConfigHere: started where there is no config, omnicart says how to
+// name one instead of only that config.example.toml is missing.
+func TestNoConfigHere(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var stdout, stderr bytes.Buffer
+	if code := cli([]string{"check"}, strings.NewReader(""), &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "--config FILE") {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+}
