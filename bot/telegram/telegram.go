@@ -124,7 +124,7 @@ func New(h bot.Handler, opt Options) (*Telegram, error) {
 		pressed: map[int64]int{}, photos: map[int64]map[int]bool{}, fileIDs: map[string]string{}}
 	client := &http.Client{
 		Timeout: opt.PollTimeout + 15*time.Second,
-		Transport: wholeBody{next: &http.Transport{ // transport.go: bodies sent whole, not chunked
+		Transport: wholeBody{polls: &pollPacer{}, next: &http.Transport{ // transport.go: bodies sent whole, not chunked
 			Proxy:               http.ProxyFromEnvironment,
 			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			MaxIdleConns:        128,

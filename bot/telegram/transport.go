@@ -5,7 +5,9 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
+	"time"
 )
 
 // wholeBody is the transport under the Telegram library. The library
@@ -15,6 +17,40 @@ import (
 // the system calls per Bot API call and lets the server read it at once.
 type wholeBody struct {
 	next http.RoundTripper
+	// polls, when set, paces the long polls (pollPacer).
+	polls *pollPacer
+}
+
+// pollPacer starts a long poll no sooner than pollEvery after the one
+// before it started. A poll that waited for updates is long past that; a
+// poll that follows one answered at once (updates were waiting: a busy
+// shop) waits the rest, and the updates that come meanwhile arrive in one
+// answer instead of a poll each. At 200 updates/s that halves the polls:
+// about one Bot API request fewer every two updates, for at most pollEvery
+// of delay.
+type pollPacer struct {
+	mu   sync.Mutex
+	last time.Time
+}
+
+const pollEvery = 10 * time.Millisecond
+
+// wait holds a poll back until pollEvery after the previous one started,
+// or until ctx ends.
+func (p *pollPacer) wait(ctx context.Context) {
+	p.mu.Lock()
+	d := pollEvery - time.Since(p.last)
+	p.last = time.Now().Add(max(d, 0))
+	p.mu.Unlock()
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // maxWhole bounds the bodies read into memory: a larger one (a big photo)
@@ -22,6 +58,9 @@ type wholeBody struct {
 const maxWhole = 1 << 20
 
 func (t wholeBody) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.polls != nil && strings.HasSuffix(req.URL.Path, "/getUpdates") {
+		t.polls.wait(req.Context())
+	}
 	resp, err := t.send(req)
 	if err != nil || resp.StatusCode != http.StatusOK || req.Context().Value(noResult{}) == nil {
 		return resp, err

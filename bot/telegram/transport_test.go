@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestWholeBody: a body of unknown length (the library's io.Pipe) goes
@@ -77,4 +78,27 @@ func TestWithoutResult(t *testing.T) {
 	if got := get(withoutResult(context.Background())); got != answer {
 		t.Errorf("failed marked call got %s", got)
 	}
+}
+
+// TestPollPacer: a long poll right after another waits until pollEvery
+// after the one before it started; one long after goes at once.
+func TestPollPacer(t *testing.T) {
+	var p pollPacer
+	ctx := context.Background()
+	p.wait(ctx) // the first: at once
+	start := time.Now()
+	p.wait(ctx)
+	p.wait(ctx)
+	if got := time.Since(start); got < 2*pollEvery-time.Millisecond {
+		t.Errorf("two polls back to back after the first took %v, want at least %v", got, 2*pollEvery)
+	}
+	time.Sleep(2 * pollEvery)
+	before := time.Now()
+	p.wait(ctx)
+	if p.last.Before(before) || p.last.After(time.Now()) {
+		t.Errorf("a poll long after the last was held back: started at %v, waited from %v", p.last, before)
+	}
+	ended, cancel := context.WithCancel(ctx)
+	cancel()
+	p.wait(ended) // returns: the poll's context ended
 }
