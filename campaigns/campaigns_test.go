@@ -326,6 +326,10 @@ func TestSegments(t *testing.T) {
 	order := func(daysAgo int, total int64) shop.Order {
 		return shop.Order{Status: shop.StatusPaid, CreatedAt: now.AddDate(0, 0, -daysAgo), Total: shop.Money{Minor: total * 100, Currency: "RUB"}}
 	}
+	partRefunded := func(o shop.Order, refunded int64) shop.Order {
+		o.Refunded = shop.Money{Minor: refunded * 100, Currency: "RUB"}
+		return o
+	}
 	cart := shop.Cart{Lines: []shop.Line{{Item: shop.Item{SKU: "ETH-250"}, Qty: 1}}}
 	old := shop.Customer{CreatedAt: now.AddDate(0, -3, 0)}
 	tests := []struct {
@@ -344,6 +348,7 @@ func TestSegments(t *testing.T) {
 		{"repeat buyer", old, shop.Cart{}, []shop.Order{order(20, 5000), order(40, 6000)}, SegmentRepeat, 4, 2, 4},
 		{"at risk", old, shop.Cart{}, []shop.Order{order(90, 2000)}, SegmentAtRisk, 2, 1, 2},
 		{"lost", old, shop.Cart{}, []shop.Order{order(200, 40000)}, SegmentLost, 1, 1, 5},
+		{"a part refunded was not spent", old, shop.Cart{}, []shop.Order{partRefunded(order(90, 40000), 38000)}, SegmentAtRisk, 2, 1, 2},
 	}
 	for _, tt := range tests {
 		p := profile(tt.c, tt.cart, tt.orders, nil, nil, now)

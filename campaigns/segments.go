@@ -65,7 +65,7 @@ func profile(c shop.Customer, cart shop.Cart, orders []shop.Order, events []shop
 	for _, o := range orders {
 		if paid(o) {
 			p.Bought = append(p.Bought, o)
-			spent += o.Total.Minor
+			spent += o.Total.Minor - o.Refunded.Minor // a part refunded was not spent
 		}
 	}
 	category := func(sku string) string {
