@@ -154,15 +154,8 @@ func (db *DB) SetReachable(ctx context.Context, addr string, ok bool) error {
 // Session returns the customer's session bytes, or nil when there are none.
 func (db *DB) Session(ctx context.Context, id shop.CustomerID) ([]byte, error) {
 	var data []byte
-	err := db.view(ctx, func(txn *badger.Txn) error {
-		item, err := txn.Get(sessionKey(id))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		data, err = item.ValueCopy(nil)
+	err := db.view(ctx, func(txn *badger.Txn) (err error) {
+		data, err = getBytes(txn, sessionKey(id))
 		return err
 	})
 	if err != nil {

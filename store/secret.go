@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
@@ -15,15 +14,8 @@ import (
 func (db *DB) Secret(ctx context.Context, name string, first func() ([]byte, error)) ([]byte, error) {
 	key := []byte(prefixSecret + name)
 	var v []byte
-	read := func(txn *badger.Txn) error {
-		item, err := txn.Get(key)
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		v, err = item.ValueCopy(nil)
+	read := func(txn *badger.Txn) (err error) {
+		v, err = getBytes(txn, key)
 		return err
 	}
 	if err := db.view(ctx, read); err != nil || v != nil {

@@ -397,6 +397,18 @@ func (db *DB) view(ctx context.Context, fn func(*badger.Txn) error) error {
 	return db.bdb.View(fn)
 }
 
+// getBytes returns a copy of the value at key, or nil when there is none.
+func getBytes(txn *badger.Txn, key []byte) ([]byte, error) {
+	item, err := txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return item.ValueCopy(nil)
+}
+
 // getJSON decodes the value at key into v and reports whether it was there.
 func getJSON(txn *badger.Txn, key []byte, v any) (bool, error) {
 	item, err := txn.Get(key)

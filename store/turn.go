@@ -69,21 +69,14 @@ func (db *DB) Turn(ctx context.Context, id shop.CustomerID, seen string) (c shop
 			return nil
 		}
 		cached = cachedTurn{}
-		for _, r := range []struct {
-			key []byte
-			to  *[]byte
-		}{{customerKey(id), &cached.cust}, {sessionKey(id), &cached.session}, {cartKey(id), &cached.cart}} {
-			item, err := txn.Get(r.key)
-			switch {
-			case err == nil:
-				if *r.to, err = item.ValueCopy(nil); err != nil {
-					return err
-				}
-			case !errors.Is(err, badger.ErrKeyNotFound):
-				return err
-			}
+		if cached.cust, err = getBytes(txn, customerKey(id)); err != nil {
+			return err
 		}
-		return nil
+		if cached.session, err = getBytes(txn, sessionKey(id)); err != nil {
+			return err
+		}
+		cached.cart, err = getBytes(txn, cartKey(id))
+		return err
 	})
 	if err == nil && dup {
 		return shop.Customer{}, nil, shop.Cart{}, true, nil
