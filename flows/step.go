@@ -166,11 +166,12 @@ func (e *Engine) save(ctx context.Context, c *Ctx, t *turn, customerChanged bool
 	if err != nil {
 		return err
 	}
+	st, hasTurns := e.store.(turns)
 	seen := t.seen
-	if _, ok := e.store.(turns); !ok {
+	if !hasTurns {
 		seen = "" // marked before the step (handle)
 	}
-	if st, ok := e.store.(turns); ok && !t.hadCart && len(t.cart.Lines) == 0 {
+	if hasTurns && !t.hadCart && len(t.cart.Lines) == 0 {
 		err = st.SaveSessionOnly(ctx, t.id, data, seen)
 	} else {
 		err = e.store.SaveState(ctx, t.id, data, t.cart, seen)
