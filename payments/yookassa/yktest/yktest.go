@@ -16,8 +16,8 @@ import (
 	"html"
 	"net/http"
 	"net/http/httptest"
+	"omnicart/shop"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -380,12 +380,8 @@ func (s *Server) refund(w http.ResponseWriter, key string, body map[string]any) 
 
 // minorUnits reads an amount as YooKassa writes it ("890.00").
 func minorUnits(v string) (int64, bool) {
-	whole, frac, _ := strings.Cut(v, ".")
-	if len(frac) > 2 {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(whole+(frac + "00")[:2], 10, 64)
-	return n, err == nil
+	m, err := shop.ParseMoney(v, "")
+	return m.Minor, err == nil
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
