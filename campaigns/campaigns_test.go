@@ -401,11 +401,13 @@ func TestAttribution(t *testing.T) {
 		w.db.LogEvent(w.ctx, e)
 	}
 	ev(0, shop.Event{Type: shop.EventNotified, Campaign: Cart, Notice: "cart/x/1"})
-	ev(1, shop.Event{Type: shop.EventPaid, Value: shop.Money{Minor: 89000, Currency: "RUB"}})
-	ev(9, shop.Event{Type: shop.EventPaid, Value: shop.Money{Minor: 100, Currency: "RUB"}}) // outside the window
+	ev(1, shop.Event{Type: shop.EventPaid, OrderID: "o1", Value: shop.Money{Minor: 89000, Currency: "RUB"}})
+	ev(9, shop.Event{Type: shop.EventPaid, OrderID: "o2", Value: shop.Money{Minor: 100, Currency: "RUB"}}) // outside the window
 	ev(10, shop.Event{Type: shop.EventOptOut, Campaign: Winback})
+	ev(11, shop.Event{Type: shop.EventRefund, OrderID: "o1", Value: shop.Money{Minor: 9000, Currency: "RUB"}}) // a part back
+	ev(12, shop.Event{Type: shop.EventRefund, OrderID: "o2", Value: shop.Money{Minor: 100, Currency: "RUB"}})  // not the campaign's
 	stats, err := Stats(w.ctx, w.db, noon.Add(-time.Hour), 7*24*time.Hour)
-	if err != nil || len(stats) != 2 || stats[0].Campaign != Cart || stats[0].Orders != 1 || stats[0].Revenue.Minor != 89000 || stats[0].Delivered != 1 || stats[1].OptedOut != 1 {
+	if err != nil || len(stats) != 2 || stats[0].Campaign != Cart || stats[0].Orders != 1 || stats[0].Revenue.Minor != 80000 || stats[0].Delivered != 1 || stats[1].OptedOut != 1 {
 		t.Fatalf("stats %+v %v", stats, err)
 	}
 }

@@ -25,7 +25,7 @@ type Stat struct {
 	Delivered int        // delivered to a chat
 	OptedOut  int        // "Stop offers" pressed on its messages
 	Orders    int        // orders paid within the attribution window after one of its messages
-	Revenue   shop.Money // their value
+	Revenue   shop.Money // their value, less what was refunded of them
 }
 
 // Stats counts, per campaign, what was sent since since and what
@@ -53,6 +53,7 @@ func Stats(ctx context.Context, st StatsStore, since time.Time, window time.Dura
 		at       time.Time
 	}
 	last := map[shop.CustomerID]touch{}
+	led := map[string]string{} // order -> the campaign it counts for
 	err = st.Events(ctx, since, func(e shop.Event) bool {
 		switch e.Type {
 		case shop.EventNotified:
@@ -72,6 +73,13 @@ func Stats(ctx context.Context, st StatsStore, since time.Time, window time.Dura
 					s.Revenue.Currency = e.Value.Currency
 				}
 				s.Revenue = shop.Money{Minor: s.Revenue.Minor + e.Value.Minor, Currency: s.Revenue.Currency}
+				if e.OrderID != "" {
+					led[e.OrderID] = t.campaign
+				}
+			}
+		case shop.EventRefund: // money given back of an order a campaign led to is not its revenue
+			if c, ok := led[e.OrderID]; ok && e.Value.Currency == by[c].Revenue.Currency {
+				by[c].Revenue.Minor -= e.Value.Minor
 			}
 		}
 		return true

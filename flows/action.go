@@ -110,10 +110,12 @@ func (c *Ctx) Time(t time.Time) string { return t.In(c.Shop.zone()).Format(c.P.T
 // CustomerChanged marks the customer record to be saved.
 func (c *Ctx) CustomerChanged() { c.dirty = true }
 
-// Track logs an analytics event.
-func (c *Ctx) Track(typ shop.EventKind, sku, orderID string) {
+// Track logs an analytics event of the conversation (sku: the product it
+// is about, if any). The events of orders (placed, paid, cancelled,
+// refunded) are the store's: it logs them with each order's change.
+func (c *Ctx) Track(typ shop.EventKind, sku string) {
 	e := shop.Event{Time: c.Now, Customer: c.Customer.ID, Type: typ, Channel: c.Msg.From.Channel,
-		Source: c.Customer.Source, SKU: sku, OrderID: orderID}
+		Source: c.Customer.Source, SKU: sku}
 	if err := c.events.LogEvent(c, e); err != nil {
 		c.Log.Warn("log event", slog.Any("err", err))
 	}

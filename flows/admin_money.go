@@ -40,7 +40,6 @@ func staffMarkPaid(c *Ctx) (string, error) {
 		}
 		return unexpected(c, "mark paid", err)
 	}
-	c.Track(shop.EventPaid, "", changed.ID)
 	c.Say("admin.status_done", "number", changed.Number, "status", statusName(c, shop.StatusPaid))
 	showStaffOrder(c, changed)
 	return "", nil

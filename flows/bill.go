@@ -164,7 +164,7 @@ func addCrossSell(c *Ctx) {
 	}
 	c.Vars[varCrossSell] = "-" // taken: not offered again
 	c.Cart.Add(shop.Item{SKU: p.SKU}, 1, p.Price)
-	c.Track(shop.EventCarted, p.SKU, "")
+	c.Track(shop.EventCarted, p.SKU)
 	c.Say("checkout.cross_sell_added", "name", p.Name.In(c.Lang()), "price", c.Money(p.Price))
 }
 

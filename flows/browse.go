@@ -163,7 +163,7 @@ func (b browse) showProduct(c *Ctx) (string, error) {
 		return "missing", nil
 	}
 	c.Vars[varCategory] = p.Category
-	c.Track(shop.EventViewed, p.SKU, "")
+	c.Track(shop.EventViewed, p.SKU)
 	lang := c.Lang()
 	var card strings.Builder
 	card.WriteString(c.P.T("browse.card", "name", p.Name.In(lang), "price", c.Money(p.Price), "description", p.Description.In(lang)))
@@ -324,7 +324,7 @@ func (b browse) addToCart(c *Ctx) (string, error) {
 		}
 	}
 	c.Cart.Add(item, qty, p.PriceOf(item.Variant))
-	c.Track(shop.EventCarted, p.SKU, "")
+	c.Track(shop.EventCarted, p.SKU)
 	c.Args("name", itemName(c, item), "qty", qty, "cart", c.P.N("cart.items", c.Cart.Count()), "total", c.Money(c.Cart.Total()))
 	return "", nil
 }

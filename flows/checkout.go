@@ -54,7 +54,7 @@ func startCheckout(c *Ctx) (string, error) {
 	if len(c.Cart.Lines) == 0 {
 		return "empty", nil
 	}
-	c.Track(shop.EventCheckout, "", "")
+	c.Track(shop.EventCheckout, "")
 	// A new checkout: a new offer, points chosen anew. The promo code stays
 	// (it may come from a deep link before the cart was filled).
 	delete(c.Vars, varCrossSell)

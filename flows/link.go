@@ -153,7 +153,7 @@ func (l linker) useCode(c *Ctx, code string) error {
 		return err
 	}
 	c.Say("link.linked", "cart", c.P.N("cart.items", c.Cart.Count()))
-	c.Track(shop.EventLink, "", "")
+	c.Track(shop.EventLink, "")
 	return nil
 }
 
@@ -194,7 +194,7 @@ func (l linker) byPhone(c *Ctx) error {
 		return err
 	}
 	c.Say("link.auto")
-	c.Track(shop.EventLink, "", "")
+	c.Track(shop.EventLink, "")
 	return nil
 }
 

@@ -100,7 +100,6 @@ func (f payFlow) placeOrder(c *Ctx) (string, error) {
 	// The store cleared the stored cart with the order; clear ours too.
 	c.Cart.Lines = nil
 	c.Vars[varOrder] = placed.ID
-	c.Track(shop.EventPlaced, "", placed.ID)
 	c.Say("checkout.placed", "number", placed.Number)
 	return "ok", nil
 }
@@ -227,7 +226,6 @@ func (f payFlow) takePayment(c *Ctx) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("mark order %s paid: %w", o.ID, err)
 	}
-	c.Track(shop.EventPaid, "", o.ID)
 	return "paid", nil
 }
 

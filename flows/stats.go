@@ -13,8 +13,8 @@ import (
 
 // Stats: /stats [today|7d|30d] for managers and owners: the funnel
 // (started → viewed → carted → checkout → paid, in distinct customers) per
-// channel and per deep-link source, orders, revenue and the average paid
-// order, as text and as a chart.
+// channel and per deep-link source, orders, revenue (less refunds) and the
+// average paid order, as text and as a chart.
 
 // FunnelStages are the funnel's steps, in order.
 var FunnelStages = []shop.EventKind{shop.EventStart, shop.EventViewed, shop.EventCarted, shop.EventCheckout, shop.EventPaid}
@@ -28,15 +28,32 @@ type StatsReport struct {
 	BySource map[string][]int
 	Orders   int        // placed
 	Paid     int        // paid orders
-	Revenue  shop.Money // paid
+	Sales    shop.Money // the totals of the orders paid
+	Refunded shop.Money // money given back (of orders paid before too)
+}
+
+// Revenue is what the shop kept: the sales less the refunds.
+func (r StatsReport) Revenue() shop.Money {
+	return shop.Money{Minor: r.Sales.Minor - r.Refunded.Minor, Currency: r.Sales.Currency}
 }
 
 // Average is the average paid order.
 func (r StatsReport) Average() shop.Money {
 	if r.Paid == 0 {
-		return shop.Money{Currency: r.Revenue.Currency}
+		return shop.Money{Currency: r.Sales.Currency}
 	}
-	return shop.Money{Minor: r.Revenue.Minor / int64(r.Paid), Currency: r.Revenue.Currency}
+	return shop.Money{Minor: r.Sales.Minor / int64(r.Paid), Currency: r.Sales.Currency}
+}
+
+// add adds v to m when it is in m's currency (the first one seen): a shop
+// sells in one.
+func add(m *shop.Money, v shop.Money) {
+	if m.Currency == "" {
+		m.Currency = v.Currency
+	}
+	if v.Currency == m.Currency {
+		m.Minor += v.Minor
+	}
 }
 
 // CountStats counts the events from since to until.
@@ -68,12 +85,9 @@ func CountStats(c Analytics, ctx *Ctx, since, until time.Time) (StatsReport, err
 			r.Orders++
 		case shop.EventPaid:
 			r.Paid++
-			if r.Revenue.Currency == "" {
-				r.Revenue.Currency = e.Value.Currency
-			}
-			if e.Value.Currency == r.Revenue.Currency {
-				r.Revenue.Minor += e.Value.Minor
-			}
+			add(&r.Sales, e.Value)
+		case shop.EventRefund:
+			add(&r.Refunded, e.Value)
 		}
 		stage := slices.Index(FunnelStages, e.Type)
 		if stage < 0 {
@@ -155,7 +169,7 @@ func (d *desk) stats(c *Ctx) (string, error) {
 		sources = append(sources, row(name, r.BySource[src]))
 	}
 	text := c.P.T("stats.text", "period", label, "orders", r.Orders, "paid", r.Paid,
-		"revenue", c.Money(r.Revenue), "average", c.Money(r.Average()),
+		"revenue", c.Money(r.Revenue()), "refunded", c.Money(r.Refunded), "average", c.Money(r.Average()),
 		"channels", strings.Join(lines, "\n"), "sources", strings.Join(sources, "\n"))
 	c.SayText(text)
 	if d.opt.Chart == nil {

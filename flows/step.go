@@ -289,7 +289,7 @@ func (e *Engine) arrive(c *Ctx, verified bool) error {
 		c.Customer.Source = src
 		c.dirty = true
 	}
-	c.Track(shop.EventStart, "", "")
+	c.Track(shop.EventStart, "")
 	return nil
 }
 

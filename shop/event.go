@@ -9,11 +9,12 @@ type EventKind string
 const (
 	EventStart    EventKind = "start"    // a /start, with its deep-link source
 	EventViewed   EventKind = "view"     // a product card was shown (SKU)
-	EventCarted   EventKind = "cart"     // an item was added to the cart (SKU, Value)
-	EventCheckout EventKind = "checkout" // checkout began (Value: the cart's total)
-	EventPlaced   EventKind = "order"    // an order was placed (OrderID, Value)
-	EventPaid     EventKind = "paid"     // an order was paid (OrderID, Value)
+	EventCarted   EventKind = "cart"     // an item was added to the cart (SKU)
+	EventCheckout EventKind = "checkout" // checkout began
+	EventPlaced   EventKind = "order"    // an order was placed (OrderID, Value: its total)
+	EventPaid     EventKind = "paid"     // an order was paid (OrderID, Value: its total)
 	EventCancel   EventKind = "cancel"   // an order was cancelled or expired (OrderID)
+	EventRefund   EventKind = "refund"   // money of an order was given back (OrderID, Value: the part)
 	EventLink     EventKind = "link"     // two chats were linked into one customer
 	EventNotified EventKind = "notified" // a notice was delivered (Notice: its key, Campaign)
 	EventOptOut   EventKind = "optout"   // the customer stopped offers (Campaign: the message they stopped from)

@@ -21,17 +21,72 @@ func (db *DB) LogEvent(ctx context.Context, e shop.Event) error {
 	if e.Time.IsZero() {
 		e.Time = db.now()
 	}
-	err := db.updateNoTurns(ctx, func(txn *badger.Txn) error {
-		k := eventKey(e.Time, mrand.Uint64())
-		if e.Customer != "" {
-			if err := txn.Set(custEventKey(e.Customer, k), nil); err != nil {
-				return err
-			}
-		}
-		return setJSON(txn, k, e)
-	})
+	err := db.updateNoTurns(ctx, func(txn *badger.Txn) error { return putEvent(txn, e) })
 	if err != nil {
 		return fmt.Errorf("log event %s: %w", e.Type, err)
+	}
+	return nil
+}
+
+// putEvent writes e to the analytics log and its customer's index.
+func putEvent(txn *badger.Txn, e shop.Event) error {
+	k := eventKey(e.Time, mrand.Uint64())
+	if e.Customer != "" {
+		if err := txn.Set(custEventKey(e.Customer, k), nil); err != nil {
+			return err
+		}
+	}
+	return setJSON(txn, k, e)
+}
+
+// orderEvents logs what an order's change from before (nil: it is new) to
+// after means in money, in the transaction that writes it, so the
+// analytics log has each order placed, paid, cancelled and refunded once,
+// whoever changed it (the shopper, a payment provider's webhook, staff, the
+// expiry job): EventPlaced and EventPaid with the order's total,
+// EventRefund with the part given back, EventCancel. An order made paid
+// with nothing to pay (an exchange of returned items) is no sale and logs
+// nothing.
+func orderEvents(txn *badger.Txn, before *shop.Order, after shop.Order) error {
+	var was shop.Order // a new order was nothing before
+	if before != nil {
+		was = *before
+	} else if after.Status != shop.StatusNew && after.Total.Minor == 0 {
+		return nil
+	}
+	var kinds []shop.EventKind
+	if before == nil {
+		kinds = append(kinds, shop.EventPlaced)
+	}
+	if after.Status == shop.StatusPaid && (was.Status == "" || was.Status == shop.StatusNew || was.Status == shop.StatusCancelled) {
+		kinds = append(kinds, shop.EventPaid)
+	}
+	if after.Status == shop.StatusCancelled && was.Status != shop.StatusCancelled {
+		kinds = append(kinds, shop.EventCancel)
+	}
+	refunded := after.Refunded.Minor - was.Refunded.Minor
+	if refunded > 0 {
+		kinds = append(kinds, shop.EventRefund)
+	}
+	if len(kinds) == 0 {
+		return nil
+	}
+	var c shop.Customer
+	if _, err := getJSON(txn, customerKey(after.CustomerID), &c); err != nil {
+		return err
+	}
+	for _, k := range kinds {
+		e := shop.Event{Time: after.UpdatedAt, Customer: after.CustomerID, Type: k, Channel: after.Channel,
+			Source: c.Source, OrderID: after.ID, Value: after.Total}
+		switch k {
+		case shop.EventRefund:
+			e.Value = shop.Money{Minor: refunded, Currency: after.Total.Currency}
+		case shop.EventCancel:
+			e.Value = shop.Money{}
+		}
+		if err := putEvent(txn, e); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -49,6 +49,9 @@ func (db *DB) orderWritten(txn *badger.Txn, before *shop.Order, after shop.Order
 	if err := db.campaignOrder(txn, before, after); err != nil { // campaigns.go: delivered orders are due
 		return err
 	}
+	if err := orderEvents(txn, before, after); err != nil { // event.go: placed, paid, cancelled, refunded
+		return err
+	}
 	if before != nil && before.Status != shop.StatusCancelled && after.Status == shop.StatusCancelled {
 		if err := returnStock(txn, after); err != nil {
 			return err

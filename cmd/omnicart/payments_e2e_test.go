@@ -22,6 +22,7 @@ import (
 	"omnicart/payments/yookassa"
 	"omnicart/payments/yookassa/yktest"
 	"omnicart/shop"
+	"omnicart/store"
 )
 
 // Purchases with every payment method through the running shop: the real
@@ -185,6 +186,7 @@ var payHere = regexp.MustCompile(`Pay here: (\S+)`)
 // and the shopper told in their own chat. The shoppers buy at once.
 func TestPayEveryMethod(t *testing.T) {
 	p := startPayShop(t)
+	t.Cleanup(func() { paidOnce(t, p.srv.m.DB) })
 	rub := func(minor int64) string { return fmt.Sprintf("%d.%02d", minor/100, minor%100) }
 
 	t.Run("pay screen", func(t *testing.T) {
@@ -351,6 +353,41 @@ func TestPayEveryMethod(t *testing.T) {
 			t.Errorf("pre-checkout of a paid order: %+v", a)
 		}
 	})
+}
+
+// paidOnce checks that the analytics log has each paid order paid once,
+// with its total, however it was paid: /stats and the campaigns count
+// these events.
+func paidOnce(t *testing.T, db *store.DB) {
+	t.Helper()
+	ctx := context.Background()
+	events := map[string][]shop.Money{}
+	err := db.Events(ctx, time.Time{}, func(e shop.Event) bool {
+		if e.Type == shop.EventPaid {
+			events[e.OrderID] = append(events[e.OrderID], e.Value)
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	providers := map[string]bool{}
+	err = db.EachOrder(ctx, func(o shop.Order) bool {
+		if o.Status != shop.StatusPaid {
+			return true
+		}
+		providers[o.Provider] = true
+		if got := events[o.ID]; len(got) != 1 || got[0] != o.Total {
+			t.Errorf("order #%d paid by %s: paid events %v, want one of %v", o.Number, o.Provider, got, o.Total)
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(providers) < 4 {
+		t.Errorf("paid orders by %v only", providers)
+	}
 }
 
 func containsString(list []string, s string) bool {

@@ -16,7 +16,8 @@ import (
 
 // TestStatsMatchTheEvents generates 700 shoppers on three channels and
 // three sources who go down the funnel to random depths (placing and
-// paying a few hundred real orders), then asks /stats 7d as the owner in
+// paying a few hundred real orders, whose events the store logs, a fifth
+// of them refunded in part), then asks /stats 7d as the owner in
 // Telegram: every number must match what was generated, and a PNG chart
 // must follow. STATS_CHART=file keeps the chart.
 func TestStatsMatchTheEvents(t *testing.T) {
@@ -29,13 +30,19 @@ func TestStatsMatchTheEvents(t *testing.T) {
 	want := map[string][]int{"All": make([]int, 5)}
 	bySource := map[string][]int{}
 	placed, paid := 0, 0
-	var paidRevenue int64
+	var paidRevenue, refunded int64
 	now := time.Now()
 	for i := range 700 {
 		ch, src := channels[rnd.IntN(3)], sources[rnd.IntN(3)]
 		c, err := h.db.CustomerFor(ctx, fmt.Sprintf("%s:gen%d", ch, i))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if src != "" {
+			c.Source = src
+			if err := h.db.SaveCustomer(ctx, c); err != nil {
+				t.Fatal(err)
+			}
 		}
 		name := src
 		if name == "" {
@@ -60,23 +67,31 @@ func TestStatsMatchTheEvents(t *testing.T) {
 				if err := h.db.LogEvent(ctx, ev); err != nil {
 					t.Fatal(err)
 				}
-			case shop.EventCheckout:
-				price := int64(100 * (100 + rnd.IntN(900)))
-				order, err = h.db.PlaceOrder(ctx, shop.Order{CustomerID: c.ID, Lines: []shop.Line{{Item: shop.Item{SKU: "TEST-1"}, Qty: 1,
-					Price: shop.Money{Minor: price, Currency: "RUB"}}}})
+			case shop.EventCheckout: // and the order placed: the store logs it
+				total = shop.Money{Minor: int64(100 * (100 + rnd.IntN(900))), Currency: "RUB"}
+				order, err = h.db.PlaceOrder(ctx, shop.Order{CustomerID: c.ID, Channel: ch, Total: total,
+					Lines: []shop.Line{{Item: shop.Item{SKU: "TEST-1"}, Qty: 1, Price: total}}})
 				if err != nil {
 					t.Fatal(err)
 				}
 				placed++
-				total = shop.Money{Minor: price, Currency: "RUB"}
-				if err := h.db.LogEvent(ctx, shop.Event{Time: ev.Time, Customer: c.ID, Type: shop.EventPlaced, Channel: ch,
-					Source: src, OrderID: order.ID, Value: total}); err != nil {
-					t.Fatal(err)
-				}
-			case shop.EventPaid:
+			case shop.EventPaid: // the store logs it with the order's change
 				paid++
 				paidRevenue += total.Minor
-				ev.OrderID, ev.Value = order.ID, total
+				if _, err := h.db.UpdateOrder(ctx, order.ID, func(o *shop.Order) error {
+					o.PaymentID, o.Provider = fmt.Sprintf("pay-%d", i), "yookassa"
+					return o.Move(shop.StatusPaid, now)
+				}); err != nil {
+					t.Fatal(err)
+				}
+				if rnd.IntN(5) == 0 { // a part given back
+					back := shop.Money{Minor: total.Minor / 4, Currency: "RUB"}
+					if _, err := h.db.UpdateOrder(ctx, order.ID, func(o *shop.Order) error { o.RefundPart(back); return nil }); err != nil {
+						t.Fatal(err)
+					}
+					refunded += back.Minor
+				}
+				continue
 			}
 			if err := h.db.LogEvent(ctx, ev); err != nil {
 				t.Fatal(err)
@@ -102,7 +117,8 @@ func TestStatsMatchTheEvents(t *testing.T) {
 	}
 	wants := []string{
 		fmt.Sprintf("Orders placed: %d · paid: %d", placed, paid),
-		fmt.Sprintf("Revenue: %s · average order: %s", shop.Money{Minor: paidRevenue, Currency: "RUB"}.Format("en"), avg.Format("en")),
+		fmt.Sprintf("Revenue: %s (less %s refunded) · average order: %s", shop.Money{Minor: paidRevenue - refunded, Currency: "RUB"}.Format("en"),
+			shop.Money{Minor: refunded, Currency: "RUB"}.Format("en"), avg.Format("en")),
 		row("All", want["All"]),
 	}
 	for _, ch := range channels {
