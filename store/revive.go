@@ -11,12 +11,15 @@ import (
 )
 
 // ReviveOrder brings back a cancelled order whose payment arrived after
-// it expired: in one transaction it takes the stock of every line again
-// and applies fn (which marks the order paid and returns the notices to
-// write with it). When an item with known stock runs short it returns a
-// *shop.OutOfStockError and changes nothing; an order that is not
-// cancelled is an error wrapping shop.ErrBadTransition. The change is
-// synced to disk before ReviveOrder returns.
+// it expired: in one transaction it takes again the stock of every line
+// and what the expiry gave back (its delivery window, its promo code use,
+// the points it paid with), and applies fn (which marks the order paid and
+// returns the notices to write with it). When an item with known stock
+// runs short it returns a *shop.OutOfStockError; when the window is full,
+// the code used up or the points spent meanwhile, shop.ErrSlotFull, a
+// *shop.PromoError or shop.ErrNotEnoughPoints; each changes nothing. An
+// order that is not cancelled is an error wrapping shop.ErrBadTransition.
+// The change is synced to disk before ReviveOrder returns.
 func (db *DB) ReviveOrder(ctx context.Context, id string, fn func(*shop.Order) ([]shop.Notice, error)) (shop.Order, error) {
 	var o shop.Order
 	err := db.update(ctx, func(txn *badger.Txn) error {
@@ -28,6 +31,9 @@ func (db *DB) ReviveOrder(ctx context.Context, id string, fn func(*shop.Order) (
 			return fmt.Errorf("order %s is %s, not cancelled: %w", id, o.Status, shop.ErrBadTransition)
 		}
 		if err := takeStock(txn, o.Lines); err != nil {
+			return err
+		}
+		if err := claim(txn, o); err != nil {
 			return err
 		}
 		old := o
@@ -47,8 +53,7 @@ func (db *DB) ReviveOrder(ctx context.Context, id string, fn func(*shop.Order) (
 		}
 		return setJSON(txn, orderKey(id), o)
 	})
-	var short *shop.OutOfStockError
-	if errors.As(err, &short) {
+	if gone(err) {
 		return shop.Order{}, err
 	}
 	if err != nil {
@@ -58,4 +63,13 @@ func (db *DB) ReviveOrder(ctx context.Context, id string, fn func(*shop.Order) (
 		return shop.Order{}, fmt.Errorf("revive order %s: sync: %w", id, err)
 	}
 	return o, nil
+}
+
+// gone reports whether err says what an order held is no longer there:
+// stock, a place in its window, a use of its promo code, points.
+func gone(err error) bool {
+	var short *shop.OutOfStockError
+	var promo *shop.PromoError
+	return errors.As(err, &short) || errors.As(err, &promo) || errors.Is(err, shop.ErrSlotFull) ||
+		errors.Is(err, shop.ErrNotEnoughPoints)
 }

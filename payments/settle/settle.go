@@ -173,10 +173,16 @@ func (s *Settler) afterExpiry(ctx context.Context, log *slog.Logger, o shop.Orde
 		return []shop.Notice{paidNotice(*o, "payments.paid_after_expiry")}, nil
 	})
 	var short *shop.OutOfStockError
+	var promo *shop.PromoError
 	switch {
 	case errors.As(err, &short):
 		log.Warn("payment after expiry: out of stock, refunding", slog.String("item", short.Item.Key()))
 		return s.refund(ctx, log, o, p, "payments.refunded_expired")
+	case errors.As(err, &promo), errors.Is(err, shop.ErrSlotFull), errors.Is(err, shop.ErrNotEnoughPoints):
+		// Its window, code or points went to others meanwhile: paid as
+		// placed, it would be had for less, or overbook the couriers.
+		log.Warn("payment after expiry: what the order held is gone, refunding", slog.Any("err", err))
+		return s.refund(ctx, log, o, p, "payments.refunded_expired_terms")
 	case errors.Is(err, shop.ErrBadTransition):
 		return "", errNotNew // no longer cancelled: read it again
 	case err != nil:

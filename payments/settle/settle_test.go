@@ -271,3 +271,66 @@ func TestFailedTellsOnlyWaitingOrders(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A late payment revives an expired order only with what it was placed
+// with: the points it paid with and its promo code use are taken again;
+// when they went meanwhile (points spent, the code used up by another),
+// the payment goes back and nothing changes.
+func TestPaidAfterExpiryTakesPointsAndCodeAgain(t *testing.T) {
+	for _, spent := range []string{"", "points", "code"} {
+		t.Run("gone="+spent, func(t *testing.T) {
+			w := newWorld(t)
+			ctx := context.Background()
+			c, err := w.db.CustomerFor(ctx, "web:boris")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.db.AddPoints(ctx, c.ID, 100); err != nil {
+				t.Fatal(err)
+			}
+			promo := &shop.Promo{Code: "ONCE", Percent: 10, Limit: 1}
+			price := shop.Money{Minor: 10000, Currency: "RUB"}
+			o, err := w.db.PlaceOrder(ctx, shop.Order{CustomerID: c.ID, Lines: []shop.Line{{Item: shop.Item{SKU: "BEANS"}, Qty: 1, Price: price}},
+				Total: shop.Money{Minor: 8200, Currency: "RUB"}, Points: 80, Promo: promo})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.db.ExpireUnpaid(ctx, time.Now().Add(store.DefaultPayWithin+time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			switch spent {
+			case "points":
+				if _, err := w.db.AddPoints(ctx, c.ID, -90); err != nil {
+					t.Fatal(err)
+				}
+			case "code":
+				if _, err := w.db.PlaceOrder(ctx, shop.Order{CustomerID: w.order.CustomerID, Lines: []shop.Line{{Item: shop.Item{SKU: "BEANS"}, Qty: 1, Price: price}},
+					Total: price, Promo: promo}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before, _ := w.db.Points(ctx, c.ID)
+			out, err := w.s.Paid(ctx, settle.Payment{Provider: "yookassa", ID: "late", OrderID: o.ID, Amount: o.Total})
+			got, _ := w.db.Order(ctx, o.ID)
+			after, _ := w.db.Points(ctx, c.ID)
+			if spent == "" {
+				if err != nil || out != settle.Revived || got.Status != shop.StatusPaid || after != 20 {
+					t.Fatalf("outcome %q %v: order %s, points %d (want revived, paid, 20)", out, err, got.Status, after)
+				}
+				if _, err := w.db.PlaceOrder(ctx, shop.Order{CustomerID: w.order.CustomerID, Lines: []shop.Line{{Item: shop.Item{SKU: "BEANS"}, Qty: 1, Price: price}},
+					Total: price, Promo: promo}); err == nil {
+					t.Fatal("the code of the revived order was used once more")
+				}
+				return
+			}
+			if err != nil || out != settle.Refunded || got.Status != shop.StatusCancelled || after != before ||
+				w.refunds.keys["refund/yookassa/late"] != 1 {
+				t.Fatalf("outcome %q %v: order %s, points %d→%d, refunds %v (want refunded, cancelled, unchanged)",
+					out, err, got.Status, before, after, w.refunds.keys)
+			}
+			if nt := w.notices(t)["payment-refunded/yookassa/late"]; nt.Text != "payments.refunded_expired_terms" {
+				t.Fatalf("notices = %v", w.notices(t))
+			}
+		})
+	}
+}
