@@ -109,9 +109,14 @@ func (w *world) run(campaign string) []Decision {
 	return out
 }
 
+// reasons lists the decisions as "customer:reason", leaving out those
+// with nothing to say.
 func reasons(ds []Decision) string {
 	var s []string
 	for _, d := range ds {
+		if d.Reason == Nothing { // every customer is due for the campaigns that follow activity; most have nothing to say
+			continue
+		}
 		s = append(s, string(d.Customer)+":"+d.Reason)
 	}
 	return strings.Join(s, ",")

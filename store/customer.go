@@ -59,6 +59,9 @@ func (db *DB) newCustomer(txn *badger.Txn, addr string, proto shop.Customer) (sh
 	if err := setJSON(txn, customerKey(c.ID), c); err != nil {
 		return shop.Customer{}, err
 	}
+	if err := db.customerSaved(txn, shop.Customer{}, c); err != nil { // due for browse, offers, win-back from now
+		return shop.Customer{}, err
+	}
 	return c, txn.Set(addrKey(addr), []byte(c.ID))
 }
 

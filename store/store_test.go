@@ -587,3 +587,21 @@ func BenchmarkPlaceOrder(b *testing.B) {
 		i++
 	}
 }
+
+// A new customer is due for the campaigns that follow last activity
+// (browse abandonment, personal offers, win-back) from their first
+// message: one who leaves within the minute before SeenAt would move is
+// not forgotten.
+func TestNewCustomerIsDue(t *testing.T) {
+	ctx := t.Context()
+	db := openMem(t)
+	c, err := db.CustomerFor(ctx, "whatsapp:79990000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{DueSeen, DueBrowse, DueOffer} {
+		if at, ok, err := db.DueAt(ctx, kind, c.ID); err != nil || !ok || !at.Equal(c.SeenAt) {
+			t.Errorf("due %s: %v %v %v, want %v", kind, at, ok, err, c.SeenAt)
+		}
+	}
+}
