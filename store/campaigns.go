@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	mrand "math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -292,29 +293,18 @@ func (db *DB) campaignOrder(txn *badger.Txn, before *shop.Order, after shop.Orde
 }
 
 // mergeCampaigns moves what campaigns keep of customer from to into in
-// Merge's transaction: the marketing ledger, and the due-time entries
-// (the earlier of the two for each kind, so nothing due is lost).
+// Merge's transaction: the marketing ledger, the index of its events, and
+// the due-time entries (the earlier of the two for each kind, so nothing
+// due is lost).
 func mergeCampaigns(txn *badger.Txn, from, into shop.CustomerID) error {
-	prefix := marketingPrefix(from)
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
-	type kv struct{ k, v []byte }
-	var moves []kv
-	for it.Rewind(); it.ValidForPrefix(prefix); it.Next() {
-		v, err := it.Item().ValueCopy(nil)
-		if err != nil {
-			it.Close()
-			return err
-		}
-		moves = append(moves, kv{it.Item().KeyCopy(nil), v})
+	if err := movePrefix(txn, marketingPrefix(from), marketingPrefix(into)); err != nil {
+		return err
 	}
-	it.Close()
-	for _, m := range moves {
-		if err := txn.Set(append(marketingPrefix(into), m.k[len(prefix):]...), m.v); err != nil {
-			return err
-		}
-		if err := txn.Delete(m.k); err != nil {
-			return err
-		}
+	// The events' index: what from viewed, carted and was sent counts for
+	// into's offers and its cap.
+	evFrom, evInto := custEventKey(from, []byte(prefixEvent)), custEventKey(into, []byte(prefixEvent))
+	if err := movePrefix(txn, evFrom, evInto); err != nil {
+		return err
 	}
 	for _, kind := range []string{DueCartAgain, DueSeen, DueBrowse, DueOffer, DueDelivered, DueBought, DueWarranty, DueReorder, DueBirthday} {
 		a, okA, err := dueAt(txn, kind, from)
@@ -358,4 +348,30 @@ func dueAt(txn *badger.Txn, kind string, id shop.CustomerID) (time.Time, bool, e
 		return time.Time{}, false, nil
 	}
 	return time.Unix(0, int64(binary.BigEndian.Uint64(k[len(p):]))), true, nil
+}
+
+// movePrefix moves every key under prefix from to the same place under
+// prefix into, with its value.
+func movePrefix(txn *badger.Txn, from, into []byte) error {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: from, PrefetchValues: true})
+	type kv struct{ k, v []byte }
+	var moves []kv
+	for it.Rewind(); it.ValidForPrefix(from); it.Next() {
+		v, err := it.Item().ValueCopy(nil)
+		if err != nil {
+			it.Close()
+			return err
+		}
+		moves = append(moves, kv{it.Item().KeyCopy(nil), v})
+	}
+	it.Close()
+	for _, m := range moves {
+		if err := txn.Set(append(slices.Clip(into), m.k[len(from):]...), m.v); err != nil {
+			return err
+		}
+		if err := txn.Delete(m.k); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"omnicart/shop"
 )
@@ -43,6 +44,9 @@ func TestMergeKeepsEveryItemAndOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.SaveState(ctx, wa.ID, []byte(`{"state":"y"}`), waCart, "")
+	// What each side viewed (the offers and the cap read the events).
+	db.LogEvent(ctx, shop.Event{Customer: tg.ID, Type: shop.EventViewed, SKU: "A"})
+	db.LogEvent(ctx, shop.Event{Customer: wa.ID, Type: shop.EventViewed, SKU: "C"})
 
 	merged, err := db.Merge(ctx, tg.ID, wa.ID)
 	if err != nil {
@@ -64,6 +68,16 @@ func TestMergeKeepsEveryItemAndOrder(t *testing.T) {
 	}
 	if left, _ := db.Orders(ctx, tg.ID); len(left) != 0 {
 		t.Fatalf("orders left on the old customer: %v", left)
+	}
+	var viewed []string
+	db.CustomerEvents(ctx, wa.ID, time.Time{}, func(e shop.Event) bool {
+		if e.Type == shop.EventViewed {
+			viewed = append(viewed, e.SKU)
+		}
+		return true
+	})
+	if slices.Sort(viewed); !slices.Equal(viewed, []string{"A", "C"}) {
+		t.Errorf("views of the merged customer: %v, want both sides' A and C", viewed)
 	}
 	if _, err := db.Customer(ctx, tg.ID); !errors.Is(err, shop.ErrNotFound) {
 		t.Fatalf("old customer still there: %v", err)
