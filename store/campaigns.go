@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	mrand "math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -68,8 +67,9 @@ func marketingKey(id shop.CustomerID, t time.Time, r uint64) []byte {
 
 // EnqueueMarketing writes the marketing notice n to the outbox and to the
 // customer's marketing ledger in one synced transaction; it reports false
-// (and writes nothing) when n's key was enqueued before. Broadcasts and
-// campaigns both call it, so MarketingSince counts them all.
+// (and writes nothing) when n's key was enqueued before. Enqueue writes
+// the ledger entries of marketing notices too (a broadcast's), so
+// MarketingSince and MarketingLog count them all.
 func (db *DB) EnqueueMarketing(ctx context.Context, n shop.Notice) (bool, error) {
 	if n.Kind != shop.NoticeMarketing {
 		return false, fmt.Errorf("enqueue marketing %s: kind %q", n.Key, n.Kind)
@@ -78,10 +78,8 @@ func (db *DB) EnqueueMarketing(ctx context.Context, n shop.Notice) (bool, error)
 	err := db.updateNoTurns(ctx, func(txn *badger.Txn) error {
 		now := db.now()
 		var err error
-		if added, err = db.putNotice(txn, n, now); err != nil || !added {
-			return err
-		}
-		return setJSON(txn, marketingKey(n.Customer, now, mrand.Uint64()), marketingEntry{Key: n.Key, Campaign: n.Campaign, At: now})
+		added, err = db.putNotice(txn, n, now) // with its ledger entry
+		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("enqueue marketing %s: %w", n.Key, err)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -68,6 +69,11 @@ func (db *DB) putNotice(txn *badger.Txn, n shop.Notice, now time.Time) (bool, er
 	id := outboxID(now, db.outboxSeq.Add(1))
 	if err := setJSON(txn, outboxKey(id), outboxEntry{Notice: n}); err != nil {
 		return false, err
+	}
+	if n.Kind == shop.NoticeMarketing { // the ledger the cap and /campaigns count (campaigns.go)
+		if err := setJSON(txn, marketingKey(n.Customer, now, mrand.Uint64()), marketingEntry{Key: n.Key, Campaign: n.Campaign, At: now}); err != nil {
+			return false, err
+		}
 	}
 	return true, setJSON(txn, noticeKeyKey(n.Key), NoticeRecord{State: NoticePending, Entry: id, At: now})
 }

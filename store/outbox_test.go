@@ -182,3 +182,35 @@ func TestCustomerEvents(t *testing.T) {
 		t.Errorf("c1's events since t0+1m: %q, want C", skus)
 	}
 }
+
+// A broadcast's notices, enqueued in bulk, are in the marketing ledger from
+// the moment they are queued: they count for the cap at once (not only
+// once delivered) and /campaigns shows them sent; a key enqueued again and
+// its delivery count once.
+func TestBroadcastIsInTheMarketingLedger(t *testing.T) {
+	ctx := t.Context()
+	db := openMem(t)
+	since := db.now()
+	n := func(id shop.CustomerID) shop.Notice {
+		return shop.Notice{Key: shop.BroadcastKey(7, id), Customer: id, Kind: shop.NoticeMarketing, Text: "broadcast.message",
+			Campaign: "broadcast/7"}
+	}
+	if added, err := db.Enqueue(ctx, n("c1"), n("c2"), shop.Notice{Key: "order-paid/1", Customer: "c1", Kind: shop.NoticeService, Text: "x"}); err != nil || added != 3 {
+		t.Fatalf("enqueue: %d %v", added, err)
+	}
+	if added, _ := db.Enqueue(ctx, n("c1")); added != 0 {
+		t.Fatal("a broadcast key enqueued twice")
+	}
+	db.LogEvent(ctx, shop.Event{Customer: "c1", Type: shop.EventNotified, Notice: shop.BroadcastKey(7, "c1")}) // delivered
+	if got, err := db.MarketingSince(ctx, "c1", since); err != nil || got != 1 {
+		t.Errorf("marketing of c1 since the broadcast: %d %v, want 1", got, err)
+	}
+	sent := map[shop.CustomerID]string{}
+	db.MarketingLog(ctx, since, func(id shop.CustomerID, key, campaign string, _ time.Time) bool {
+		sent[id] = campaign
+		return true
+	})
+	if len(sent) != 2 || sent["c1"] != "broadcast/7" || sent["c2"] != "broadcast/7" {
+		t.Errorf("marketing log: %v, want c1 and c2 sent broadcast/7", sent)
+	}
+}
