@@ -6,9 +6,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"omnicart/bot"
+	"omnicart/bot/bottest"
 	"omnicart/flows"
+	"omnicart/shop"
 )
 
 // echoFlow answers each text with its position in the customer's stream.
@@ -173,4 +176,29 @@ func TestEngineNeedsPayments(t *testing.T) {
 		}
 	}()
 	flows.NewEngine(nil, bot.Senders{}, nil, nil, flows.Options{})
+}
+
+// A shopper who just writes (WhatsApp has no /start) starts the funnel
+// with the first message of a visit, once: /stats counts them as started.
+func TestFirstMessageStartsTheFunnel(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	chat := &bottest.Chat{H: h.eng, R: h.rec, Addr: bot.Address{Channel: bot.WhatsApp, Chat: "79990000002"}, Lang: "ru"}
+	for _, line := range []string{"привет", "кофе", "/catalog"} {
+		if _, err := chat.Line(line); err != nil {
+			t.Fatal(err)
+		}
+	}
+	starts := 0
+	h.db.Events(context.Background(), time.Time{}, func(e shop.Event) bool {
+		if e.Type == shop.EventStart {
+			starts++
+			if e.Channel != string(bot.WhatsApp) {
+				t.Errorf("start on %q, want whatsapp", e.Channel)
+			}
+		}
+		return true
+	})
+	if starts != 1 {
+		t.Errorf("%d starts for one visit, want 1", starts)
+	}
 }

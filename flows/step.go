@@ -204,14 +204,15 @@ func (e *Engine) step(ctx context.Context, id shop.CustomerID, m bot.Message) ([
 	c := e.newCtx(ctx, sh, t, m, now)
 	e.intake(c)
 	set := sh.Flows
-	if e.stale(set, t.sess, now) || !set.Allowed(c.Role, t.sess.State) {
+	fresh := e.stale(set, t.sess, now) // a new customer, or one back after the session's time
+	if fresh || !set.Allowed(c.Role, t.sess.State) {
 		// Idle too long, its state gone, or a staff screen whose role was
 		// taken away: start at the menu.
 		t.sess.State = set.commands["start"]
 		clear(t.sess.Vars)
 	}
 	t.sess.Updated = now
-	if err := e.arrive(c, verified); err != nil {
+	if err := e.arrive(c, verified, fresh); err != nil {
 		return c.out, err
 	}
 	next, ev, arg := e.route(c, set, t.sess.State)
@@ -265,14 +266,19 @@ func noteArrival(cust *shop.Customer, m bot.Message, defaultLang string, now tim
 // arrive runs what a message does before it is routed: it links this chat
 // to another customer when the platform vouched for a phone they share or
 // a /start carries a link code (the link screen's deep link), and records
-// where a /start came from.
-func (e *Engine) arrive(c *Ctx, verified bool) error {
+// where a /start came from. A /start, or any first message of a visit
+// (fresh: a new customer, or one back after the session's time; a
+// WhatsApp shopper just writes), is the funnel's "started".
+func (e *Engine) arrive(c *Ctx, verified, fresh bool) error {
 	if verified {
 		if err := e.link.byPhone(c); err != nil {
 			return err
 		}
 	}
 	if c.Msg.Command != "start" {
+		if fresh {
+			c.Track(shop.EventStart, "")
+		}
 		return nil
 	}
 	if code, ok := linkCode(c.Msg.Payload); ok {
