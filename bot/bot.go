@@ -65,6 +65,10 @@ type Message struct {
 	Name string
 	// Lang is the platform's language hint ("en", "ru"), if any.
 	Lang string
+	// Zone is the shopper's time zone ("Europe/Moscow") when the platform
+	// tells it (the web chat does: the browser's), a name the zone
+	// database knows; campaigns keep quiet hours in it.
+	Zone string
 
 	Text string
 	// Command is a slash command without the slash ("start"), with the rest

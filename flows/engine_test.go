@@ -202,3 +202,30 @@ func TestFirstMessageStartsTheFunnel(t *testing.T) {
 		t.Errorf("%d starts for one visit, want 1", starts)
 	}
 }
+
+// The web chat tells the browser's time zone: it is the customer's, for
+// quiet hours and birthdays; a later message from another zone moves it.
+func TestZoneFromTheMessage(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	chat := &bottest.Chat{H: h.eng, R: h.rec, Addr: bot.Address{Channel: bot.Web, Chat: "0123456789abcdef0123456789abcdef"}, Lang: "en"}
+	ctx := context.Background()
+	zone := func() string {
+		c, err := h.db.CustomerFor(ctx, chat.Addr.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Zone
+	}
+	for _, z := range []string{"Asia/Vladivostok", "", "Europe/Kaliningrad"} {
+		if _, err := chat.Send(bot.Message{Text: "hello", Zone: z}); err != nil {
+			t.Fatal(err)
+		}
+		want := z
+		if z == "" { // not told: kept
+			want = "Asia/Vladivostok"
+		}
+		if got := zone(); got != want {
+			t.Errorf("after a message from %q the customer's zone is %q, want %q", z, got, want)
+		}
+	}
+}

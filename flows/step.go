@@ -230,7 +230,7 @@ func (e *Engine) step(ctx context.Context, id shop.CustomerID, m bot.Message) ([
 }
 
 // noteArrival records on cust what a message says about them: language,
-// name, the chat they write from (reachable, last used), a phone number
+// name, time zone, the chat they write from (reachable, last used), a phone number
 // the platform vouches for, when they were seen. verified is true when the
 // phone was learned now.
 func noteArrival(cust *shop.Customer, m bot.Message, defaultLang string, now time.Time) (changed, verified bool) {
@@ -243,6 +243,10 @@ func noteArrival(cust *shop.Customer, m bot.Message, defaultLang string, now tim
 	}
 	if cust.Name == "" && m.Name != "" {
 		cust.Name = m.Name
+		changed = true
+	}
+	if m.Zone != "" && cust.Zone != m.Zone {
+		cust.Zone = m.Zone
 		changed = true
 	}
 	if cust.SetReachable(m.From.Channel, true) {

@@ -60,6 +60,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -821,6 +822,9 @@ type sendRequest struct {
 	// Quiet keeps the text out of the history: the page's own /start and
 	// /link.
 	Quiet bool `json:"quiet"`
+	// Zone is the browser's time zone ("Europe/Moscow"); one this server
+	// does not know is ignored.
+	Zone string `json:"zone"`
 }
 
 // serveSend hands the shopper's message to the handler, waits until it is
@@ -867,7 +871,7 @@ func (c *Chat) serveSend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	addr := bot.Address{Channel: bot.Web, Chat: id}
-	m := bot.Message{From: addr, Lang: c.lang(r)}
+	m := bot.Message{From: addr, Lang: c.lang(r), Zone: knownZone(req.Zone)}
 	req.Text = strings.TrimSpace(req.Text)
 	n := 0
 	if req.Text != "" {
@@ -1110,4 +1114,28 @@ func clientIP(r *http.Request) string {
 		return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
 	}
 	return host
+}
+
+// zoneName is the shape of an IANA time zone name: "UTC", "Europe/Moscow",
+// "America/Argentina/Buenos_Aires", "Etc/GMT+3".
+var zoneName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_+-]{0,30}(/[A-Za-z0-9_+-]{1,30}){0,2}$`)
+
+// knownZones holds the zone names already found in the zone database
+// (a few hundred exist: the set stays small).
+var knownZones sync.Map
+
+// knownZone returns name when it is a time zone this binary knows (the
+// zone database is built in: time/tzdata), else "".
+func knownZone(name string) string {
+	if name == "" || !zoneName.MatchString(name) {
+		return ""
+	}
+	if _, ok := knownZones.Load(name); ok {
+		return name
+	}
+	if _, err := time.LoadLocation(name); err != nil || name == "Local" {
+		return ""
+	}
+	knownZones.Store(name, true)
+	return name
 }

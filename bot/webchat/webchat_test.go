@@ -195,6 +195,11 @@ func TestSend(t *testing.T) {
 		{"trailing brace", `{"text":"a"}}`, 400, "", nil},
 		{"trailing space", "{\"text\":\"a\"} \r\n", 200, "a", nil},
 		{"bad location", `{"location":{"lat":91,"lon":0}}`, 400, "", nil},
+		{"zone", `{"text":"a","zone":"Asia/Vladivostok"}`, 200, "a", func(m bot.Message) bool { return m.Zone == "Asia/Vladivostok" }},
+		{"deep zone", `{"text":"a","zone":"America/Argentina/Buenos_Aires"}`, 200, "a", func(m bot.Message) bool { return m.Zone == "America/Argentina/Buenos_Aires" }},
+		{"unknown zone", `{"text":"a","zone":"Mars/Olympus"}`, 200, "a", func(m bot.Message) bool { return m.Zone == "" }},
+		{"hostile zone", `{"text":"a","zone":"../../etc/passwd"}`, 200, "a", func(m bot.Message) bool { return m.Zone == "" }},
+		{"local zone", `{"text":"a","zone":"Local"}`, 200, "a", func(m bot.Message) bool { return m.Zone == "" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

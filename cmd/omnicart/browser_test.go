@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"omnicart/shop"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -107,6 +109,9 @@ type tab struct {
 
 // newTab opens the host page in a fresh browser context (its own cookies)
 // at the given viewport size.
+// browserZone is the time zone of the browser's tabs.
+const browserZone = "Asia/Vladivostok"
+
 func newTab(t *testing.T, browser context.Context, shop, host string, width, height int64, mobile bool) *tab {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
@@ -125,7 +130,14 @@ func newTab(t *testing.T, browser context.Context, shop, host string, width, hei
 	if mobile {
 		vp = append(vp, chromedp.EmulateScale(1), chromedp.EmulateMobile, chromedp.EmulateTouch)
 	}
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height, vp...), chromedp.Navigate(host)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height, vp...)); err != nil {
+		t.Fatal(err)
+	}
+	// A shopper far from the shop: the chat tells the shop the browser's zone.
+	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: browserZone}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(host)); err != nil {
 		t.Fatal(err)
 	}
 	return b
@@ -444,6 +456,19 @@ func TestWidgetInBrowser(t *testing.T) {
 		if t.Failed() {
 			return
 		}
+	}
+
+	// The customers who bought in the browser have its zone (quiet hours).
+	bought := 0
+	err = srv.m.DB.EachOrder(context.Background(), func(o shop.Order) bool {
+		bought++
+		if c, err := srv.m.DB.Customer(context.Background(), o.CustomerID); err != nil || c.Zone != browserZone {
+			t.Errorf("the buyer of order #%d has zone %q (%v), want the browser's %s", o.Number, c.Zone, err, browserZone)
+		}
+		return true
+	})
+	if err != nil || bought == 0 {
+		t.Fatalf("%d orders from the browser: %v", bought, err)
 	}
 
 	b := last

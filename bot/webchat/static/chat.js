@@ -174,6 +174,11 @@
     followLang(batch.lang);
   }
 
+  let zone = "";
+  try {
+    zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch (e) {}
+
   async function api(url, payload) {
     const opts = { credentials: "same-origin" };
     if (payload !== undefined) {
@@ -189,6 +194,7 @@
   // send posts one message after the previous ones. A text that could not
   // be sent stays on screen, marked.
   function send(payload) {
+    if (zone) payload = Object.assign({ zone: zone }, payload); // quiet hours in the shopper's own time
     queue = queue.then(async () => {
       try {
         render(await api("/api/send?shopper=1", payload));
