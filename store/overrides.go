@@ -55,9 +55,10 @@ func stockOverridden(txn *badger.Txn, item string) (bool, error) {
 // SetOverride changes the override of item with fn and records the staff
 // action e in the audit log, in one transaction; e.Before and e.After,
 // when empty, describe the override before and after. An override left
-// empty is removed. When fn sets a stock, the live stock of item becomes
-// that stock (stockItem names its counter: the item or its product's). It
-// returns the override before and after.
+// empty is removed. When fn sets a stock (a new *int, even of the same
+// number), the live stock of item becomes that stock (stockItem names its
+// counter: the item or its product's). It returns the override before and
+// after.
 func (db *DB) SetOverride(ctx context.Context, item, stockItem string, e shop.AuditEntry, fn func(*shop.Override)) (before, after shop.Override, err error) {
 	err = db.update(ctx, func(txn *badger.Txn) error {
 		before = shop.Override{}
@@ -67,7 +68,10 @@ func (db *DB) SetOverride(ctx context.Context, item, stockItem string, e shop.Au
 		after = before
 		after.Item, after.By, after.At = item, e.By, db.now()
 		fn(&after)
-		if after.Stock != nil && (before.Stock == nil || *before.Stock != *after.Stock) {
+		// fn set a stock when after.Stock is not before's pointer: /stock
+		// sets the live stock even to the number it set before (sales
+		// have taken from it since); /price and /hide leave it alone.
+		if after.Stock != nil && after.Stock != before.Stock {
 			if err := setJSON(txn, stockKey(stockItem), *after.Stock); err != nil {
 				return err
 			}

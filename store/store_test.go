@@ -605,3 +605,31 @@ func TestNewCustomerIsDue(t *testing.T) {
 		}
 	}
 }
+
+// /stock N sets the live stock even when N is what the last /stock set
+// (sales took from it since); /price keeps the live stock as it is.
+func TestStockOverrideSetAgainAfterSales(t *testing.T) {
+	ctx := t.Context()
+	db := openMem(t)
+	key := filter.Key()
+	set := func(fn func(*shop.Override)) {
+		t.Helper()
+		if _, _, err := db.SetOverride(ctx, key, key, shop.AuditEntry{By: "manager", Action: "stock"}, fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stock := func(n int) func(*shop.Override) { return func(o *shop.Override) { o.Stock = &n } }
+	set(stock(5))
+	if _, err := db.PlaceOrder(ctx, filterOrder("c1")); err != nil { // one sold
+		t.Fatal(err)
+	}
+	price := shop.Money{Minor: 100, Currency: "RUB"}
+	set(func(o *shop.Override) { o.Price = &price })
+	if n, _, _ := db.Stock(ctx, filter); n != 4 {
+		t.Errorf("stock after a sale and /price = %d, want 4", n)
+	}
+	set(stock(5))
+	if n, _, _ := db.Stock(ctx, filter); n != 5 {
+		t.Errorf("stock after /stock 5 again = %d, want 5", n)
+	}
+}
