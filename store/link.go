@@ -276,7 +276,8 @@ func (db *DB) Unlink(ctx context.Context, id shop.CustomerID, addr string) (shop
 		if err := setJSON(txn, customerKey(c.ID), c); err != nil {
 			return err
 		}
-		fresh, err = db.newCustomer(txn, addr, shop.Customer{Lang: c.Lang, NoAutoLink: true})
+		// The shopper's /stop holds on the chat they take away too.
+		fresh, err = db.newCustomer(txn, addr, shop.Customer{Lang: c.Lang, NoAutoLink: true, NoOffers: c.NoOffers})
 		return err
 	})
 	if err != nil {

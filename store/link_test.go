@@ -123,6 +123,8 @@ func TestUnlink(t *testing.T) {
 	ctx := context.Background()
 	c, _ := db.CustomerFor(ctx, "telegram:5")
 	w, _ := db.CustomerFor(ctx, "web:x")
+	w.NoOffers = true // /stop on the web chat
+	db.SaveCustomer(ctx, w)
 	if _, err := db.Merge(ctx, w.ID, c.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +132,7 @@ func TestUnlink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fresh.ID == c.ID || !slices.Equal(fresh.Channels, []string{"web:x"}) || !fresh.NoAutoLink {
+	if fresh.ID == c.ID || !slices.Equal(fresh.Channels, []string{"web:x"}) || !fresh.NoAutoLink || !fresh.NoOffers {
 		t.Fatalf("fresh = %+v", fresh)
 	}
 	if got, _ := db.CustomerFor(ctx, "web:x"); got.ID != fresh.ID {
