@@ -173,11 +173,14 @@ func hasTable(src string, keys []string) bool {
 // shopPayments are the payment providers of the configuration, built once
 // by Main.openPayments.
 type shopPayments struct {
-	methods  []payments.Provider // enabled, in the configured order
-	settler  *settle.Settler
-	yookassa *yookassa.Client
-	stripe   *stripe.Provider
-	telegram *tginvoice.Provider
+	methods []payments.Provider // enabled, in the configured order
+	// refunders give money back, by the provider that took it
+	// (shop.Order.Provider).
+	refunders map[string]payments.Refunder
+	settler   *settle.Settler
+	yookassa  *yookassa.Client
+	stripe    *stripe.Provider
+	telegram  *tginvoice.Provider
 }
 
 // openPayments builds the enabled payment methods and the settler that
@@ -206,7 +209,7 @@ func (m *Main) openPayments() error {
 		}
 		refunders[payments.MethodStripe] = st
 	}
-	p := &shopPayments{yookassa: yk, stripe: st}
+	p := &shopPayments{yookassa: yk, stripe: st, refunders: refunders}
 	p.settler = settle.New(m.DB, settle.Options{Refunders: refunders, Logger: log, Tell: m.tell})
 	for _, name := range cfg.Methods {
 		switch name {

@@ -71,11 +71,11 @@ func (s staff) Addresses(min flows.Role) []bot.Address {
 // refunds through the payment method that took the money, and backups
 // into the configured backup folder.
 func (m *Main) staffOptions() flows.StaffOptions {
-	opt := flows.StaffOptions{Refund: refundThrough(func() []payments.Provider {
+	opt := flows.StaffOptions{Refund: refundThrough(func() map[string]payments.Refunder {
 		if m.payments == nil {
 			return nil
 		}
-		return m.payments.methods
+		return m.payments.refunders
 	})}
 	if dir := m.Config.Backup.Dir; dir != "" {
 		keep := m.Config.Backup.Keep
@@ -94,21 +94,20 @@ func (m *Main) staffOptions() flows.StaffOptions {
 	return opt
 }
 
-// refundThrough refunds an order through the enabled method that took its
-// payment, when that method can refund (payments.Refunder).
-func refundThrough(methods func() []payments.Provider) func(context.Context, shop.Order, shop.Money, string) (bool, error) {
+// refundThrough refunds an order through the provider that took its
+// payment (shop.Order.Provider: "yookassa" for the СБП method too), when
+// it is enabled and can refund; the settler gives double payments back
+// through the same refunders.
+func refundThrough(refunders func() map[string]payments.Refunder) func(context.Context, shop.Order, shop.Money, string) (bool, error) {
 	return func(ctx context.Context, o shop.Order, amount shop.Money, key string) (bool, error) {
-		for _, p := range methods() {
-			r, ok := p.(payments.Refunder)
-			if !ok || p.Name() != o.Provider {
-				continue
-			}
-			if err := r.Refund(ctx, o.PaymentID, amount, key); err != nil {
-				return false, fmt.Errorf("refund order %d through %s: %w", o.Number, o.Provider, err)
-			}
-			return true, nil
+		r := refunders()[o.Provider]
+		if r == nil {
+			return false, nil
 		}
-		return false, nil
+		if err := r.Refund(ctx, o.PaymentID, amount, key); err != nil {
+			return false, fmt.Errorf("refund order %d through %s: %w", o.Number, o.Provider, err)
+		}
+		return true, nil
 	}
 }
 
