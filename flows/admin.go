@@ -167,6 +167,9 @@ func statusButtons(o shop.Order) []shop.NoticeButton {
 		}
 		out = append(out, shop.NoticeButton{Text: "admin.do_" + string(s), Event: CommandEvent("status"), Arg: arg})
 	}
+	if o.RefundDue() { // cancelled after it was paid: the money is still to go back
+		out = append(out, shop.NoticeButton{Text: "admin.do_refunded", Event: CommandEvent("refund"), Arg: fmt.Sprintf("%d ?", o.Number)})
+	}
 	return out
 }
 

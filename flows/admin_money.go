@@ -50,7 +50,9 @@ func staffMarkPaid(c *Ctx) (string, error) {
 // it is (the customer keeps the rest; a return of another item may follow);
 // what completes the total marks the order refunded. "?" asks to confirm
 // first; the confirming button carries "=<refunded so far>", so a second
-// tap, or a refund made meanwhile, gives nothing back twice.
+// tap, or a refund made meanwhile, gives nothing back twice. An order
+// cancelled after it was paid stays cancelled: the refund records the
+// money given back.
 func staffRefund(c *Ctx) (string, error) {
 	st, ok := staff(c)
 	if !ok {
@@ -65,7 +67,7 @@ func staffRefund(c *Ctx) (string, error) {
 	if !ok {
 		return "", nil
 	}
-	if err := o.Clone().Change(shop.StatusRefunded, c.Now, by(c)); err != nil {
+	if err := o.Clone().Change(shop.StatusRefunded, c.Now, by(c)); err != nil && !o.RefundDue() {
 		refuse(c, o, shop.StatusRefunded, err)
 		return "", nil
 	}
@@ -128,6 +130,15 @@ func staffRefund(c *Ctx) (string, error) {
 	changed, err := st.ChangeOrderAudited(c, o.ID, e, func(o *shop.Order) ([]shop.Notice, error) {
 		if o.Refunded != seen {
 			return nil, errRefundedMeanwhile
+		}
+		if o.RefundDue() {
+			// Cancelled after it was paid: the cancel gave back its stock
+			// and points; the money is what goes back now.
+			o.Refunded = shop.Money{Minor: o.Refunded.Minor + amount.Minor, Currency: o.Total.Currency}
+			return []shop.Notice{{Key: fmt.Sprintf("order-refund/%d/%d", o.Number, o.Refunded.Minor), Customer: o.CustomerID,
+				Kind: shop.NoticeService, Text: "orders.cancelled_refunded",
+				Args:    []shop.NoticeArg{shop.NumberArg("number", o.Number), shop.MoneyArg("amount", amount)},
+				Buttons: []shop.NoticeButton{{Text: "menu.orders", Event: GoEvent("orders")}}}}, nil
 		}
 		if full {
 			o.Refunded = shop.Money{Minor: o.Refunded.Minor + amount.Minor, Currency: o.Total.Currency}

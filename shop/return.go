@@ -126,6 +126,14 @@ func (o *Order) RefundLeft() Money {
 	return Money{Minor: max(0, o.Total.Minor-o.Refunded.Minor), Currency: o.Total.Currency}
 }
 
+// RefundDue reports whether o was cancelled after it was paid and not all
+// its money went back yet: the shop owes the rest (a refund records it;
+// the order stays cancelled).
+func (o *Order) RefundDue() bool {
+	return o.Status == StatusCancelled && o.RefundLeft().Minor > 0 &&
+		slices.ContainsFunc(o.History, func(h StatusChange) bool { return h.Status == StatusPaid })
+}
+
 // ReturnValue is what returning lines of o gives back when the lines
 // before were refunded by earlier returns: all that is left of the total
 // (delivery included) when with them every line has come back, else the

@@ -170,6 +170,7 @@ func (s *Settler) afterExpiry(ctx context.Context, log *slog.Logger, o shop.Orde
 		// move, because only a payment after expiry may take it, here.
 		o.PaymentID, o.Provider = p.ID, p.Provider
 		o.Status = shop.StatusPaid
+		o.History = append(o.History, shop.StatusChange{Status: shop.StatusPaid, At: o.UpdatedAt})
 		return []shop.Notice{paidNotice(*o, "payments.paid_after_expiry")}, nil
 	})
 	var short *shop.OutOfStockError
