@@ -203,7 +203,10 @@ type Hours struct {
 func ParseHours(spec string, days []string) (Hours, error) {
 	var h Hours
 	if strings.TrimSpace(spec) == "" {
-		return h, nil
+		if len(days) == 0 {
+			return h, nil // always
+		}
+		spec = "00:00-24:00" // all day, on those days
 	}
 	from, to, ok := strings.Cut(spec, "-")
 	open, err1 := dayClock(from)

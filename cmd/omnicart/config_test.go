@@ -231,8 +231,20 @@ func TestLoadConfigErrors(t *testing.T) {
 			`: engine.session_ttl must be positive`,
 			`: telegram.per_chat_rate must be positive`,
 			`: telegram.per_group_per_minute must be at least 1`,
-			`: telegram.global_rate must be positive`,
-			`: whatsapp.min_gap must not be negative`,
+			`: telegram.global_rate is -1: give whole messages per second, at least 1`,
+			`: whatsapp.min_gap must be positive (WhatsApp bans fast senders; 3s is the default)`,
+		}},
+		{"zeros taken for defaults before", "[telegram]\nglobal_rate = 0.5\n[whatsapp]\nmin_gap = \"0s\"\n[support]\nidle_after = \"0s\"\nreturn_days = 0\n", []string{
+			`: telegram.global_rate is 0.5: give whole messages per second, at least 1`,
+			`: whatsapp.min_gap must be positive (WhatsApp bans fast senders; 3s is the default)`,
+			`: support.idle_after must be positive`,
+			`: support.return_days is 0: returns are offered at least 1 day after delivery`,
+		}},
+		{"support hours", "[support]\nhours = \"9-18\"\n", []string{
+			`: support: hours "9-18": want HH:MM-HH:MM, the end after the start`,
+		}},
+		{"support days", "[support]\ndays = [\"mon\", \"funday\"]\n", []string{
+			`: support: day "funday": want mon, tue, wed, thu, fri, sat or sun`,
 		}},
 		{"strings", "[shop]\nlang = \"English\"\n[data]\ndir = \"\"\n[http]\naddr = \"8080\"\npublic_url = \"ftp://x\"\n[telegram]\napi_url = \"\"\n[admin]\nadmins = [\"telegram:1\", \"whatsapp:7916\", \"tg:1\", \"42\"]\n[log]\nlevel = \"loud\"\nformat = \"xml\"\n", []string{
 			`: shop.lang "English" is not a language code like "en"`,

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	_ "time/tzdata" // Shop.Timezone works without the system's zone files
 
 	"omnicart/bot"
+	"omnicart/flows"
 )
 
 // What a config must be: every problem named with its key.
@@ -144,14 +146,23 @@ func (c *Config) validate() []string {
 	if t.PerGroupPerMinute < 1 {
 		bad("telegram.per_group_per_minute must be at least 1")
 	}
-	if t.GlobalRate <= 0 {
-		bad("telegram.global_rate must be positive")
+	if t.GlobalRate < 1 || t.GlobalRate != math.Trunc(t.GlobalRate) {
+		bad("telegram.global_rate is %v: give whole messages per second, at least 1", t.GlobalRate)
 	}
 	if c.Orders.UnpaidTTL.Duration < 10*time.Minute {
 		bad("orders.unpaid_ttl must be at least 10m")
 	}
-	if c.WhatsApp.MinGap.Duration < 0 {
-		bad("whatsapp.min_gap must not be negative")
+	if c.WhatsApp.MinGap.Duration <= 0 {
+		bad("whatsapp.min_gap must be positive (WhatsApp bans fast senders; 3s is the default)")
+	}
+	if _, err := flows.ParseHours(c.Support.Hours, c.Support.Days); err != nil {
+		bad("support: %v", err)
+	}
+	if c.Support.IdleAfter.Duration <= 0 {
+		bad("support.idle_after must be positive")
+	}
+	if c.Support.ReturnDays < 1 {
+		bad("support.return_days is %d: returns are offered at least 1 day after delivery", c.Support.ReturnDays)
 	}
 	seen := map[string]string{}
 	for _, list := range []struct {
