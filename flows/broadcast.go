@@ -168,6 +168,7 @@ func (d *desk) bcSend(c *Ctx) (string, error) {
 		return "", err
 	}
 	c.Text(c.P.N("broadcast.queued", b.Total, "id", b.ID))
+	deskAudit(c, "broadcast", fmt.Sprintf("broadcast %d", b.ID), fmt.Sprintf("sent to %d", b.Total))
 	if d.opt.Wake != nil {
 		d.opt.Wake()
 	}
@@ -180,6 +181,7 @@ func (d *desk) bcCancel(c *Ctx) (string, error) {
 		return "", err
 	}
 	c.Text(c.P.T("broadcast.cancelled", "id", b.ID))
+	deskAudit(c, "broadcast", fmt.Sprintf("broadcast %d", b.ID), "cancelled")
 	return "", nil
 }
 

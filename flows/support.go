@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
-	"time"
 
 	"omnicart/bot"
 	"omnicart/shop"
@@ -164,6 +164,22 @@ func (d *desk) take(c *Ctx) (string, error) {
 	return "", d.took(c, conv)
 }
 
+// deskAudit records a desk action (a broadcast sent or cancelled, a
+// support conversation taken, answered or closed) in the audit log, as
+// the staff's commands on orders and the catalog are. A failure to record
+// is logged, not shown: the action itself was done.
+func deskAudit(c *Ctx, action, target, after string) {
+	st, ok := c.eng.store.(staffStore)
+	if !ok {
+		return
+	}
+	e := audit(c, action)
+	e.Target, e.After = target, after
+	if err := st.Audit(c, e); err != nil {
+		c.Log.Warn("audit", slog.String("action", action), slog.Any("err", err))
+	}
+}
+
 // refused answers a take, reply or close that cannot be done; done is
 // true when it answered (or err is a real failure).
 func (d *desk) refused(c *Ctx, n int64, conv shop.Conversation, err error) (bool, error) {
@@ -184,9 +200,7 @@ func (d *desk) refused(c *Ctx, n int64, conv shop.Conversation, err error) (bool
 // the card again (fresh), the shopper who answers, the other operators
 // who took it.
 func (d *desk) took(c *Ctx, conv shop.Conversation) error {
-	if !conv.Taken.Equal(c.Now) && conv.Taken.Before(c.Now.Add(-time.Second)) {
-		// Taken before (a second /take by the same operator): just the card.
-	}
+	deskAudit(c, "support", fmt.Sprintf("conversation %d", conv.N), "taken")
 	args, err := d.card(c, conv, *c.Customer)
 	if err != nil {
 		return err
@@ -252,6 +266,7 @@ func (d *desk) reply(c *Ctx) (string, error) {
 	if err := d.st.LogMessage(c, conv.Customer, shop.LoggedMessage{At: c.Now, From: shop.FromOperator, Channel: c.Msg.From.Channel, Text: text}); err != nil {
 		return "", err
 	}
+	deskAudit(c, "support", fmt.Sprintf("conversation %d", n), "answered")
 	err = d.enqueue(c, shop.Notice{Key: fmt.Sprintf("support/%d/out/%d", n, c.Now.UnixNano()), Customer: conv.Customer,
 		Kind: shop.NoticeService, Text: "support.answer",
 		Args:    []shop.NoticeArg{shop.TextArg("name", conv.OperatorName), shop.TextArg("text", text)},
@@ -284,6 +299,7 @@ func (d *desk) close(c *Ctx) (string, error) {
 		return "", err
 	}
 	c.Text(c.P.T("support.closed_ok", "number", n))
+	deskAudit(c, "support", fmt.Sprintf("conversation %d", n), "closed")
 	return "", d.enqueue(c, closedNotice(conv))
 }
 

@@ -77,6 +77,10 @@ func TestBroadcastSurvivesSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if log, _ := db.AuditLog(context.Background(), 10); len(log) == 0 || log[0].Action != "broadcast" ||
+		log[0].Target != "broadcast 1" || log[0].After != fmt.Sprintf("sent to %d", customers+1) || log[0].By != fmt.Sprintf("telegram:%d", admin) {
+		t.Errorf("the audit log does not say who sent the broadcast: %+v", log)
+	}
 	lost := 0
 	for i := range customers {
 		c, err := db.CustomerFor(context.Background(), "telegram:"+strconv.Itoa(1000+i))

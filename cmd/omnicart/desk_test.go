@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -225,6 +226,24 @@ func TestHandoffWhatsAppToTelegram(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(froms, "|"), "operator:It ships tomorrow") {
 		t.Errorf("message log: %v", froms)
+	}
+	// The owner sees who took, answered and closed it in the audit log.
+	log, _ := h.db.AuditLog(ctx, 20)
+	var acts []string
+	for _, e := range log {
+		if e.Action == "support" {
+			acts = append(acts, e.By+" "+e.Target+" "+e.After)
+		}
+	}
+	slices.Reverse(acts) // the log is newest first
+	want := []string{"conversation 1 taken", "conversation 1 answered", "conversation 1 answered", "conversation 1 closed"}
+	if len(acts) != len(want) {
+		t.Fatalf("support actions in the audit log: %q, want %d", acts, len(want))
+	}
+	for i, a := range acts {
+		if !strings.HasPrefix(a, fmt.Sprintf("telegram:%d ", anna)) || !strings.HasSuffix(a, want[i]) {
+			t.Errorf("audit %d: %q, want Anna's %q", i, a, want[i])
+		}
 	}
 	// A shopper is not staff: the staff commands do not exist for them.
 	if got := strings.Join(h.say(t, phone, "/support"), "\n"); !strings.Contains(got, "don't know the command") && !strings.Contains(got, "/support") {
