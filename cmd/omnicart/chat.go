@@ -78,6 +78,11 @@ func chatRemote(ctx context.Context, cfg Config, user, lang string, stdin io.Rea
 	}
 	p := sh.Texts.Printer(chatLang(cfg, lang))
 	fmt.Fprintf(stdout, "%s\n%s\n\n", p.T("console.remote", "url", base+"/"), p.T("console.hint"))
+	if role := newStaff(cfg)[to]; role != "" {
+		// The running shop knows this chat as a web chat shopper: the
+		// console address's role does not reach it.
+		fmt.Fprintf(stdout, "%s\n\n", p.T("console.remote_staff", "user", user, "role", string(role)))
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { remote.Run(ctx) })

@@ -19,6 +19,14 @@ import (
 // next chat continues as the same customer.
 func TestChatTalksToRunningShop(t *testing.T) {
 	config, _ := copyDemo(t)
+	// The terminal chat's user is an owner: the running shop cannot know
+	// it as one, and the chat says so.
+	f, err := os.OpenFile(config, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("[admin]\nadmins = [\"console:owner\"]\n")
+	f.Close()
 	cache := filepath.Join(t.TempDir(), "cache")
 	p := start(t, "run", "--config", config)
 	var addr string
@@ -45,6 +53,7 @@ func TestChatTalksToRunningShop(t *testing.T) {
 	out := chat("1\n9\n")
 	for _, want := range []string{
 		"Connected to the running shop at http://" + addr + "/",
+		"the owner commands of console:owner do not work here",
 		"Welcome to Test shop",
 		"[8] 🌐 Language\n> \nOur catalog. Choose a category:\n",
 		"> \nThere is no button 9 here: type a number from 1 to 6, or a message.\n> ",
