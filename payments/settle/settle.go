@@ -158,12 +158,20 @@ func (s *Settler) paid(ctx context.Context, p Payment) (Outcome, error) {
 	return s.refund(ctx, log, o, p, "payments.refunded_twice")
 }
 
-// afterExpiry handles a payment for an order cancelled meanwhile: the
-// order comes back if its stock is still there, else the money goes back.
+// afterExpiry handles a payment for an order cancelled meanwhile: an order
+// that expired comes back if what it held is still there, else the money
+// goes back; an order the staff cancelled stays cancelled and the money
+// goes back.
 func (s *Settler) afterExpiry(ctx context.Context, log *slog.Logger, o shop.Order, p Payment) (Outcome, error) {
 	if o.PaymentID == p.ID {
 		log.Debug("payment already refunded")
 		return Duplicate, nil // refunded before: a cancelled order names the payment it gave back
+	}
+	if last, ok := o.LastChange(); ok && last.Status == shop.StatusCancelled && last.By != "" {
+		// Staff cancelled it (the shopper asked, the items are gone):
+		// a payment still on its way does not undo that.
+		log.Warn("payment for an order the staff cancelled: refunding", slog.String("by", last.By))
+		return s.refund(ctx, log, o, p, "payments.refunded_cancelled")
 	}
 	revived, err := s.orders.ReviveOrder(ctx, o.ID, func(o *shop.Order) ([]shop.Notice, error) {
 		// The one way back from cancelled: the status machine has no such
@@ -210,8 +218,12 @@ func (s *Settler) refund(ctx context.Context, log *slog.Logger, o shop.Order, p 
 	n := shop.Notice{Key: "payment-refunded/" + p.Provider + "/" + p.ID, Customer: o.CustomerID, Kind: shop.NoticeService,
 		Text: text, Args: []shop.NoticeArg{shop.NumberArg("number", o.Number), shop.MoneyArg("total", p.Amount)}}
 	_, err := s.orders.ChangeOrder(ctx, o.ID, func(o *shop.Order) ([]shop.Notice, error) {
-		if o.Status == shop.StatusCancelled {
-			o.PaymentID, o.Provider = p.ID, p.Provider // a duplicate of this payment is recognised
+		if o.Status == shop.StatusCancelled && o.PaymentID == "" {
+			// A duplicate of this payment is recognised. An order paid
+			// before keeps the payment it was paid with (a refund of it
+			// is still to come); a duplicate of this one is refunded
+			// again under the same key, which the provider takes once.
+			o.PaymentID, o.Provider = p.ID, p.Provider
 		}
 		return []shop.Notice{n}, nil
 	})

@@ -334,3 +334,47 @@ func TestPaidAfterExpiryTakesPointsAndCodeAgain(t *testing.T) {
 		})
 	}
 }
+
+// A payment still on its way when the staff cancelled the order (the
+// shopper asked; the page stayed open) does not bring the order back: the
+// money goes back and the cancellation holds. A paid order the staff
+// cancelled keeps the payment it was paid with, for its refund.
+func TestPaymentAfterStaffCancelledIsRefunded(t *testing.T) {
+	for _, paidFirst := range []bool{false, true} {
+		w := newWorld(t)
+		ctx := context.Background()
+		if paidFirst {
+			if out, err := w.s.Paid(ctx, w.payment("pay-1")); err != nil || out != settle.Marked {
+				t.Fatalf("first payment: %q %v", out, err)
+			}
+		}
+		if _, err := w.db.UpdateOrder(ctx, w.order.ID, func(o *shop.Order) error {
+			return o.Change(shop.StatusCancelled, time.Now(), "telegram:200")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := w.s.Paid(ctx, w.payment("pay-late"))
+		if err != nil || out != settle.Refunded || w.refunds.keys["refund/yookassa/pay-late"] != 1 {
+			t.Fatalf("paid first %v: outcome %q %v, refunds %v", paidFirst, out, err, w.refunds.keys)
+		}
+		o := w.get(t)
+		if o.Status != shop.StatusCancelled {
+			t.Errorf("paid first %v: the late payment undid the staff's cancel: %s", paidFirst, o.Status)
+		}
+		if want := map[bool]string{false: "pay-late", true: "pay-1"}[paidFirst]; o.PaymentID != want {
+			t.Errorf("paid first %v: order names payment %q, want %q", paidFirst, o.PaymentID, want)
+		}
+		if n, _, _ := w.db.Stock(ctx, shop.Item{SKU: "BEANS"}); n != 3 {
+			t.Errorf("paid first %v: stock %d, want all 3 back", paidFirst, n)
+		}
+		if nt := w.notices(t)["payment-refunded/yookassa/pay-late"]; nt.Text != "payments.refunded_cancelled" {
+			t.Errorf("paid first %v: notices %v", paidFirst, w.notices(t))
+		}
+		// The same notification again refunds nothing more: at most the
+		// same refund under the same key, which the provider takes once.
+		w.s.Paid(ctx, w.payment("pay-late"))
+		if len(w.refunds.keys) != 1 || w.get(t).Status != shop.StatusCancelled {
+			t.Errorf("paid first %v: refunds after a repeat %v", paidFirst, w.refunds.keys)
+		}
+	}
+}
