@@ -101,6 +101,19 @@ func staffRefund(c *Ctx) (string, error) {
 			CommandButton(c.P.T("common.back"), "order", fmt.Sprint(o.Number)))
 		return "", nil
 	}
+	_, err := refundOrder(c, st, o, amount, 0)
+	return "", err
+}
+
+// refundOrder gives amount of o back (through the provider when it can,
+// else recorded by hand), records it on the order and answers the member
+// of staff; done is false when it was refused or failed (and said why).
+// ret, when not 0, is the return request the refund is for: its provider
+// key is the request's, and the order records it in the same transaction,
+// so approving the request again (after a crash before it was marked
+// decided, or by a second member of staff) gives nothing back twice.
+func refundOrder(c *Ctx, st staffStore, o shop.Order, amount shop.Money, ret int64) (done bool, err error) {
+	left := o.RefundLeft()
 	full := amount.Minor == left.Minor
 	through := false
 	if opt := c.eng.opt.Staff; opt.Refund != nil && o.PaymentID != "" {
@@ -110,12 +123,14 @@ func staffRefund(c *Ctx) (string, error) {
 		if o.Refunded.Minor > 0 {
 			key += fmt.Sprintf("/%d", o.Refunded.Minor)
 		}
-		var err error
+		if ret != 0 {
+			key = fmt.Sprintf("return/%d", ret)
+		}
 		through, err = opt.Refund(c, o, amount, key)
 		if err != nil {
 			c.Log.Warn("refund through the provider failed", slog.String("order", o.ID), slog.Any("err", err))
 			c.Text(c.P.T("admin.refund_failed", "number", o.Number, "provider", o.Provider))
-			return "", nil
+			return false, nil
 		}
 	}
 	e := audit(c, "refund")
@@ -130,6 +145,12 @@ func staffRefund(c *Ctx) (string, error) {
 	changed, err := st.ChangeOrderAudited(c, o.ID, e, func(o *shop.Order) ([]shop.Notice, error) {
 		if o.Refunded != seen {
 			return nil, errRefundedMeanwhile
+		}
+		if ret != 0 {
+			if _, ok := o.RefundedFor(ret); ok {
+				return nil, errRefundedMeanwhile
+			}
+			o.Returns = append(o.Returns, shop.ReturnRefund{N: ret, Amount: amount})
 		}
 		if o.RefundDue() {
 			// Cancelled after it was paid: the cancel gave back its stock
@@ -152,13 +173,14 @@ func staffRefund(c *Ctx) (string, error) {
 	})
 	if errors.Is(err, errRefundedMeanwhile) {
 		c.Text(c.P.T("admin.refund_changed", "number", o.Number, "refunded", c.Money(seen)))
-		return "", nil
+		return false, nil
 	}
 	if err != nil {
 		if refuse(c, o, shop.StatusRefunded, err) {
-			return "", nil
+			return false, nil
 		}
-		return unexpected(c, "refund", err)
+		_, err = unexpected(c, "refund", err)
+		return false, err
 	}
 	if through {
 		c.Say("admin.refund_done", "number", changed.Number, "amount", c.Money(amount), "provider", o.Provider)
@@ -166,7 +188,7 @@ func staffRefund(c *Ctx) (string, error) {
 		c.Say("admin.refund_by_hand", "number", changed.Number, "amount", c.Money(amount))
 	}
 	showStaffOrder(c, changed)
-	return "", nil
+	return true, nil
 }
 
 // errRefundedMeanwhile: another refund of the order was recorded between

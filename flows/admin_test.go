@@ -251,3 +251,54 @@ func TestStaffCommandsHidden(t *testing.T) {
 		t.Errorf("forged staff button: %q", got)
 	}
 }
+
+// A return request whose refund was recorded but which was not marked
+// decided (the shop was killed in between, or a second manager approved it
+// at the same moment) is decided on the next approval without giving the
+// money back again.
+func TestReturnRefundedOnce(t *testing.T) {
+	h := newStaffHarness(t, "en")
+	ctx := context.Background()
+	cust, err := h.db.CustomerFor(ctx, "telegram:100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rub := func(n int64) shop.Money { return shop.Money{Minor: n * 100, Currency: "RUB"} }
+	lines := []shop.Line{{Item: shop.Item{SKU: "ETH-250"}, Qty: 1, Price: rub(500)}, {Item: shop.Item{SKU: "KEN-250"}, Qty: 1, Price: rub(1000)}}
+	o, err := h.db.PlaceOrder(ctx, shop.Order{CustomerID: cust.ID, Lines: lines, Total: rub(1500)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []shop.Status{shop.StatusPaid, shop.StatusShipped, shop.StatusDelivered} {
+		if _, err := h.db.UpdateOrder(ctx, o.ID, func(o *shop.Order) error { return o.Move(s, o.UpdatedAt) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := h.db.CreateReturn(ctx, shop.Return{OrderID: o.ID, Customer: cust.ID, Lines: lines[:1], Value: rub(500),
+		Reason: "defective", Want: shop.WantRefund}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The refund went through and was recorded with the request's number;
+	// then the process died before the request was marked decided.
+	if _, err := h.db.UpdateOrder(ctx, o.ID, func(o *shop.Order) error {
+		o.RefundPart(rub(500))
+		o.Returns = append(o.Returns, shop.ReturnRefund{N: r.N, Amount: rub(500)})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // approved again, twice
+		if _, err := h.chats["manager"].Line(fmt.Sprintf("/return_approve %d", r.N)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _ := h.db.Order(ctx, o.ID)
+	if got.Refunded != rub(500) {
+		t.Errorf("refunded %v after approving again, want the 500 given back once", got.Refunded)
+	}
+	decided, _ := h.db.Return(ctx, r.N)
+	if decided.Status != shop.ReturnApproved || decided.Refund != rub(500) {
+		t.Errorf("request %+v: want approved with 500 refunded", decided)
+	}
+}

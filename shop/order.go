@@ -182,6 +182,9 @@ type Order struct {
 	// cancellation or a refund in full.
 	PointsBack int64 `json:"points_back,omitempty"`
 	EarnBack   int64 `json:"earn_back,omitempty"`
+	// Returns are the return requests refunded, with what each gave back
+	// (recorded with the refund, so a request is never refunded twice).
+	Returns []ReturnRefund `json:"returns,omitempty"`
 	// History is every status change, oldest first (orders placed before
 	// it was kept start with their current status).
 	History   []StatusChange `json:"history,omitempty"`
@@ -213,6 +216,7 @@ func (o *Order) Change(to Status, now time.Time, by string) error {
 func (o Order) Clone() *Order {
 	o.Lines = slices.Clone(o.Lines)
 	o.History = slices.Clone(o.History)
+	o.Returns = slices.Clone(o.Returns)
 	return &o
 }
 

@@ -121,6 +121,23 @@ func (o *Order) RefundPart(amount Money) {
 	o.Refunded = Money{Minor: o.Refunded.Minor + amount.Minor, Currency: o.Total.Currency}
 }
 
+// ReturnRefund is what the refund of return request N gave back.
+type ReturnRefund struct {
+	N      int64 `json:"n"`
+	Amount Money `json:"amount"`
+}
+
+// RefundedFor reports whether return request n was refunded already, and
+// how much it gave back.
+func (o *Order) RefundedFor(n int64) (Money, bool) {
+	for _, r := range o.Returns {
+		if r.N == n {
+			return r.Amount, true
+		}
+	}
+	return Money{}, false
+}
+
 // RefundLeft is what is left of o's total to give back.
 func (o *Order) RefundLeft() Money {
 	return Money{Minor: max(0, o.Total.Minor-o.Refunded.Minor), Currency: o.Total.Currency}
