@@ -10,6 +10,8 @@ package yookassa
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -142,23 +144,21 @@ func (c *Client) do(ctx context.Context, method, path, key string, body, out any
 }
 
 // create makes a payment of o; sbp asks for the СБП method with a QR code.
-func (c *Client) create(ctx context.Context, o shop.Order, sbp bool) (payment, error) {
+func (c *Client) create(ctx context.Context, o shop.Order, sbp bool, key string) (payment, error) {
 	body := map[string]any{
 		"amount":      toAmount(o.Total),
 		"capture":     true,
 		"description": "Order " + strconv.FormatInt(o.Number, 10),
 		"metadata":    map[string]string{"order_id": o.ID},
 	}
-	method := payments.MethodYooKassa
 	if sbp {
-		method = payments.MethodSBP
 		body["payment_method_data"] = map[string]string{"type": "sbp"}
 		body["confirmation"] = map[string]string{"type": "qr"}
 	} else {
 		body["confirmation"] = map[string]string{"type": "redirect", "return_url": c.opt.ReturnURL}
 	}
 	var p payment
-	err := c.do(ctx, http.MethodPost, "/payments", payments.IdempotencyKey(method, o), body, &p)
+	err := c.do(ctx, http.MethodPost, "/payments", key, body, &p)
 	return p, err
 }
 
@@ -241,28 +241,45 @@ func (m *Method) Name() string {
 	return payments.MethodYooKassa
 }
 
+// maxAttempts bounds the payments one Charge goes through: a cancelled
+// payment (declined, or left unpaid) is followed by a new one.
+const maxAttempts = 8
+
 // Charge creates the payment (the same one again for the same order and
-// amount: the Idempotence-Key is derived from them). An СБП payment
+// amount: the Idempotence-Key is derived from them). When that payment was
+// cancelled (the card declined, the page left: the shopper is trying
+// again), the next attempt is a new payment whose key names the cancelled
+// one, so a retried request still makes no second payment. An СБП payment
 // carries its QR code as a PNG and the link behind it.
 func (m *Method) Charge(ctx context.Context, o shop.Order) (payments.Payment, error) {
 	if o.Total.Minor <= 0 {
 		return payments.Payment{}, fmt.Errorf("yookassa charge %s: nothing to pay: %w", o.ID, payments.ErrDeclined)
 	}
-	p, err := m.c.create(ctx, o, m.sbp)
-	if err != nil {
-		return payments.Payment{}, fmt.Errorf("yookassa charge %s: %w", o.ID, err)
-	}
-	out, err := convert(p)
-	if err != nil {
-		return payments.Payment{}, err
+	base := payments.IdempotencyKey(m.Name(), o)
+	key := base
+	var out payments.Payment
+	for range maxAttempts {
+		p, err := m.c.create(ctx, o, m.sbp, key)
+		if err != nil {
+			return payments.Payment{}, fmt.Errorf("yookassa charge %s: %w", o.ID, err)
+		}
+		if out, err = convert(p); err != nil {
+			return payments.Payment{}, err
+		}
+		if out.Status != payments.Canceled {
+			break
+		}
+		sum := sha256.Sum256([]byte(base + "|" + p.ID)) // YooKassa takes keys of up to 64 characters
+		key = "omnicart-" + m.Name() + "-" + hex.EncodeToString(sum[:12])
 	}
 	if out.Status == payments.Canceled {
-		return out, fmt.Errorf("yookassa charge %s: payment %s canceled: %w", o.ID, p.ID, payments.ErrDeclined)
+		return out, fmt.Errorf("yookassa charge %s: payment %s canceled: %w", o.ID, out.ID, payments.ErrDeclined)
 	}
 	if out.URL == "" && out.Status == payments.Pending {
-		return payments.Payment{}, fmt.Errorf("yookassa charge %s: payment %s has no confirmation", o.ID, p.ID)
+		return payments.Payment{}, fmt.Errorf("yookassa charge %s: payment %s has no confirmation", o.ID, out.ID)
 	}
 	if m.sbp && out.URL != "" {
+		var err error
 		if out.QR, err = qr.PNG(out.URL); err != nil {
 			return payments.Payment{}, fmt.Errorf("yookassa charge %s: %w", o.ID, err)
 		}

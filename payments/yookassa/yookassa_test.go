@@ -66,6 +66,34 @@ func TestChargeLink(t *testing.T) {
 	}
 }
 
+// A shopper whose payment was cancelled (the card declined, the page
+// left) and who pays again gets a new payment, not the cancelled one (the
+// same Idempotence-Key would give it back for a day); a retried request of
+// that attempt still makes no third payment.
+func TestChargeAgainAfterCancel(t *testing.T) {
+	for _, m := range []func(*yookassa.Client) *yookassa.Method{(*yookassa.Client).Link, (*yookassa.Client).SBP} {
+		fake := yktest.New(t)
+		c := client(t, fake, yookassa.Options{})
+		ctx := context.Background()
+		first, err := m(c).Charge(ctx, order)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fake.Cancel(first.ID)
+		second, err := m(c).Charge(ctx, order)
+		if err != nil || second.ID == first.ID || second.Status != payments.Pending || second.URL == "" {
+			t.Fatalf("%s: charge after a cancel: %+v %v (first %s)", m(c).Name(), second, err, first.ID)
+		}
+		again, err := m(c).Charge(ctx, order)
+		if err != nil || again.ID != second.ID {
+			t.Fatalf("%s: the same attempt again: %s %v, want %s", m(c).Name(), again.ID, err, second.ID)
+		}
+		if n := len(fake.Payments()); n != 2 {
+			t.Fatalf("%s: %d payments at YooKassa, want 2", m(c).Name(), n)
+		}
+	}
+}
+
 func TestChargeSBPSendsQR(t *testing.T) {
 	fake := yktest.New(t)
 	c := client(t, fake, yookassa.Options{})
