@@ -239,7 +239,7 @@ func TestGraph(t *testing.T) {
 	}
 	ru, _ := set.Graph(texts.Printer("ru"), "checkout")
 	checkMermaid(t, ru)
-	if !strings.Contains(ru, `"✅ Оформить заказ"`) || strings.Contains(ru, "subgraph flow__cart") {
+	if !strings.Contains(ru, `"✅ Подтвердить заказ"`) || strings.Contains(ru, "subgraph flow__cart") {
 		t.Errorf("one flow in Russian:\n%s", ru)
 	}
 	_, err = set.Graph(texts.Printer("en"), "chekout")

@@ -81,7 +81,7 @@ func chatRemote(ctx context.Context, cfg Config, user, lang string, stdin io.Rea
 	if role := newStaff(cfg)[to]; role != "" {
 		// The running shop knows this chat as a web chat shopper: the
 		// console address's role does not reach it.
-		fmt.Fprintf(stdout, "%s\n\n", p.T("console.remote_staff", "user", user, "role", string(role)))
+		fmt.Fprintf(stdout, "%s\n\n", p.T("console.remote_staff", "user", user, "role", p.T("role."+string(role))))
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
