@@ -48,6 +48,8 @@ import (
 //	mk/<customerID>/<nanos><rand>  marketing ledger: a marketing notice enqueued (campaigns.go), for the cap
 //	x/<name>                       a secret, raw bytes ("x/webchat-key": signs web chat cookies), kept
 //	                               here so that backups carry it
+//	ib/<id>                        inbox (inbox.go): what came from outside and is still to be acted
+//	                               on ("ib/tg-payment/<charge id>": a Telegram payment to settle)
 //
 // The prefixes never prefix one another ("o/" vs "oc/", "s/" vs "ss/" and
 // "st/"), so a prefix scan of one record type sees only that type.
@@ -77,6 +79,7 @@ const (
 	prefixPromoCode     = "pc/"
 	prefixPoints        = "pt/"
 	prefixSecret        = "x/"
+	prefixInbox         = "ib/"
 
 	keyUnpaidIndexBuilt = "m/unpaid-deadline"
 	keyUnpaidIndexOld   = "m/unpaid-index" // un/ by creation time, before deadlines

@@ -20,7 +20,8 @@ type Payments interface {
 	// PreCheckout re-checks an order before Telegram takes the money: ""
 	// accepts, anything else is the locale key of the reason shown.
 	PreCheckout(ctx context.Context, payload, currency string, total int64) (refusal string)
-	// SuccessfulPayment settles a payment Telegram confirmed.
+	// SuccessfulPayment settles a payment Telegram confirmed; when it
+	// returns, the payment is on disk (settled, or kept to settle later).
 	SuccessfulPayment(ctx context.Context, payload, currency string, total int64, chargeID string) error
 }
 
@@ -64,23 +65,23 @@ func (t *Telegram) onPreCheckout(q *models.PreCheckoutQuery) {
 	}()
 }
 
-// onSuccessfulPayment settles a payment; it does not hold up the update
-// loop (settling tells the customer's conversation, in their turn).
+// onSuccessfulPayment settles a payment before the update is done with:
+// Telegram sends it once, so it is kept on disk before the webhook request
+// is answered (in polling mode, before the next updates are handled).
+// Payments are rare; settling takes a synced write or two.
 func (t *Telegram) onSuccessfulPayment(chat int64, p *models.SuccessfulPayment) {
 	if t.opt.Payments == nil {
 		t.log.Error("telegram: a successful payment arrived but payments are off: refund it by hand",
 			slog.String("charge", p.TelegramPaymentChargeID))
 		return
 	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		err := t.opt.Payments.SuccessfulPayment(ctx, p.InvoicePayload, p.Currency, int64(p.TotalAmount), p.TelegramPaymentChargeID)
-		if err != nil {
-			t.log.Error("telegram: successful payment not settled", slog.String("chat", address(chat).String()),
-				slog.String("charge", p.TelegramPaymentChargeID), slog.Any("err", err))
-		}
-	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := t.opt.Payments.SuccessfulPayment(ctx, p.InvoicePayload, p.Currency, int64(p.TotalAmount), p.TelegramPaymentChargeID)
+	if err != nil {
+		t.log.Error("telegram: successful payment not settled yet", slog.String("chat", address(chat).String()),
+			slog.String("charge", p.TelegramPaymentChargeID), slog.Any("err", err))
+	}
 }
 
 // paymentUpdate handles the updates of Telegram Payments and reports

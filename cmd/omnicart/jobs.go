@@ -40,3 +40,18 @@ func (m *Main) expireUnpaid(ctx context.Context, now time.Time) {
 		m.Outbox.Wake()
 	}
 }
+
+// settleKept settles the Telegram payments that were kept but not settled
+// (payments/tginvoice: the shop stopped or the store failed in between).
+func (m *Main) settleKept(ctx context.Context) {
+	if m.payments == nil || m.payments.telegram == nil {
+		return
+	}
+	n, err := m.payments.telegram.SettleKept(ctx)
+	if n > 0 {
+		m.Log.Info("kept Telegram payments settled", slog.Int("payments", n))
+	}
+	if err != nil {
+		m.Log.Error("settle kept Telegram payments: trying again in a minute", slog.Any("err", err))
+	}
+}

@@ -173,9 +173,11 @@ func (m *Main) serve(ctx context.Context) error {
 
 // jobs runs the shop's periodic jobs until ctx ends.
 func (m *Main) jobs(ctx context.Context) error {
+	m.settleKept(ctx)               // payments that came before the shop stopped: before expiring their orders
 	m.expireUnpaid(ctx, time.Now()) // orders that ran out while the shop was stopped
 	return schedule(ctx, m.Log, map[string]func(){
 		"@every 10m": func() { m.expireUnpaid(ctx, time.Now()) },
+		"@every 1m":  func() { m.settleKept(ctx) },
 	})
 }
 

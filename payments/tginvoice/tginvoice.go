@@ -8,6 +8,7 @@ package tginvoice
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -17,9 +18,15 @@ import (
 	"omnicart/shop"
 )
 
-// Orders reads orders and live stock; *store.DB satisfies it.
+// Orders reads orders and keeps the payments still to settle;
+// *store.DB satisfies it.
 type Orders interface {
 	Order(ctx context.Context, id string) (shop.Order, error)
+	// Keep stores data under id, synced; Drop removes it; Kept lists
+	// what is kept under a prefix (store/inbox.go).
+	Keep(ctx context.Context, id string, data []byte) error
+	Drop(ctx context.Context, id string) error
+	Kept(ctx context.Context, prefix string, fn func(id string, data []byte) bool) error
 }
 
 // Settler settles a confirmed payment; *settle.Settler is one.
@@ -91,10 +98,61 @@ func (p *Provider) PreCheckout(ctx context.Context, payload, currency string, to
 // Telegram's telegram_payment_charge_id. It arrives over the bot's own
 // authenticated connection, so its amount is Telegram's word; it is still
 // checked against the order by the settler.
+//
+// Telegram sends a successful payment once: it is kept (synced) before it
+// is settled and dropped once settled, so a crash or a store error in
+// between leaves it for SettleKept.
 func (p *Provider) SuccessfulPayment(ctx context.Context, payload, currency string, total int64, chargeID string) error {
-	_, err := p.settle.Paid(ctx, settle.Payment{Provider: payments.MethodTelegram, ID: chargeID, OrderID: payload,
-		Amount: shop.Money{Minor: total, Currency: strings.ToUpper(currency)}})
+	pay := settle.Payment{Provider: payments.MethodTelegram, ID: chargeID, OrderID: payload,
+		Amount: shop.Money{Minor: total, Currency: strings.ToUpper(currency)}}
+	data, err := json.Marshal(pay)
+	if err != nil {
+		return err
+	}
+	id := keptPrefix + chargeID
+	if err := p.orders.Keep(ctx, id, data); err != nil {
+		return fmt.Errorf("telegram payment %s: %w", chargeID, err)
+	}
+	return p.settleKept(ctx, id, pay)
+}
+
+// keptPrefix names the kept Telegram payments.
+const keptPrefix = "tg-payment/"
+
+// settleKept settles a kept payment and drops it once settled, or once
+// settling it can never succeed (an unknown order, a wrong amount: the
+// settler logged it for the staff).
+func (p *Provider) settleKept(ctx context.Context, id string, pay settle.Payment) error {
+	_, err := p.settle.Paid(ctx, pay)
+	if err != nil && !errors.Is(err, settle.ErrUnknownOrder) && !errors.Is(err, settle.ErrWrongAmount) {
+		return err // kept: SettleKept tries again
+	}
+	if derr := p.orders.Drop(ctx, id); derr != nil {
+		return errors.Join(err, derr)
+	}
 	return err
+}
+
+// SettleKept settles the Telegram payments kept but not settled (the shop
+// stopped, or the store failed, in between) and returns how many it
+// settled; the ones that still fail stay kept for the next call.
+func (p *Provider) SettleKept(ctx context.Context) (int, error) {
+	n := 0
+	var errs []error
+	err := p.orders.Kept(ctx, keptPrefix, func(id string, data []byte) bool {
+		var pay settle.Payment
+		if err := json.Unmarshal(data, &pay); err != nil {
+			errs = append(errs, fmt.Errorf("kept %s: %w", id, err))
+			return true
+		}
+		if err := p.settleKept(ctx, id, pay); err != nil {
+			errs = append(errs, err)
+			return ctx.Err() == nil
+		}
+		n++
+		return true
+	})
+	return n, errors.Join(append(errs, err)...)
 }
 
 var _ payments.Provider = (*Provider)(nil)
