@@ -126,7 +126,8 @@ func (d *desk) toOperator(c *Ctx) (string, error) {
 		}
 		return "sent", d.enqueue(c, shop.Notice{Key: fmt.Sprintf("support/%d/in/%d", conv.N, c.Now.UnixNano()), Customer: op.ID,
 			Kind: shop.NoticeService, Text: "support.from_shopper",
-			Args: []shop.NoticeArg{shop.NumberArg("number", conv.N), shop.TextArg("name", name), shop.TextArg("channel", c.Msg.From.Channel), shop.TextArg("text", text)}})
+			Args: []shop.NoticeArg{shop.NumberArg("number", conv.N), shop.TextArg("name", name),
+				shop.TextArg("channel", staffChannel(c.Shop.Texts.Printer(op.Lang), c.Msg.From.Channel)), shop.TextArg("text", text)}})
 	}
 	if c.Vars[varNoted] != strconv.FormatInt(conv.N, 10) {
 		c.Vars[varNoted] = strconv.FormatInt(conv.N, 10)
@@ -329,7 +330,7 @@ func (d *desk) queue(c *Ctx) (string, error) {
 			name = "—"
 		}
 		if a, ok := bot.ParseAddress(cust.LastAddress); ok {
-			channel = a.Channel
+			channel = staffChannel(c.P, a.Channel)
 		}
 		mins := int(c.Now.Sub(conv.Opened).Minutes())
 		if conv.Status == shop.ConversationTaken {

@@ -39,14 +39,25 @@ func (d *desk) card(ctx context.Context, conv shop.Conversation, op shop.Custome
 	if name == "" {
 		name = "—"
 	}
+	// Words in the card are in the operator's language, as its text.
+	word := func(key, raw string) string { return raw }
+	if sh != nil && sh.Texts != nil {
+		p := sh.Texts.Printer(lang)
+		word = func(key, raw string) string {
+			if s := p.T(key); s != key {
+				return s
+			}
+			return raw
+		}
+	}
 	channel := "—"
 	if a, ok := bot.ParseAddress(cust.LastAddress); ok {
-		channel = a.Channel
+		channel = word("channel."+a.Channel, a.Channel)
 	}
 	var chats []string
 	for _, a := range cust.Channels {
 		if ad, ok := bot.ParseAddress(a); ok {
-			chats = append(chats, ad.Channel)
+			chats = append(chats, word("channel."+ad.Channel, ad.Channel))
 		}
 	}
 	var cartText []string
@@ -56,7 +67,7 @@ func (d *desk) card(ctx context.Context, conv shop.Conversation, op shop.Custome
 	var orderText []string
 	for i := len(orders) - 1; i >= 0 && len(orderText) < 3; i-- {
 		o := orders[i]
-		orderText = append(orderText, fmt.Sprintf("№%d %s %s", o.Number, o.Total.Format(lang), o.Status))
+		orderText = append(orderText, fmt.Sprintf("№%d %s %s", o.Number, o.Total.Format(lang), word("status."+string(o.Status), string(o.Status))))
 	}
 	var msgText []string
 	for _, m := range msgs[max(0, len(msgs)-5):] {
@@ -72,7 +83,7 @@ func (d *desk) card(ctx context.Context, conv shop.Conversation, op shop.Custome
 		}
 		return strings.Join(s, sep)
 	}
-	state := string(conv.Status)
+	state := word("support.state_"+string(conv.Status), string(conv.Status))
 	if conv.Status == shop.ConversationTaken {
 		state += " · " + conv.OperatorName
 	}

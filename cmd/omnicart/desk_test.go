@@ -179,7 +179,7 @@ func TestHandoffWhatsAppToTelegram(t *testing.T) {
 
 	card := waitText(t, h.api, anna, "💬 #1 · Vera")
 	waitText(t, h.api, boris, "💬 #1 · Vera")
-	for _, want := range []string{"Channel: whatsapp", "language: en", "› kenya", "Reply to this message"} {
+	for _, want := range []string{"Channel: WhatsApp (chats: WhatsApp)", "language: en", "› kenya", "Reply to this message"} {
 		if !strings.Contains(card.Text, want) {
 			t.Errorf("card lacks %q:\n%s", want, card.Text)
 		}
@@ -202,7 +202,7 @@ func TestHandoffWhatsAppToTelegram(t *testing.T) {
 	waitText(t, h.api, anna, "Sent to #1")
 
 	h.tell(phone, "Thanks!")
-	waitText(t, h.api, anna, "#1 Vera (whatsapp): Thanks!")
+	waitText(t, h.api, anna, "#1 Vera (WhatsApp): Thanks!")
 
 	a.say("/reply 1 You are welcome")
 	h.waitWhatsApp(t, "💬 Anna: You are welcome")
