@@ -111,7 +111,7 @@ func isDigits(s string) bool {
 // as a button press; vote is the decrypted vote when evt is a poll update
 // (on that menu's poll). It returns false for messages the shop does not
 // take (stickers, reactions, audio, ...).
-func toMessage(evt *events.Message, from bot.Address, phone string, menu []bot.Choice, vote *waE2E.PollVoteMessage) (bot.Message, bool) {
+func toMessage(evt *events.Message, from bot.Address, phone string, menu []bot.Choice, polled bool, vote *waE2E.PollVoteMessage) (bot.Message, bool) {
 	msg := evt.Message
 	m := bot.Message{From: from, ID: evt.Info.ID, Name: evt.Info.PushName}
 	switch {
@@ -148,7 +148,7 @@ func toMessage(evt *events.Message, from bot.Address, phone string, menu []bot.C
 		if strings.TrimSpace(text) == "" {
 			return bot.Message{}, false
 		}
-		if data, ok := pick(text, menu); ok {
+		if data, ok := pick(text, menu, !polled); ok {
 			m.Button = data
 			break
 		}
@@ -157,18 +157,24 @@ func toMessage(evt *events.Message, from bot.Address, phone string, menu []bot.C
 	return m, true
 }
 
-// pick reads text as an answer to menu: a number in its range ("2", "2."),
-// or an option's label ("cart" for "🛒 Cart"), compared by letters and
-// digits only, ignoring case; a label may also be named by its first words
-// ("cart" for "🛒 Cart (2)") when only one label starts so. It returns the
-// chosen Data, or false when text is no answer (so it stays a search).
-func pick(text string, menu []bot.Choice) (string, bool) {
+// pick reads text as an answer to menu: a number in its range ("2", "2.")
+// when the menu was a numbered list, or an option's label ("cart" for
+// "🛒 Cart"), compared by letters and digits only, ignoring case; a label
+// may also be named by its first words ("cart" for "🛒 Cart (2)") when only
+// one label starts so. It returns the chosen Data, or false when text is
+// no answer (so it stays text: a search, a quantity). A menu sent as a
+// poll shows no numbers: a number typed under it is text (the quantity
+// screen's "3" is three, not its third option).
+func pick(text string, menu []bot.Choice, numbered bool) (string, bool) {
 	if len(menu) == 0 {
 		return "", false
 	}
 	t := strings.TrimSpace(text)
 	t = strings.TrimRight(t, ".)")
 	if n, err := strconv.Atoi(t); err == nil && isDigits(t) {
+		if !numbered {
+			return "", false
+		}
 		if n >= 1 && n <= len(menu) {
 			return menu[n-1].Data, true
 		}

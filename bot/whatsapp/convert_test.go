@@ -81,11 +81,19 @@ func TestToMessage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := toMessage(incoming(tt.msg), annAddr, annPN.User, tt.menu, nil)
+			got, ok := toMessage(incoming(tt.msg), annAddr, annPN.User, tt.menu, false, nil)
 			if ok != tt.ok || !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("toMessage = %+v, %v\nwant        %+v, %v", got, ok, tt.want, tt.ok)
 			}
 		})
+	}
+	// Under a poll (no numbers shown) a number typed is text: the quantity
+	// screen's "3" is three; a label still picks.
+	if got, _ := toMessage(incoming(text("2")), annAddr, annPN.User, menu, true, nil); got.Text != "2" || got.Button != "" {
+		t.Errorf("a number under a poll = %+v, want the text 2", got)
+	}
+	if got, _ := toMessage(incoming(text("coffee")), annAddr, annPN.User, menu, true, nil); got.Button != "go:coffee" {
+		t.Errorf("a label under a poll = %+v, want its button", got)
 	}
 }
 
@@ -105,7 +113,7 @@ func TestOwnContact(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, ok := toMessage(incoming(own), lidAddr, tt.phone, nil, nil)
+			m, ok := toMessage(incoming(own), lidAddr, tt.phone, nil, false, nil)
 			if !ok || m.Contact.Own != tt.want {
 				t.Errorf("Own = %v, want %v (%+v)", m.Contact.Own, tt.want, m.Contact)
 			}
@@ -128,7 +136,7 @@ func TestPollVote(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := toMessage(evt, annAddr, annPN.User, menu, &waE2E.PollVoteMessage{SelectedOptions: tt.hashes})
+			got, ok := toMessage(evt, annAddr, annPN.User, menu, true, &waE2E.PollVoteMessage{SelectedOptions: tt.hashes})
 			if ok != tt.ok || got.Button != tt.want {
 				t.Errorf("toMessage = %q, %v; want %q, %v", got.Button, ok, tt.want, tt.ok)
 			}

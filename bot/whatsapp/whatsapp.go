@@ -553,7 +553,7 @@ func (w *WhatsApp) onMessage(evt *events.Message) {
 		}
 		vote = v
 	}
-	m, ok := toMessage(evt, from, pn.User, menu.choices, vote)
+	m, ok := toMessage(evt, from, pn.User, menu.choices, menu.poll != "", vote)
 	if !ok {
 		return
 	}
