@@ -153,6 +153,21 @@ func toMessage(evt *events.Message, from bot.Address, phone string, menu []bot.C
 			break
 		}
 		m.Command, m.Payload, m.Text = bot.ParseText(text)
+		// A reply to a message (swipe to reply): staff answer a support
+		// card so, as they do in Telegram.
+		if ci := msg.GetExtendedTextMessage().GetContextInfo(); ci.GetQuotedMessage() != nil {
+			q := ci.GetQuotedMessage()
+			m.ReplyTo, m.ReplyText = ci.GetStanzaID(), q.GetConversation()
+			if m.ReplyText == "" {
+				m.ReplyText = q.GetExtendedTextMessage().GetText()
+			}
+			if m.ReplyText == "" {
+				m.ReplyText = q.GetImageMessage().GetCaption()
+			}
+			if m.ReplyText == "" { // a card with buttons went as a poll: its text is the poll's name
+				m.ReplyText = q.GetPollCreationMessage().GetName()
+			}
+		}
 	}
 	return m, true
 }

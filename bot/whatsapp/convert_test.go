@@ -87,6 +87,14 @@ func TestToMessage(t *testing.T) {
 			}
 		})
 	}
+	// A reply to the shop's message (a support card) names it.
+	reply := &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("It ships tomorrow"),
+		ContextInfo: &waE2E.ContextInfo{StanzaID: proto.String("CARD1"),
+			QuotedMessage: &waE2E.Message{Conversation: proto.String("💬 #12 · Vera · waiting")}}}}
+	if got, _ := toMessage(incoming(reply), annAddr, annPN.User, nil, false, nil); got.Text != "It ships tomorrow" ||
+		got.ReplyTo != "CARD1" || got.ReplyText != "💬 #12 · Vera · waiting" {
+		t.Errorf("a reply = %+v, want the text and the card it answers", got)
+	}
 	// Under a poll (no numbers shown) a number typed is text: the quantity
 	// screen's "3" is three; a label still picks.
 	if got, _ := toMessage(incoming(text("2")), annAddr, annPN.User, menu, true, nil); got.Text != "2" || got.Button != "" {
