@@ -81,6 +81,10 @@ type Message struct {
 	Location *Location
 	// Photo is set when the shopper sent an image (its platform file id).
 	Photo string
+	// Unsupported names what the shopper sent that the shop cannot read
+	// ("voice", "sticker", "video", "document"); the message has nothing
+	// else, and the shopper is told what the shop can read.
+	Unsupported string
 	// ReplyTo is the platform's id of the message this one answers (a
 	// Telegram reply), and ReplyText that message's text: staff answer a
 	// support card by replying to it. Empty when it answers nothing.

@@ -229,3 +229,22 @@ func TestZoneFromTheMessage(t *testing.T) {
 		}
 	}
 }
+
+// A voice note or a sticker gets told what the shop can read, and the
+// shopper stays where they were.
+func TestUnsupportedMessage(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	chat := h.chat("voice", "en")
+	chat.Line("/cart")
+	replies, err := chat.Send(bot.Message{Unsupported: "voice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(replies) != 1 || !strings.Contains(replies[0].Text, "not this kind of message") {
+		t.Fatalf("replies to a voice note: %+v", replies)
+	}
+	replies, _ = chat.Line("/cart")
+	if len(replies) == 0 || !strings.Contains(replies[0].Text, "cart") {
+		t.Errorf("after the voice note: %+v", replies)
+	}
+}

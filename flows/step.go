@@ -215,6 +215,10 @@ func (e *Engine) step(ctx context.Context, id shop.CustomerID, m bot.Message) ([
 	if err := e.arrive(c, verified, fresh); err != nil {
 		return c.out, err
 	}
+	if c.Msg.Unsupported != "" { // a voice note, a sticker: say what can be read, stay put
+		c.Say("error.unsupported")
+		return c.out, e.save(ctx, c, t, changed)
+	}
 	next, ev, arg := e.route(c, set, t.sess.State)
 	if next != "" {
 		state, err := e.enter(c, set, t.sess.State, next, ev, arg)

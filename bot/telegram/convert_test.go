@@ -30,7 +30,9 @@ func TestFromMessage(t *testing.T) {
 		{"location", &models.Message{Chat: private, From: user, Location: &models.Location{Latitude: 55.7, Longitude: 37.6}},
 			bot.Message{Location: &bot.Location{Lat: 55.7, Lon: 37.6}}, true},
 		{"group chat ignored", &models.Message{Chat: models.Chat{ID: -100, Type: models.ChatTypeGroup}, From: user, Text: "hi"}, bot.Message{}, false},
-		{"sticker ignored", &models.Message{Chat: private, From: user}, bot.Message{}, false},
+		{"nothing readable ignored", &models.Message{Chat: private, From: user}, bot.Message{}, false},
+		{"voice note", &models.Message{Chat: private, From: user, Voice: &models.Voice{FileID: "v"}}, bot.Message{Unsupported: "voice"}, true},
+		{"sticker", &models.Message{Chat: private, From: user, Sticker: &models.Sticker{FileID: "s"}}, bot.Message{Unsupported: "sticker"}, true},
 		{"nil", nil, bot.Message{}, false},
 	}
 	for _, tt := range tests {

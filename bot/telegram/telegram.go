@@ -449,6 +449,14 @@ func fromMessage(updateID int64, msg *models.Message) (bot.Message, bool) {
 		m.Text = msg.Caption
 	case msg.Text != "":
 		m.Command, m.Payload, m.Text = bot.ParseText(msg.Text)
+	case msg.Voice != nil || msg.Audio != nil || msg.VideoNote != nil:
+		m.Unsupported = "voice"
+	case msg.Sticker != nil || msg.Animation != nil:
+		m.Unsupported = "sticker"
+	case msg.Video != nil:
+		m.Unsupported = "video"
+	case msg.Document != nil:
+		m.Unsupported = "document"
 	default:
 		return bot.Message{}, false
 	}

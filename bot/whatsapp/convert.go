@@ -137,6 +137,14 @@ func toMessage(evt *events.Message, from bot.Address, phone string, menu []bot.C
 			return bot.Message{}, false
 		}
 		m.Contact = &bot.Contact{Phone: "+" + vcard, Name: c.GetDisplayName(), Own: phone != "" && vcard == phone}
+	case msg.GetAudioMessage() != nil || msg.GetPtvMessage() != nil:
+		m.Unsupported = "voice"
+	case msg.GetStickerMessage() != nil:
+		m.Unsupported = "sticker"
+	case msg.GetVideoMessage() != nil:
+		m.Unsupported = "video"
+	case msg.GetDocumentMessage() != nil:
+		m.Unsupported = "document"
 	case msg.GetImageMessage() != nil:
 		m.Photo = evt.Info.ID // WhatsApp has no reusable file id: the message id names the image
 		m.Text = strings.TrimSpace(msg.GetImageMessage().GetCaption())

@@ -76,7 +76,9 @@ func TestToMessage(t *testing.T) {
 		{"contact without phone", &waE2E.Message{ContactMessage: &waE2E.ContactMessage{Vcard: proto.String("BEGIN:VCARD\nFN:X\nEND:VCARD")}}, nil, bot.Message{}, false},
 		{"image with caption", &waE2E.Message{ImageMessage: &waE2E.ImageMessage{Caption: proto.String("this one?")}}, menu,
 			with(func(m *bot.Message) { m.Photo, m.Text = "MSG1", "this one?" }), true},
-		{"sticker", &waE2E.Message{StickerMessage: &waE2E.StickerMessage{}}, nil, bot.Message{}, false},
+		{"sticker", &waE2E.Message{StickerMessage: &waE2E.StickerMessage{}}, nil, with(func(m *bot.Message) { m.Unsupported = "sticker" }), true},
+		{"voice note", &waE2E.Message{AudioMessage: &waE2E.AudioMessage{PTT: proto.Bool(true)}}, nil, with(func(m *bot.Message) { m.Unsupported = "voice" }), true},
+		{"document", &waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{}}, nil, with(func(m *bot.Message) { m.Unsupported = "document" }), true},
 		{"blank", text("  "), nil, bot.Message{}, false},
 	}
 	for _, tt := range tests {
