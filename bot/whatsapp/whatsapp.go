@@ -124,7 +124,11 @@ type Options struct {
 	// Backoff is the first delay before reconnecting; it doubles up to 2
 	// minutes. Default 1s.
 	Backoff time.Duration
-	Logger  *slog.Logger
+	// RefreshVersion learns WhatsApp's current web client version before
+	// reconnecting a client WhatsApp called outdated (Open sets it; nil:
+	// reconnect as is).
+	RefreshVersion func(ctx context.Context)
+	Logger         *slog.Logger
 	// Now is the clock for message ages and first-contact times; default
 	// time.Now.
 	Now func() time.Time
@@ -243,6 +247,7 @@ func Open(ctx context.Context, h bot.Handler, opt Options) (*WhatsApp, error) {
 	cli := whatsmeow.NewClient(dev, waLogger{opt.Logger.With(slog.String("module", "whatsmeow"))})
 	cli.EnableAutoReconnect = false // Run reconnects, with its own backoff
 	updateVersion(ctx, opt.Logger)
+	opt.RefreshVersion = func(ctx context.Context) { updateVersion(ctx, opt.Logger) }
 	w, err := newWhatsApp(h, realClient{cli}, db, opt)
 	if err != nil {
 		db.Close()
@@ -322,9 +327,11 @@ func updateVersion(ctx context.Context, log *slog.Logger) {
 }
 
 // Run connects and serves until ctx ends, reconnecting with backoff after
-// a lost connection. It returns an error when WhatsApp ends the session for
-// good: logged out, client outdated, replaced by another process, banned;
-// what is queued is then dropped and Send returns ErrClosed. When ctx ends
+// a lost connection, a client WhatsApp called outdated (with its current
+// version) or a temporary ban (once it ends). It returns an error when
+// WhatsApp ends the session for good: logged out, replaced by another
+// process, banned for good; what is queued is then dropped and Send
+// returns ErrClosed. When ctx ends
 // it returns nil and hands no more incoming messages to the engine, but
 // leaves the connection and the send queue running, so the engine's last
 // replies can still be sent: call Flush next.
@@ -431,8 +438,29 @@ func (w *WhatsApp) watch(ctx context.Context, failures *int) (bool, error) {
 				w.log.Warn("whatsapp: keepalive failing for too long")
 				return true, nil
 			case *events.ClientOutdated:
-				w.log.Error("whatsapp: WhatsApp refused this client as outdated: update omnicart (its whatsmeow library); the channel stops")
-				return false, errors.New("whatsapp: client outdated: update omnicart")
+				// WhatsApp moved on: learn its current version and connect
+				// again (with backoff; if it keeps refusing, whatsmeow
+				// itself is too old and omnicart needs an update).
+				w.log.Error("whatsapp: WhatsApp refused this client as outdated: reconnecting with its current version; if this repeats, update omnicart")
+				if w.opt.RefreshVersion != nil {
+					w.opt.RefreshVersion(ctx)
+				}
+				return true, nil
+			case *events.TemporaryBan:
+				// Sending too fast or to strangers: wait it out, then go on.
+				wait := evt.Expire
+				if wait <= 0 {
+					wait = time.Hour
+				}
+				w.log.Error("whatsapp: temporarily banned: slow down sending; reconnecting when it ends", slog.String("reason", evt.String()),
+					slog.Duration("in", wait))
+				select {
+				case <-ctx.Done():
+					return false, nil
+				case <-time.After(wait):
+				}
+				*failures = 0
+				return true, nil
 			case *events.LoggedOut:
 				w.log.Error("whatsapp: the device was unlinked; run \"omnicart whatsapp login\" again", slog.String("reason", evt.Reason.String()))
 				return false, fmt.Errorf("whatsapp: logged out (%s): run \"omnicart whatsapp login\"", evt.Reason)

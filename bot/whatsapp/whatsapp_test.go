@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -552,7 +553,8 @@ func TestPhotos(t *testing.T) {
 }
 
 func TestRunLifecycle(t *testing.T) {
-	w, f, _ := newTest(t, Options{Backoff: time.Millisecond})
+	var refreshed atomic.Int32
+	w, f, _ := newTest(t, Options{Backoff: time.Millisecond, RefreshVersion: func(context.Context) { refreshed.Add(1) }})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
@@ -573,17 +575,27 @@ func TestRunLifecycle(t *testing.T) {
 	// A failure on WhatsApp's side (5xx) is retried too.
 	w.HandleEvent(&events.ConnectFailure{Reason: events.ConnectFailureServiceUnavailable})
 	eventually(t, func() bool { return connects() == 4 })
+	// A client WhatsApp calls outdated learns the current version and
+	// connects again; so does one whose temporary ban ended.
 	w.HandleEvent(&events.ClientOutdated{})
+	eventually(t, func() bool { return connects() == 5 })
+	if refreshed.Load() != 1 {
+		t.Errorf("version refreshed %d times, want 1", refreshed.Load())
+	}
+	w.HandleEvent(&events.TemporaryBan{Code: events.TempBanSentToTooManyPeople, Expire: 10 * time.Millisecond})
+	eventually(t, func() bool { return connects() == 6 })
+	// Unlinked: the session ends for good.
+	w.HandleEvent(&events.LoggedOut{})
 	select {
 	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), "outdated") {
-			t.Errorf("Run = %v, want a client outdated error", err)
+		if err == nil || !strings.Contains(err.Error(), "logged out") {
+			t.Errorf("Run = %v, want a logged out error", err)
 		}
 	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not stop on ClientOutdated")
+		t.Fatal("Run did not stop on LoggedOut")
 	}
-	if connects() != 4 {
-		t.Errorf("connects = %d, want 4", connects())
+	if connects() != 6 {
+		t.Errorf("connects = %d, want 6", connects())
 	}
 	w.markWrote(annAddr.Chat)
 	if err := w.Send(context.Background(), annAddr, []bot.Reply{{Text: "Hi"}}); !errors.Is(err, ErrClosed) {
