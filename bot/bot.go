@@ -119,6 +119,12 @@ type Choice struct {
 // MaxChoiceData is the longest Choice.Data any channel accepts.
 const MaxChoiceData = 64
 
+// StaleChoice is the Data of a press on a menu the channel no longer knows
+// (a WhatsApp poll sent before a restart): the engine says the button is
+// from an earlier screen and shows the current one, as for an old
+// Telegram button.
+const StaleChoice = "|stale"
+
 // Reply is one message from the shop. Text is plain text: adapters escape
 // it for their markup.
 type Reply struct {

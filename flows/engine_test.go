@@ -248,3 +248,19 @@ func TestUnsupportedMessage(t *testing.T) {
 		t.Errorf("after the voice note: %+v", replies)
 	}
 }
+
+// A press on a menu the channel no longer knows (a WhatsApp poll from
+// before a restart) is answered as an old button: said so, and the
+// current screen shown.
+func TestStalePress(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	chat := h.chat("stale", "en")
+	chat.Line("/cart")
+	replies, err := chat.Send(bot.Message{Button: bot.StaleChoice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(replies) < 2 || !strings.Contains(replies[0].Text, "earlier screen") || !strings.Contains(replies[1].Text, "cart") {
+		t.Fatalf("replies to a stale press: %+v", replies)
+	}
+}

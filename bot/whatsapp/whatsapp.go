@@ -571,7 +571,10 @@ func (w *WhatsApp) onMessage(evt *events.Message) {
 	var vote *waE2E.PollVoteMessage
 	if pu := evt.Message.GetPollUpdateMessage(); pu != nil {
 		if menu.poll == "" || pu.GetPollCreationMessageKey().GetID() != menu.poll {
-			w.log.Debug("whatsapp: vote on an earlier poll ignored")
+			// An earlier poll, or one sent before a restart: the shopper
+			// is told, and sees the current screen, as for an old button.
+			w.log.Debug("whatsapp: vote on an earlier poll")
+			w.h.Handle(context.Background(), bot.Message{From: from, ID: evt.Info.ID, Name: evt.Info.PushName, Button: bot.StaleChoice})
 			return
 		}
 		v, err := w.c.DecryptPollVote(ctx, evt)
