@@ -215,6 +215,26 @@ type Deliverer interface {
 	Deliver(ctx context.Context, to Address, replies []Reply) error
 }
 
+// Queuer is a Deliverer that can queue a delivery and be waited on apart:
+// Queue puts the replies in the chat's order at once, and wait returns as
+// Deliver would. A caller that must keep a chat's order (the engine, in the
+// customer's turn) queues, and waits after it let go, so a slow channel
+// (WhatsApp sends a message every few seconds) holds up nobody else.
+type Queuer interface {
+	Queue(ctx context.Context, to Address, replies []Reply) (wait func(context.Context) error, err error)
+}
+
+// Queue queues replies through the sender of to.Channel (see Queuer); a
+// sender that cannot queue delivers them at once, and wait returns what
+// that gave.
+func (s Senders) Queue(ctx context.Context, to Address, replies []Reply) (wait func(context.Context) error, err error) {
+	if q, ok := s[to.Channel].(Queuer); ok {
+		return q.Queue(ctx, to, replies)
+	}
+	delivered := s.Deliver(ctx, to, replies)
+	return func(context.Context) error { return delivered }, nil
+}
+
 // Deliver delivers replies through the sender of to.Channel and waits: with
 // its Deliver when it has one, else with Send (whose return then means
 // delivered).

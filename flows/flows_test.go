@@ -60,6 +60,7 @@ type deliverer struct {
 	fail map[string]error // by channel
 	// onDeliver, if set, is called for each delivery before it is made.
 	onDeliver func(to bot.Address)
+	slow      chan struct{} // see slowDown
 }
 
 func (d *deliverer) Deliver(ctx context.Context, to bot.Address, replies []bot.Reply) error {
@@ -73,6 +74,37 @@ func (d *deliverer) Deliver(ctx context.Context, to bot.Address, replies []bot.R
 		return err
 	}
 	return d.Send(ctx, to, replies)
+}
+
+// Queue is Deliver in two steps (bot.Queuer): recorded now; wait returns
+// at once, or, while slowDown is set, when it is released.
+func (d *deliverer) Queue(ctx context.Context, to bot.Address, replies []bot.Reply) (func(context.Context) error, error) {
+	if err := d.Deliver(ctx, to, replies); err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	slow := d.slow
+	d.mu.Unlock()
+	return func(ctx context.Context) error {
+		if slow == nil {
+			return nil
+		}
+		select {
+		case <-slow:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}, nil
+}
+
+// slowDown makes deliveries wait until the returned func is called, as
+// WhatsApp's few seconds a message do.
+func (d *deliverer) slowDown() (release func()) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.slow = make(chan struct{})
+	return sync.OnceFunc(func() { close(d.slow) })
 }
 
 // failOn makes Deliver on channel return err (nil: succeed again).

@@ -22,63 +22,108 @@ var ErrUnreachable = fmt.Errorf("flows: notice cannot be delivered to the custom
 // queued before it and never in the middle of the customer's own message.
 // It is rendered in the customer's language (Money arguments formatted in
 // it, a Number argument named n picks the plural form; buttons fire their
-// event in the conversation) and delivered with the sender's Deliver to the
-// chat the customer wrote from last, then to their other linked chats,
-// skipping channels marked unreachable. A chat that refuses (an error
-// wrapping bot.ErrRefused) marks its channel unreachable on the customer
-// and the next chat is tried at once; any other error is returned as it is
-// (transient: try again later). When no chat is left the error wraps
-// ErrUnreachable. On success a shop.EventNotified is logged and the chat
-// used is returned.
+// event in the conversation) and delivered to the chat the customer wrote
+// from last, then to their other linked chats, skipping channels marked
+// unreachable. A chat that refuses (an error wrapping bot.ErrRefused) marks
+// its channel unreachable on the customer and the next chat is tried at
+// once; any other error is returned as it is (transient: try again later).
+// When no chat is left the error wraps ErrUnreachable. On success a
+// shop.EventNotified is logged and the chat used is returned.
 //
-// Notify waits until the notice is delivered or failed; it returns early
-// with an error, having sent nothing, when ctx ends or the engine stops
-// before the customer's turn.
+// The notice is queued in the chat's order in the customer's turn, and
+// waited for after it: a slow channel (WhatsApp sends a message every few
+// seconds) does not hold an engine worker, so a broadcast does not keep
+// other shoppers waiting. Notify returns when the notice is delivered or
+// failed; it returns early with an error, having sent nothing, when ctx
+// ends or the engine stops before the customer's turn.
 func (e *Engine) Notify(ctx context.Context, n shop.Notice) (bot.Address, error) {
 	if err := n.Validate(); err != nil {
 		return bot.Address{}, fmt.Errorf("%w: %w", ErrUnreachable, err)
 	}
-	var to bot.Address
-	err := e.call(ctx, n.Customer, func(ctx context.Context) error {
-		var err error
-		to, err = e.notify(ctx, n)
-		return err
-	})
-	return to, err
-}
-
-func (e *Engine) notify(ctx context.Context, n shop.Notice) (bot.Address, error) {
-	cust, err := e.store.Customer(ctx, n.Customer)
-	if errors.Is(err, shop.ErrNotFound) {
-		return bot.Address{}, fmt.Errorf("notice %s: %w: %w", n.Key, ErrUnreachable, err)
-	}
-	if err != nil {
-		return bot.Address{}, fmt.Errorf("notice %s: %w", n.Key, err)
-	}
-	reply, err := e.renderNotice(cust, n)
-	if err != nil {
-		return bot.Address{}, fmt.Errorf("notice %s: %w: %w", n.Key, ErrUnreachable, err)
-	}
-	for _, addr := range chatsOf(cust) {
-		err := e.send.Deliver(ctx, addr, []bot.Reply{reply})
+	var refused []bot.Address
+	for {
+		var to bot.Address
+		var cust shop.Customer
+		var wait func(context.Context) error
+		err := e.call(ctx, n.Customer, func(ctx context.Context) error {
+			var err error
+			to, cust, wait, err = e.queueNotice(ctx, n, refused)
+			return err
+		})
+		if err != nil {
+			return bot.Address{}, err
+		}
+		err = wait(ctx)
 		if errors.Is(err, bot.ErrRefused) {
-			e.log.Info("chat refuses notices", slog.String("customer", string(cust.ID)), slog.String("channel", addr.Channel), slog.Any("err", err))
-			if err := e.store.SetReachable(ctx, addr.String(), false); err != nil {
-				return bot.Address{}, fmt.Errorf("notice %s: mark %s unreachable: %w", n.Key, addr.Channel, err)
+			if err := e.refused(ctx, n, cust, to, err); err != nil {
+				return bot.Address{}, err
 			}
+			refused = append(refused, to)
 			continue
 		}
 		if err != nil {
-			return bot.Address{}, fmt.Errorf("notice %s: deliver on %s: %w", n.Key, addr.Channel, err)
+			return bot.Address{}, fmt.Errorf("notice %s: deliver on %s: %w", n.Key, to.Channel, err)
 		}
-		ev := shop.Event{Time: e.opt.Now(), Customer: cust.ID, Type: shop.EventNotified, Channel: addr.Channel,
+		ev := shop.Event{Time: e.opt.Now(), Customer: cust.ID, Type: shop.EventNotified, Channel: to.Channel,
 			Source: cust.Source, Campaign: n.Campaign, Notice: n.Key}
 		if err := e.store.LogEvent(ctx, ev); err != nil {
 			e.log.Warn("log event", slog.Any("err", err))
 		}
-		return addr, nil
+		return to, nil
 	}
-	return bot.Address{}, fmt.Errorf("notice %s: %w", n.Key, ErrUnreachable)
+}
+
+// queueNotice renders n and queues it to the first chat of its customer
+// that is neither unreachable nor in refused (a chat that refuses at once,
+// as WhatsApp does one that never wrote first, is marked and skipped).
+func (e *Engine) queueNotice(ctx context.Context, n shop.Notice, refused []bot.Address) (bot.Address, shop.Customer, func(context.Context) error, error) {
+	cust, err := e.store.Customer(ctx, n.Customer)
+	if errors.Is(err, shop.ErrNotFound) {
+		return bot.Address{}, cust, nil, fmt.Errorf("notice %s: %w: %w", n.Key, ErrUnreachable, err)
+	}
+	if err != nil {
+		return bot.Address{}, cust, nil, fmt.Errorf("notice %s: %w", n.Key, err)
+	}
+	reply, err := e.renderNotice(cust, n)
+	if err != nil {
+		return bot.Address{}, cust, nil, fmt.Errorf("notice %s: %w: %w", n.Key, ErrUnreachable, err)
+	}
+	for _, addr := range chatsOf(cust) {
+		if slices.Contains(refused, addr) {
+			continue
+		}
+		wait, err := e.queue(ctx, addr, []bot.Reply{reply})
+		if errors.Is(err, bot.ErrRefused) {
+			if err := e.refused(ctx, n, cust, addr, err); err != nil {
+				return bot.Address{}, cust, nil, err
+			}
+			continue
+		}
+		if err != nil {
+			return bot.Address{}, cust, nil, fmt.Errorf("notice %s: deliver on %s: %w", n.Key, addr.Channel, err)
+		}
+		return addr, cust, wait, nil
+	}
+	return bot.Address{}, cust, nil, fmt.Errorf("notice %s: %w", n.Key, ErrUnreachable)
+}
+
+// queue queues replies with the sender's Queue (bot.Queuer), or, for a
+// sender that cannot queue, delivers them now.
+func (e *Engine) queue(ctx context.Context, to bot.Address, replies []bot.Reply) (func(context.Context) error, error) {
+	if q, ok := e.send.(bot.Queuer); ok {
+		return q.Queue(ctx, to, replies)
+	}
+	err := e.send.Deliver(ctx, to, replies)
+	return func(context.Context) error { return nil }, err
+}
+
+// refused marks the channel of addr unreachable for cust: it refused n.
+func (e *Engine) refused(ctx context.Context, n shop.Notice, cust shop.Customer, addr bot.Address, why error) error {
+	e.log.Info("chat refuses notices", slog.String("customer", string(cust.ID)), slog.String("channel", addr.Channel), slog.Any("err", why))
+	if err := e.store.SetReachable(ctx, addr.String(), false); err != nil {
+		return fmt.Errorf("notice %s: mark %s unreachable: %w", n.Key, addr.Channel, err)
+	}
+	return nil
 }
 
 // chatsOf lists the chats to try for a notice: the one the customer wrote

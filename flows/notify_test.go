@@ -253,3 +253,41 @@ func TestNoticesAndMessagesDoNotInterleave(t *testing.T) {
 		t.Fatalf("%d notices were delivered in the middle of a message of the same customer", n)
 	}
 }
+
+// Notices waiting on a slow channel (a WhatsApp broadcast: a message every
+// few seconds) do not hold the engine's workers: with more notices in
+// flight than workers, another shopper is still answered at once, and the
+// notices complete when the channel catches up.
+func TestSlowNoticesHoldNoWorker(t *testing.T) {
+	h := newHarness(t, nil, nil) // 4 workers
+	ctx := context.Background()
+	release := h.out.slowDown()
+	defer release()
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := range 8 {
+		c, err := h.db.CustomerFor(ctx, fmt.Sprintf("whatsapp:7999000%04d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			_, err := h.eng.Notify(ctx, orderNotice(c.ID))
+			errs <- err
+		})
+	}
+	time.Sleep(50 * time.Millisecond) // the notices are queued and waiting
+	chat := h.chat("busy-shopper", "en")
+	start := time.Now()
+	replies, err := chat.Line("/cart")
+	if err != nil || len(replies) == 0 {
+		t.Fatalf("a shopper during slow notices: %+v %v (after %v)", replies, err, time.Since(start))
+	}
+	release()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("notice: %v", err)
+		}
+	}
+}

@@ -482,9 +482,20 @@ func (t *Telegram) Send(_ context.Context, to bot.Address, replies []bot.Reply) 
 // blocked the bot, another error when a call was given up or ctx ended.
 // The durable outbox uses it to know what was delivered.
 func (t *Telegram) Deliver(ctx context.Context, to bot.Address, replies []bot.Reply) error {
+	wait, err := t.Queue(ctx, to, replies)
+	if err != nil {
+		return err
+	}
+	return wait(ctx)
+}
+
+// Queue is Deliver in two steps (bot.Queuer): the calls are queued in the
+// chat's order now, and wait returns when Telegram took them all or one
+// failed.
+func (t *Telegram) Queue(ctx context.Context, to bot.Address, replies []bot.Reply) (wait func(context.Context) error, err error) {
 	chat, ops, err := t.ops(to, replies)
 	if err != nil || len(ops) == 0 {
-		return err
+		return func(context.Context) error { return nil }, err
 	}
 	results := make(chan error, len(ops))
 	dispatch := bot.DispatchFunc(ctx)
@@ -493,19 +504,21 @@ func (t *Telegram) Deliver(ctx context.Context, to bot.Address, replies []bot.Re
 		ops[i].dispatch = dispatch
 	}
 	if err := t.out.push(chat, ops); err != nil {
-		return err
+		return nil, err
 	}
-	for range ops {
-		select {
-		case err := <-results:
-			if err != nil {
-				return err
+	return func(ctx context.Context) error {
+		for range ops {
+			select {
+			case err := <-results:
+				if err != nil {
+					return err
+				}
+			case <-ctx.Done():
+				return ctx.Err()
 			}
-		case <-ctx.Done():
-			return ctx.Err()
 		}
-	}
-	return nil
+		return nil
+	}, nil
 }
 
 // ops turns replies to one chat into Bot API calls.

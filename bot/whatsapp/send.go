@@ -49,32 +49,45 @@ func (w *WhatsApp) Send(ctx context.Context, to bot.Address, replies []bot.Reply
 // when ctx ends first, the messages not yet sent are withdrawn and an error
 // returned, so a later retry does not send them twice.
 func (w *WhatsApp) Deliver(ctx context.Context, to bot.Address, replies []bot.Reply) error {
-	items, err := w.items(ctx, to, replies)
-	if err != nil || len(items) == 0 {
+	wait, err := w.Queue(ctx, to, replies)
+	if err != nil {
 		return err
 	}
+	return wait(ctx)
+}
+
+// Queue is Deliver in two steps (bot.Queuer): the messages are queued in
+// the chat's order now, and wait returns when they were sent or one was
+// dropped; when wait's ctx ends first, those not yet sent are withdrawn.
+func (w *WhatsApp) Queue(ctx context.Context, to bot.Address, replies []bot.Reply) (wait func(context.Context) error, err error) {
+	items, err := w.items(ctx, to, replies)
+	if err != nil || len(items) == 0 {
+		return func(context.Context) error { return nil }, err
+	}
 	if !w.out.isOnline() {
-		return ErrOffline
+		return nil, ErrOffline
 	}
 	dl := &delivery{results: make(chan error, len(items)), dispatch: bot.DispatchFunc(ctx)}
 	for i := range items {
 		items[i].dl = dl
 	}
 	if err := w.out.push(to.Chat, items); err != nil {
-		return err
+		return nil, err
 	}
-	for range items {
-		select {
-		case err := <-dl.results:
-			if err != nil {
-				return err
+	return func(ctx context.Context) error {
+		for range items {
+			select {
+			case err := <-dl.results:
+				if err != nil {
+					return err
+				}
+			case <-ctx.Done():
+				w.out.withdraw(to.Chat, dl)
+				return ctx.Err()
 			}
-		case <-ctx.Done():
-			w.out.withdraw(to.Chat, dl)
-			return ctx.Err()
 		}
-	}
-	return nil
+		return nil
+	}, nil
 }
 
 // items renders replies to one chat as outbox items.

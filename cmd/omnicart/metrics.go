@@ -98,6 +98,27 @@ func (t *timedSender) Deliver(ctx context.Context, to bot.Address, replies []bot
 	return err
 }
 
+// Queue queues through s's Queue when it has one (bot.Queuer), observing
+// the time until the delivery is done; else it delivers now.
+func (t *timedSender) Queue(ctx context.Context, to bot.Address, replies []bot.Reply) (func(context.Context) error, error) {
+	q, ok := t.s.(bot.Queuer)
+	if !ok {
+		delivered := t.Deliver(ctx, to, replies)
+		return func(context.Context) error { return delivered }, nil
+	}
+	start := time.Now()
+	wait, err := q.Queue(ctx, to, replies)
+	if err != nil {
+		t.deliver.Observe(time.Since(start).Seconds())
+		return nil, err
+	}
+	return func(ctx context.Context) error {
+		err := wait(ctx)
+		t.deliver.Observe(time.Since(start).Seconds())
+		return err
+	}, nil
+}
+
 // shopCollector reads the engine's, the store's, the outbox's and
 // Telegram's counters at each scrape.
 type shopCollector struct {
