@@ -202,6 +202,11 @@ func openBadger(bo badger.Options) (bdb *badger.DB, err error) {
 		}
 	}()
 	bdb, err = badger.Open(bo)
+	if err != nil && (errors.Is(err, badger.ErrTruncateNeeded) || strings.Contains(err.Error(), badger.ErrTruncateNeeded.Error())) {
+		// Not closed cleanly (killed), not damaged: a writable open
+		// replays its log. Badger flattens the error it wraps.
+		return nil, fmt.Errorf("%w: %s", badger.ErrTruncateNeeded, firstLine(err.Error()))
+	}
 	if err != nil && isDamage(err) {
 		return nil, &DamagedError{Dir: bo.Dir, Problem: fmt.Sprintf("Badger cannot read it: %v", firstLine(err.Error()))}
 	}

@@ -109,6 +109,30 @@ func TestBackupRestoreVerifyBinary(t *testing.T) {
 	}
 }
 
+// A shop killed with SIGKILL is not damaged: verify checks a copy and
+// says all is well, rather than telling the owner to restore a backup
+// (which would lose every order since it).
+func TestVerifyAfterKillBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	config := dataConfig(t, dir, "data", "")
+	seedOrders(t, data, 100)
+	p := start(t, "run", "--config", config)
+	select {
+	case <-p.addr:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the shop did not start")
+	}
+	p.kill(t)
+	out, code := runBinary(t, "verify", "--config", config)
+	if code != 0 || !strings.Contains(out, "100 orders") || !strings.Contains(out, "not closed cleanly") || strings.Contains(out, "damaged") {
+		t.Fatalf("verify after a kill: exit %d\n%s", code, out)
+	}
+}
+
 // A store that lost its MANIFEST is refused with a message that names
 // the problem and the way out, and nothing in it is changed.
 func TestLostManifestRefusedBinary(t *testing.T) {
