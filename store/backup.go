@@ -215,7 +215,9 @@ func (db *DB) DataStats() DataStats {
 }
 
 // Restore loads a backup stream into dir, which must not hold a store.
-// The restored store gets a fresh record of its orders.
+// The restored store gets a fresh record of its orders. It is built in a
+// directory beside dir and moved into dir only once the whole backup
+// loaded: a cut-short or foreign file leaves dir as it was.
 func Restore(dir string, r io.Reader, opt Options) error {
 	files, err := listDir(dir)
 	if err != nil {
@@ -227,12 +229,49 @@ func Restore(dir string, r io.Reader, opt Options) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
+	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(dir)), "."+filepath.Base(filepath.Clean(dir))+".restoring-")
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	defer os.RemoveAll(tmp) // empty once moved; else what a failed load left
+	if err := restoreInto(tmp, r, opt); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	for _, e := range entries {
+		if err := os.Rename(filepath.Join(tmp, e.Name()), filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("restore: move the restored store into %s: %w", dir, err)
+		}
+	}
+	return nil
+}
+
+// load reads a backup stream into db. A stream cut short, or one that is
+// no backup at all (Badger panics on some), is an error that says so.
+func load(db *DB, r io.Reader) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("this is not an omnicart backup, or it is damaged (%v)", firstLine(fmt.Sprint(p)))
+		}
+	}()
+	err = db.bdb.Load(bufio.NewReaderSize(r, 1<<20), 256)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("the backup is cut short (was it copied whole?): %w", err)
+	}
+	return err
+}
+
+// restoreInto loads the backup into the empty directory dir.
+func restoreInto(dir string, r io.Reader, opt Options) error {
 	opt.ReadOnly, opt.InMemory = false, false
 	db, err := Open(dir, opt)
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
-	if err := db.bdb.Load(bufio.NewReaderSize(r, 1<<20), 256); err != nil {
+	if err := load(db, r); err != nil {
 		db.Close()
 		return fmt.Errorf("restore: load the backup: %w", err)
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -566,5 +567,47 @@ func BenchmarkRecordWrite(b *testing.B) {
 		if err := r.write(snap); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A backup cut short, or a file that is no backup, is refused with what is
+// wrong, and the target directory is left as it was: empty, so the next
+// try with the right file works.
+func TestRestoreRefusesBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	db := openDir(t, dir, Options{NoSync: true})
+	fillStore(t, db, 200)
+	var full bytes.Buffer
+	if _, err := db.Backup(&full); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	target := filepath.Join(t.TempDir(), "data")
+	foreign := bytes.Repeat([]byte("[shop]\nname = \"not a backup\"\n"), 400)
+	for _, bad := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"cut short", full.Bytes()[:full.Len()/2], "cut short"},
+		{"foreign", foreign, "not an omnicart backup"},
+	} {
+		err := Restore(target, bytes.NewReader(bad.data), Options{})
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%s: restore = %v, want %q", bad.name, err, bad.want)
+		}
+		if entries, _ := os.ReadDir(target); len(entries) != 0 {
+			t.Errorf("%s: the target holds %d files after a failed restore", bad.name, len(entries))
+		}
+		if left, _ := filepath.Glob(filepath.Join(filepath.Dir(target), ".data.restoring-*")); len(left) != 0 {
+			t.Errorf("%s: left behind %v", bad.name, left)
+		}
+	}
+	if err := Restore(target, bytes.NewReader(full.Bytes()), Options{}); err != nil {
+		t.Fatalf("the whole backup after the failed ones: %v", err)
+	}
+	r, err := Verify(context.Background(), target)
+	if err != nil || !r.OK() || r.Orders != 200 {
+		t.Fatalf("verify the restored store: %+v %v", r, err)
 	}
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -96,7 +95,7 @@ func loadFile(db *DB, path string) error {
 		return err
 	}
 	defer f.Close()
-	if err := db.bdb.Load(bufio.NewReaderSize(f, 1<<20), 256); err != nil {
+	if err := load(db, f); err != nil {
 		return fmt.Errorf("load backup: %w", err)
 	}
 	return nil
