@@ -84,26 +84,69 @@ type BackupOptions struct {
 }
 
 // BackupTo writes a new backup into dir and deletes the oldest ones beyond
-// keep. It returns the new file's path.
+// keep (never the new one). It returns the new file's path. A backup that
+// would leave less than the store's reserve free (data.min_free) on its
+// disk is not written: a full disk makes the shop refuse orders.
 func (db *DB) BackupTo(dir string, keep int) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("backup: %w", err)
+	}
+	if err := db.roomForBackup(dir); err != nil {
+		return "", err
 	}
 	path := filepath.Join(dir, backupPrefix+db.now().UTC().Format("20060102T150405.000Z")+backupSuffix)
 	if _, err := db.BackupFile(path); err != nil {
 		return "", err
 	}
-	old, err := Backups(dir)
+	all, err := Backups(dir)
 	if err != nil {
 		return path, err
 	}
-	for len(old) > max(keep, 1) {
+	old := slices.DeleteFunc(all, func(p string) bool { return p == path })
+	for len(old)+1 > max(keep, 1) {
 		if err := os.Remove(old[0]); err != nil {
 			return path, fmt.Errorf("backup: delete old %s: %w", old[0], err)
 		}
 		old = old[1:]
 	}
 	return path, nil
+}
+
+// dataSize is the size of the store's tables and logs in dir: about what
+// a backup of it takes (Badger's own count is only updated every minute).
+func dataSize(dir string) uint64 {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0
+	}
+	var n uint64
+	for _, e := range entries {
+		if ext := filepath.Ext(e.Name()); ext != ".sst" && ext != ".vlog" && ext != ".mem" {
+			continue
+		}
+		if info, err := e.Info(); err == nil {
+			n += uint64(info.Size())
+		}
+	}
+	return n
+}
+
+// roomForBackup refuses a backup into dir that would leave less than the
+// store's reserve free there: about the store's size on disk is written.
+func (db *DB) roomForBackup(dir string) error {
+	if db.space == nil {
+		return nil
+	}
+	free, err := db.space.free(dir)
+	if err != nil {
+		return nil // unknown: try, as before
+	}
+	size := dataSize(db.dir)
+	if free < size+db.space.need {
+		return fmt.Errorf("backup: not enough space in %s: %s free, a backup takes about %s and %s must stay free "+
+			"for the shop (data.min_free); free some space, or set [backup] dir on another disk", dir, Bytes(free), Bytes(size), Bytes(db.space.need))
+	}
+	return nil
 }
 
 // Backups lists the backup files in dir, oldest first.

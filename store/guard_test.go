@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -609,5 +610,39 @@ func TestRestoreRefusesBadFiles(t *testing.T) {
 	r, err := Verify(context.Background(), target)
 	if err != nil || !r.OK() || r.Orders != 200 {
 		t.Fatalf("verify the restored store: %+v %v", r, err)
+	}
+}
+
+// Rotation never deletes the backup just written, even when older files
+// carry later times in their names (a clock that was once ahead); a backup
+// that would eat into the shop's free-space reserve is not written.
+func TestBackupToKeepsTheNewOneAndTheReserve(t *testing.T) {
+	backups := t.TempDir()
+	var backupFree atomic.Uint64
+	backupFree.Store(1 << 40)
+	db := openDir(t, t.TempDir(), Options{NoSync: true, FreeSpace: func(dir string) (uint64, error) {
+		if dir == backups {
+			return backupFree.Load(), nil
+		}
+		return 1 << 40, nil
+	}})
+	fillStore(t, db, 50)
+	for _, name := range []string{"20270101T000000.000Z", "20270102T000000.000Z", "20270103T000000.000Z"} {
+		os.WriteFile(filepath.Join(backups, backupPrefix+name+backupSuffix), []byte("x"), 0o600)
+	}
+	path, err := db.BackupTo(backups, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, _ := Backups(backups)
+	if len(left) != 3 || !slices.Contains(left, path) {
+		t.Fatalf("after a backup with keep 3: %v; want the new %s among 3", left, path)
+	}
+	backupFree.Store(DefaultMinFree + 1<<10) // the backup would eat into the reserve
+	if _, err := db.BackupTo(backups, 3); err == nil || !strings.Contains(err.Error(), "not enough space") {
+		t.Fatalf("a backup into a nearly full disk: %v", err)
+	}
+	if after, _ := Backups(backups); !slices.Equal(after, left) {
+		t.Errorf("a refused backup changed the folder: %v, was %v", after, left)
 	}
 }
