@@ -192,6 +192,11 @@ func Open(dir string, opt Options) (*DB, error) {
 	return db, nil
 }
 
+// NotClosedCleanly reports whether err is a read-only Open's refusal of a
+// directory that was not closed cleanly (the shop was killed): its log
+// needs the replay of a writable Open; it is not damaged.
+func NotClosedCleanly(err error) bool { return errors.Is(err, badger.ErrTruncateNeeded) }
+
 // openBadger opens Badger and turns its panics on damaged files into a
 // *DamagedError. (A panic in one of Badger's own goroutines cannot be
 // caught here.)

@@ -63,7 +63,15 @@ func backupCommand(dir, file string, opt store.Options, stdout io.Writer) error 
 	if _, err := os.Stat(dir); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	db, err := store.Open(dir, opt)
+	// Read-only: a backup only reads, so a shop stopped on a full disk can
+	// still be backed up to another one. A directory that was not closed
+	// cleanly needs the log replay of a writable open.
+	ro := opt
+	ro.ReadOnly = true
+	db, err := store.Open(dir, ro)
+	if store.NotClosedCleanly(err) {
+		db, err = store.Open(dir, opt)
+	}
 	if err != nil {
 		return explainLocked(err)
 	}

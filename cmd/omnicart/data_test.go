@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -313,5 +314,19 @@ func TestWebKeyMovesIntoTheStore(t *testing.T) {
 	os.Remove(webKeyFile(cfg))
 	if k, err := webKey(ctx, full, cfg, slog.Default()); err != nil || len(k) < 32 || fmt.Sprintf("%x", k) == old {
 		t.Errorf("webKey after the disk had room again = %x, %v", k, err)
+	}
+}
+
+// A stopped shop on a full disk can still be backed up (to another disk):
+// a backup only reads.
+func TestBackupOfAFullDisk(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	seedOrders(t, data, 20)
+	full := store.Options{FreeSpace: func(string) (uint64, error) { return 1 << 20, nil }}
+	var out bytes.Buffer
+	file := filepath.Join(t.TempDir(), "x.backup")
+	if err := backupCommand(data, file, full, &out); err != nil || !strings.Contains(out.String(), "20 orders") {
+		t.Fatalf("backup of a stopped shop on a full disk: %v\n%s", err, out.String())
 	}
 }
