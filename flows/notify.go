@@ -78,6 +78,12 @@ func (e *Engine) Notify(ctx context.Context, n shop.Notice) (bot.Address, error)
 // as WhatsApp does one that never wrote first, is marked and skipped).
 func (e *Engine) queueNotice(ctx context.Context, n shop.Notice, refused []bot.Address) (bot.Address, shop.Customer, func(context.Context) error, error) {
 	cust, err := e.store.Customer(ctx, n.Customer)
+	if m, ok := e.store.(mergeFollower); ok && errors.Is(err, shop.ErrNotFound) {
+		// Linked into another customer after the notice was written.
+		if into, merged, merr := m.MergedInto(ctx, n.Customer); merr == nil && merged {
+			cust, err = e.store.Customer(ctx, into)
+		}
+	}
 	if errors.Is(err, shop.ErrNotFound) {
 		return bot.Address{}, cust, nil, fmt.Errorf("notice %s: %w: %w", n.Key, ErrUnreachable, err)
 	}
@@ -105,6 +111,12 @@ func (e *Engine) queueNotice(ctx context.Context, n shop.Notice, refused []bot.A
 		return addr, cust, wait, nil
 	}
 	return bot.Address{}, cust, nil, fmt.Errorf("notice %s: %w", n.Key, ErrUnreachable)
+}
+
+// mergeFollower is a store that knows which customer a link merged
+// another into (*store.DB).
+type mergeFollower interface {
+	MergedInto(ctx context.Context, id shop.CustomerID) (shop.CustomerID, bool, error)
 }
 
 // queue queues replies with the sender's Queue (bot.Queuer), or, for a

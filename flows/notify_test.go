@@ -291,3 +291,26 @@ func TestSlowNoticesHoldNoWorker(t *testing.T) {
 		}
 	}
 }
+
+// A notice written for a customer who was linked into another since (a
+// job read the old id) reaches the customer they became.
+func TestNotifyFollowsALink(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	ctx := context.Background()
+	tg := &chatT{H: h.eng, R: h.rec, Addr: bot.Address{Channel: bot.Telegram, Chat: "m1"}, Lang: "en"}
+	web := &chatT{H: h.eng, R: h.rec, Addr: bot.Address{Channel: bot.Web, Chat: "m1web"}, Lang: "en"}
+	say(t, web, "/start")
+	say(t, tg, "/start")
+	a, _ := h.db.CustomerFor(ctx, web.Addr.String())
+	b, _ := h.db.CustomerFor(ctx, tg.Addr.String())
+	code := codeRE.FindStringSubmatch(say(t, web, "/link"))[1]
+	say(t, tg, "/link "+code)
+	now, _ := h.db.CustomerFor(ctx, tg.Addr.String())
+	old := a.ID
+	if now.ID == a.ID {
+		old = b.ID
+	}
+	if _, err := h.eng.Notify(ctx, orderNotice(old)); err != nil {
+		t.Fatalf("a notice for the linked-away id %s: %v", old, err)
+	}
+}

@@ -50,6 +50,7 @@ import (
 //	                               here so that backups carry it
 //	ib/<id>                        inbox (inbox.go): what came from outside and is still to be acted
 //	                               on ("ib/tg-payment/<charge id>": a Telegram payment to settle)
+//	mg/<customerID>                the customer ID (raw bytes) a link merged this customer into
 //
 // The prefixes never prefix one another ("o/" vs "oc/", "s/" vs "ss/" and
 // "st/"), so a prefix scan of one record type sees only that type.
@@ -80,6 +81,7 @@ const (
 	prefixPoints        = "pt/"
 	prefixSecret        = "x/"
 	prefixInbox         = "ib/"
+	prefixMerged        = "mg/"
 
 	keyUnpaidIndexBuilt = "m/unpaid-deadline"
 	keyUnpaidIndexOld   = "m/unpaid-index" // un/ by creation time, before deadlines
@@ -100,6 +102,7 @@ func phoneKey(phone string) []byte           { return []byte(prefixPhone + phone
 func linkCodeKey(code string) []byte         { return []byte(prefixLinkCode + code) }
 func linkOwnerKey(id shop.CustomerID) []byte { return []byte(prefixLinkOwner + string(id)) }
 func outboxKey(id string) []byte             { return []byte(prefixOutbox + id) }
+func mergedKey(id shop.CustomerID) []byte    { return []byte(prefixMerged + string(id)) }
 func noticeKeyKey(key string) []byte         { return []byte(prefixNoticeKey + key) }
 
 // unpaidKey indexes order id waiting for payment by the time it has to be

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -190,6 +192,9 @@ func (db *DB) Merge(ctx context.Context, from, into shop.CustomerID) (shop.Custo
 		if err := moveOrders(txn, from, into); err != nil {
 			return err
 		}
+		if err := mergeDesk(txn, from, into); err != nil {
+			return err
+		}
 		if err := mergeBalances(txn, from, into); err != nil {
 			return err
 		}
@@ -239,6 +244,18 @@ func moveOrders(txn *badger.Txn, from, into shop.CustomerID) error {
 		if err := setJSON(txn, orderKey(id), o); err != nil {
 			return err
 		}
+		returns, err := orderReturns(txn, id) // its return requests follow it
+		if err != nil {
+			return err
+		}
+		for _, r := range returns {
+			if r.Customer == from {
+				r.Customer = into
+				if err := setJSON(txn, returnKey(r.N), r); err != nil {
+					return err
+				}
+			}
+		}
 		if err := txn.Delete(keys[i]); err != nil {
 			return err
 		}
@@ -284,4 +301,91 @@ func (db *DB) Unlink(ctx context.Context, id shop.CustomerID, addr string) (shop
 		return shop.Customer{}, fmt.Errorf("unlink %s: %w", addr, err)
 	}
 	return fresh, nil
+}
+
+// mergeDesk moves what the staff's desk and the outbox keep of customer
+// from to into, in Merge's transaction: the open support conversation
+// (into's own, when it has one, stays the open one), the message log the
+// operator's card shows, and the notices still waiting in the outbox. It
+// also records that from became into, so a notice written later with the
+// old id (by a job that read it before the link) still finds its customer.
+func mergeDesk(txn *badger.Txn, from, into shop.CustomerID) error {
+	var conv shop.Conversation
+	open, err := activeConversation(txn, from, &conv)
+	if err != nil {
+		return err
+	}
+	if open {
+		conv.Customer = into
+		if err := setJSON(txn, conversationKey(conv.N), conv); err != nil {
+			return err
+		}
+		var mine shop.Conversation
+		if has, err := activeConversation(txn, into, &mine); err != nil {
+			return err
+		} else if !has {
+			if err := txn.Set(custConversationKey(into), binary.BigEndian.AppendUint64(nil, uint64(conv.N))); err != nil {
+				return err
+			}
+		}
+	}
+	if err := txn.Delete(custConversationKey(from)); err != nil {
+		return err
+	}
+	if err := movePrefix(txn, messageLogPrefix(from), messageLogPrefix(into)); err != nil {
+		return err
+	}
+	if err := moveNotices(txn, from, into); err != nil {
+		return err
+	}
+	return txn.Set(mergedKey(from), []byte(into))
+}
+
+// moveNotices readdresses the notices waiting in the outbox for from.
+func moveNotices(txn *badger.Txn, from, into shop.CustomerID) error {
+	prefix := []byte(prefixOutbox)
+	type entry struct {
+		key []byte
+		e   outboxEntry
+	}
+	var moved []entry
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
+	for it.Rewind(); it.ValidForPrefix(prefix); it.Next() {
+		var e outboxEntry
+		if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &e) }); err != nil {
+			it.Close()
+			return err
+		}
+		if e.Notice.Customer == from {
+			e.Notice.Customer = into
+			moved = append(moved, entry{it.Item().KeyCopy(nil), e})
+		}
+	}
+	it.Close()
+	for _, m := range moved {
+		if err := setJSON(txn, m.key, m.e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// MergedInto returns the customer that customer id was merged into (by a
+// link), following later merges; ok is false when id was never merged.
+func (db *DB) MergedInto(ctx context.Context, id shop.CustomerID) (shop.CustomerID, bool, error) {
+	cur, merged := id, false
+	err := db.view(ctx, func(txn *badger.Txn) error {
+		for range 16 { // a chain of links; bounded against a loop
+			v, err := getBytes(txn, mergedKey(cur))
+			if err != nil || v == nil {
+				return err
+			}
+			cur, merged = shop.CustomerID(v), true
+		}
+		return nil
+	})
+	if err != nil {
+		return "", false, fmt.Errorf("merged into of %s: %w", id, err)
+	}
+	return cur, merged, nil
 }

@@ -227,3 +227,59 @@ func TestExpireUnpaidPutsStockBack(t *testing.T) {
 		t.Fatalf("expired twice: %+v", again)
 	}
 }
+
+// A link carries what the desk keeps of the merged customer: the return
+// requests of their orders, their open support conversation and its
+// message log, the notices still waiting for them; and it remembers the
+// merge, so an old id still finds its customer.
+func TestMergeMovesTheDesk(t *testing.T) {
+	db := openMem(t)
+	ctx := context.Background()
+	web, _ := db.CustomerFor(ctx, "web:x")
+	tg, _ := db.CustomerFor(ctx, "telegram:9")
+	if err := db.SyncStock(ctx, map[string]int{filter.Key(): 5}); err != nil {
+		t.Fatal(err)
+	}
+	o, err := db.PlaceOrder(ctx, filterOrder(web.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []shop.Status{shop.StatusPaid, shop.StatusShipped, shop.StatusDelivered} {
+		if _, err := db.UpdateOrder(ctx, o.ID, func(o *shop.Order) error { return o.Move(s, o.UpdatedAt) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := db.CreateReturn(ctx, shop.Return{OrderID: o.ID, Customer: web.ID, Lines: o.Lines, Reason: "defective", Want: shop.WantRefund}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, _, err := db.OpenConversation(ctx, web.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.LogMessage(ctx, web.ID, shop.LoggedMessage{At: time.Now(), From: shop.FromShopper, Channel: "web", Text: "where is it?"})
+	db.Enqueue(ctx, shop.Notice{Key: "waiting/1", Customer: web.ID, Kind: shop.NoticeService, Text: "x"})
+
+	if _, err := db.Merge(ctx, web.ID, tg.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.Return(ctx, r.N); got.Customer != tg.ID {
+		t.Errorf("return request of %s, want %s", got.Customer, tg.ID)
+	}
+	if c, ok, _ := db.ActiveConversation(ctx, tg.ID); !ok || c.N != conv.N || c.Customer != tg.ID {
+		t.Errorf("open conversation after the link: %+v %v", c, ok)
+	}
+	if msgs, _ := db.Messages(ctx, tg.ID); len(msgs) != 1 || msgs[0].Text != "where is it?" {
+		t.Errorf("message log after the link: %+v", msgs)
+	}
+	pend, _ := db.PendingNotices(ctx, time.Now().Add(time.Hour), 10)
+	if len(pend) != 1 || pend[0].Notice.Customer != tg.ID {
+		t.Errorf("pending notices after the link: %+v", pend)
+	}
+	if into, ok, err := db.MergedInto(ctx, web.ID); err != nil || !ok || into != tg.ID {
+		t.Errorf("MergedInto = %s %v %v, want %s", into, ok, err, tg.ID)
+	}
+	if _, ok, _ := db.MergedInto(ctx, tg.ID); ok {
+		t.Error("the customer kept says it was merged")
+	}
+}
