@@ -113,9 +113,13 @@ func (db *DB) Enqueue(ctx context.Context, notices ...shop.Notice) (int, error) 
 	return added, nil
 }
 
-// PendingNotices returns up to limit notices due by now, oldest first.
+// PendingNotices returns up to limit notices due by now, oldest first. A
+// customer's notices keep their order: behind one waiting to be tried
+// again, the later ones of the same customer wait too ("shipped" never
+// arrives before a "paid" that failed once).
 func (db *DB) PendingNotices(ctx context.Context, now time.Time, limit int) ([]shop.PendingNotice, error) {
 	var out []shop.PendingNotice
+	waiting := map[shop.CustomerID]bool{}
 	err := db.view(ctx, func(txn *badger.Txn) error {
 		prefix := []byte(prefixOutbox)
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 64})
@@ -126,6 +130,10 @@ func (db *DB) PendingNotices(ctx context.Context, now time.Time, limit int) ([]s
 				return err
 			}
 			if e.NotBefore.After(now) {
+				waiting[e.Notice.Customer] = true
+				continue
+			}
+			if waiting[e.Notice.Customer] {
 				continue
 			}
 			out = append(out, shop.PendingNotice{ID: string(it.Item().Key()[len(prefix):]), Notice: e.Notice,

@@ -62,7 +62,7 @@ func TestOutboxSendsAKeyOnce(t *testing.T) {
 func TestOutboxRetryAndDepth(t *testing.T) {
 	db := openMem(t)
 	ctx := context.Background()
-	if _, err := db.Enqueue(ctx, notice("r/1", "c1"), notice("r/2", "c1")); err != nil {
+	if _, err := db.Enqueue(ctx, notice("r/1", "c1"), notice("r/2", "c2"), notice("r/3", "c1")); err != nil {
 		t.Fatal(err)
 	}
 	p, _ := db.PendingNotices(ctx, t0.Add(time.Hour), 1)
@@ -73,16 +73,18 @@ func TestOutboxRetryAndDepth(t *testing.T) {
 	if err := db.NoticeRetry(ctx, p[0].ID, later, "timeout"); err != nil {
 		t.Fatal(err)
 	}
+	// Before the retry time: c2's notice goes; c1's later one waits behind
+	// r/1, so c1 gets them in order.
 	now, _ := db.PendingNotices(ctx, t0.Add(time.Hour), 10)
 	if len(now) != 1 || now[0].Notice.Key != "r/2" {
 		t.Errorf("before the retry time: %+v; want only r/2", now)
 	}
 	again, _ := db.PendingNotices(ctx, later, 10)
-	if len(again) != 2 || again[0].LastError != "timeout" {
-		t.Errorf("at the retry time: %+v; want both, r/1 with its error", again)
+	if len(again) != 3 || again[0].Notice.Key != "r/1" || again[0].LastError != "timeout" || again[2].Notice.Key != "r/3" {
+		t.Errorf("at the retry time: %+v; want all three, r/1 with its error before r/3", again)
 	}
 	depth, oldest, err := db.OutboxDepth(ctx)
-	if err != nil || depth != 2 || oldest.IsZero() || oldest.After(t0.Add(time.Minute)) {
+	if err != nil || depth != 3 || oldest.IsZero() || oldest.After(t0.Add(time.Minute)) {
 		t.Errorf("OutboxDepth = %d, %v, %v", depth, oldest, err)
 	}
 	if _, err := db.Enqueue(ctx, shop.Notice{Key: "bad", Customer: "c1"}); err == nil {
