@@ -81,7 +81,7 @@ func (e *Engine) shopperNotice(sh *Shop, before, o shop.Order, cust shop.Custome
 	text := "orders.now_" + string(o.Status)
 	switch o.Status {
 	case shop.StatusShipped:
-		if phone, ok := normalizePhone(o.Tracking); ok && o.Tracking != "" {
+		if phone, ok := courierPhone(o.Tracking); ok {
 			text = "orders.now_shipped_courier"
 			args = append(args, shop.TextArg("phone", phone))
 		} else if o.Tracking != "" {

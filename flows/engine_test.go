@@ -264,3 +264,16 @@ func TestStalePress(t *testing.T) {
 		t.Fatalf("replies to a stale press: %+v", replies)
 	}
 }
+
+// What the staff give when shipping is the courier's phone only when it
+// is one; a carrier's tracking number of digits stays a tracking number.
+func TestCourierPhoneOrTracking(t *testing.T) {
+	for in, want := range map[string]bool{
+		"+7 916 555-44-33": true, "89165554433": true, "+44 7700 900123": true,
+		"80081234567890": false, "1234567890": false, "RA123456789RU": false, "": false,
+	} {
+		if _, ok := flows.CourierPhone(in); ok != want {
+			t.Errorf("%q: phone %v, want %v", in, ok, want)
+		}
+	}
+}

@@ -62,7 +62,7 @@ func (f ordersFlow) showOrder(c *Ctx) (string, error) {
 	text := c.P.T("orders.detail", "number", o.Number, "date", c.Time(o.CreatedAt),
 		"status", statusText(c, o), "lines", b.String(), "delivery", where, "total", c.Money(o.Total))
 	if o.Tracking != "" {
-		if phone, ok := normalizePhone(o.Tracking); ok {
+		if phone, ok := courierPhone(o.Tracking); ok {
 			text += "\n" + c.P.T("orders.courier_phone", "phone", phone)
 		} else {
 			text += "\n" + c.P.T("orders.tracking", "tracking", o.Tracking)
@@ -96,4 +96,27 @@ func (f ordersFlow) showOrder(c *Ctx) (string, error) {
 		c.Row(c.Button(c.P.T("returns.button"), "return", o.ID))
 	}
 	return "", nil
+}
+
+// courierPhone reads what the staff gave when shipping (/status N shipped
+// X) as the courier's phone when it is one: it starts with + (any
+// country), or it is a Russian number of 11 digits starting with 7 or 8.
+// Other digits are a carrier's tracking number (a Russian Post one has 14
+// digits, CDEK's 10), shown as it was given.
+func courierPhone(tracking string) (string, bool) {
+	t := strings.TrimSpace(tracking)
+	phone, ok := normalizePhone(t)
+	if !ok {
+		return "", false
+	}
+	if strings.HasPrefix(t, "+") {
+		return phone, true
+	}
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, t)
+	return phone, len(digits) == 11 && (digits[0] == '7' || digits[0] == '8')
 }
