@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -232,7 +233,9 @@ func putSession(txn *badger.Txn, id shop.CustomerID, data []byte) error {
 }
 
 // putCart stores the cart and keeps the customer's place in the DueCart
-// index: the last activity with a non-empty cart.
+// index: the last change of a non-empty cart (a message that leaves the
+// cart as it was moves nothing: the abandoned-cart reminder counts from
+// the cart's last change, as campaigns.yaml says).
 func (db *DB) putCart(txn *badger.Txn, id shop.CustomerID, c shop.Cart) error {
 	_, err := db.putCartBytes(txn, id, c)
 	return err
@@ -247,11 +250,16 @@ func (db *DB) putCartBytes(txn *badger.Txn, id shop.CustomerID, c shop.Cart) ([]
 		}
 		return nil, txn.Delete(cartKey(id))
 	}
-	if err := setDue(txn, DueCart, id, db.now()); err != nil {
-		return nil, err
-	}
 	b, err := json.Marshal(c)
 	if err != nil {
+		return nil, err
+	}
+	if was, err := getBytes(txn, cartKey(id)); err != nil {
+		return nil, err
+	} else if bytes.Equal(was, b) {
+		return b, nil // unchanged: neither rewritten nor due again
+	}
+	if err := setDue(txn, DueCart, id, db.now()); err != nil {
 		return nil, err
 	}
 	return b, txn.Set(cartKey(id), b)

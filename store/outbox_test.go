@@ -141,12 +141,19 @@ func TestDueIndex(t *testing.T) {
 	if err := db.SaveState(ctx, "c2", nil, cart, ""); err != nil { // t0+1s
 		t.Fatal(err)
 	}
-	if err := db.SaveState(ctx, "c1", []byte("x"), cart, ""); err != nil { // c1 active again: t0+2s
+	if err := db.SaveState(ctx, "c1", []byte("x"), cart, ""); err != nil { // c1 writes, its cart as it was
+		t.Fatal(err)
+	}
+	if due, _ := db.Due(ctx, DueCart, t0.Add(time.Hour), 10); len(due) != 2 || due[0].Customer != "c1" {
+		t.Fatalf("Due = %+v; want c1 first still (a message that leaves the cart as it was moves nothing)", due)
+	}
+	more := shop.Cart{Lines: []shop.Line{{Item: filter, Qty: 2, Price: rub(100)}}}
+	if err := db.SaveState(ctx, "c1", []byte("x"), more, ""); err != nil { // c1 changes its cart: t0+2s
 		t.Fatal(err)
 	}
 	due, err := db.Due(ctx, DueCart, t0.Add(time.Hour), 10)
 	if err != nil || len(due) != 2 || due[0].Customer != "c2" || due[1].Customer != "c1" {
-		t.Fatalf("Due = %+v, %v; want c2 then c1 (c1 moved by its later activity)", due, err)
+		t.Fatalf("Due = %+v, %v; want c2 then c1 (c1 moved by its cart's change)", due, err)
 	}
 	if due, _ := db.Due(ctx, DueCart, t0.Add(1500*time.Millisecond), 10); len(due) != 1 || due[0].Customer != "c2" {
 		t.Errorf("due by t0+1.5s: %+v; want c2 only", due)
