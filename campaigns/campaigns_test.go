@@ -443,3 +443,37 @@ func TestLoadErrors(t *testing.T) {
 		t.Fatalf("override: %v %+v", err, c)
 	}
 }
+
+// Two products of one delivered order fall due for "buy again" on the same
+// day: both are offered, spaced out by the frequency cap, not just
+// the first.
+func TestReorderEveryItemOfAnOrder(t *testing.T) {
+	w := newWorld(t, noon)
+	id := w.customer("telegram:1", "")
+	price := shop.Money{Minor: 89000, Currency: "RUB"}
+	o, err := w.db.PlaceOrder(w.ctx, shop.Order{CustomerID: id, Total: price.Mul(2), Lines: []shop.Line{
+		{Item: shop.Item{SKU: "ETH-250", Variant: "beans"}, Qty: 1, Price: price},
+		{Item: shop.Item{SKU: "KEN-250", Variant: "beans"}, Qty: 1, Price: price}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []shop.Status{shop.StatusPaid, shop.StatusShipped, shop.StatusDelivered} {
+		if _, err := w.db.UpdateOrder(w.ctx, o.ID, func(o *shop.Order) error { return o.Move(s, noon) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sent := map[string]bool{}
+	for day := range 40 {
+		w.now = noon.AddDate(0, 0, day)
+		w.run("") // the satisfaction check and the indexes run too
+		for _, sku := range []string{"ETH-250", "KEN-250"} {
+			if known, _ := w.db.NoticeKnown(w.ctx, "reorder/"+o.ID+"/"+sku+"/beans"); known && !sent[sku] {
+				sent[sku] = true
+				t.Logf("day %d: reorder %s", day, sku)
+			}
+		}
+	}
+	if !sent["ETH-250"] || !sent["KEN-250"] {
+		t.Errorf("reorder messages sent for %v; want both products of the order", sent)
+	}
+}

@@ -324,7 +324,9 @@ func reorderedSince(newer []shop.Order, sku string) bool {
 }
 
 // nextDated returns the first item due (at or before now, not too late,
-// never messaged) and the time of the next one after now.
+// never messaged) and when to look again: now when another item is due as
+// well (two products of one order; the cap spaces their messages out),
+// else the time of the next one after now.
 func (x *run) nextDated(ctx context.Context, items []dated) (due *dated, next time.Time) {
 	for i := range items {
 		it := &items[i]
@@ -335,13 +337,15 @@ func (x *run) nextDated(ctx context.Context, items []dated) (due *dated, next ti
 			continue
 		}
 		if it.when.After(x.at) {
-			if next.IsZero() {
+			if next.IsZero() || it.when.Before(next) {
 				next = it.when
 			}
 			continue
 		}
 		if due == nil {
 			due = it
+		} else {
+			next = x.at
 		}
 	}
 	return due, next
