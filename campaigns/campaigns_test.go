@@ -217,6 +217,11 @@ func TestAbandonedCartReminderAndSecondWithCoupon(t *testing.T) {
 	if err != nil || !ok || p.Percent != 10 || p.Limit != 1 || p.PerCustomer != 1 {
 		t.Fatalf("coupon %q: %+v %v %v", code, p, ok, err)
 	}
+	// "Valid until 4 Dec": all of 4 December in the shopper's zone (48 h
+	// from 10:01 on 2 December would end at 10:01 on the 4th).
+	if until := argText(ds[0].Notice, "until"); until != "4 Dec 2026" || !p.Until.Equal(time.Date(2026, 12, 5, 0, 0, 0, 0, moscow)) {
+		t.Errorf("coupon valid until %s (%v); want through 4 Dec 2026, to midnight", until, p.Until)
+	}
 	if ds := w.run(""); len(ds) != 0 {
 		t.Errorf("after the second: %s", reasons(ds))
 	}

@@ -345,12 +345,16 @@ func (x *run) one(ctx context.Context, c *Campaign, kind string, d shop.Due, dec
 // send generates the coupon, if any, and writes the notice.
 func (x *run) send(ctx context.Context, p *Profile, d *Decision) error {
 	if d.Coupon != nil {
-		promo, err := x.st.NewPromoCode(ctx, d.Coupon.Prefix, shop.Promo{Percent: d.Coupon.Percent, Until: x.at.Add(d.Coupon.Valid)})
+		// Valid through the whole day the message names, in the
+		// shopper's zone: "valid until Thursday" works all Thursday.
+		last := x.at.Add(d.Coupon.Valid).In(x.zone(p.Customer))
+		until := time.Date(last.Year(), last.Month(), last.Day()+1, 0, 0, 0, 0, last.Location())
+		promo, err := x.st.NewPromoCode(ctx, d.Coupon.Prefix, shop.Promo{Percent: d.Coupon.Percent, Until: until})
 		if err != nil {
 			return err
 		}
 		d.Notice.Args = append(d.Notice.Args, shop.TextArg("code", promo.Code), shop.NumberArg("percent", int64(promo.Percent)),
-			shop.TextArg("until", x.date(p, promo.Until)))
+			shop.TextArg("until", x.date(p, last)))
 	}
 	_, err := x.st.EnqueueMarketing(ctx, d.Notice)
 	return err
