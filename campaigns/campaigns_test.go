@@ -482,3 +482,24 @@ func TestReorderEveryItemOfAnOrder(t *testing.T) {
 		t.Errorf("reorder messages sent for %v; want both products of the order", sent)
 	}
 }
+
+// A variant that shares its product's stock ("Ethiopia, whole beans" and
+// "ground" draw from ETH-250) gets the "only N left" note too.
+func TestLowStockOfAVariant(t *testing.T) {
+	w := newWorld(t, noon)
+	id := w.customer("telegram:1", "")
+	p, _ := w.sh.Catalog.Product("ETH-250")
+	var cart shop.Cart
+	cart.Add(shop.Item{SKU: "ETH-250", Variant: "beans"}, 1, p.Price)
+	if err := w.db.SaveCart(w.ctx, id, cart); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.db.SetStock(w.ctx, shop.Item{SKU: "ETH-250"}, 2); err != nil {
+		t.Fatal(err)
+	}
+	w.now = time.Date(2026, 12, 1, 10, 0, 0, 0, moscow)
+	ds := w.run(Cart)
+	if len(ds) != 1 || !strings.Contains(argText(ds[0].Notice, "stock"), "Only 2 left") {
+		t.Fatalf("reminder for a variant with 2 left: %+v", ds)
+	}
+}

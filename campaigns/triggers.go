@@ -110,7 +110,11 @@ func (x *run) cartArgs(ctx context.Context, c *Campaign, p *Profile) []shop.Noti
 	pr := x.printer(p)
 	var low []string
 	for _, l := range p.Cart.Lines {
-		left, known, err := x.st.Stock(ctx, l.Item)
+		counter := l.Item
+		if x.sh.Catalog != nil && x.sh.Catalog.StockKey(l.Item) != l.Item.Key() {
+			counter = shop.Item{SKU: x.sh.Catalog.StockKey(l.Item)} // variants that share their product's stock
+		}
+		left, known, err := x.st.Stock(ctx, counter)
 		if err == nil && known && left > 0 && left <= c.LowStock {
 			low = append(low, "\n"+pr.N("campaign.stock_low", left, "name", x.itemName(p, l.SKU, l.Variant)))
 		}
