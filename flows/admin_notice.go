@@ -33,6 +33,8 @@ func (e *Engine) OrderNotices(before *shop.Order, after shop.Order, cust shop.Cu
 	changed := before == nil || before.Status != after.Status
 	kind := ""
 	switch {
+	case changed && after.Status == shop.StatusPaid && before != nil && before.Provider == "qr":
+		kind = "staff-transfer-paid" // staff heard of the order when the transfer was chosen
 	case changed && after.Status == shop.StatusPaid:
 		kind = "staff-order"
 	case after.Status == shop.StatusNew && after.Provider == "qr" && (before == nil || before.Provider != "qr"):
@@ -57,8 +59,11 @@ func (e *Engine) OrderNotices(before *shop.Order, after shop.Order, cust shop.Cu
 func (e *Engine) staffNotice(sh *Shop, kind string, o shop.Order, s shop.Customer) shop.Notice {
 	p := sh.Texts.Printer(langOf(sh, s))
 	text := "admin.new_order"
-	if kind == "staff-transfer" {
+	switch kind {
+	case "staff-transfer":
 		text = "admin.new_transfer"
+	case "staff-transfer-paid":
+		text = "admin.transfer_paid"
 	}
 	n := shop.Notice{Key: fmt.Sprintf("%s/%d/%s", kind, o.Number, s.ID), Customer: s.ID, Kind: shop.NoticeService,
 		Text: text, Args: []shop.NoticeArg{shop.NumberArg("number", o.Number), shop.TextArg("body", orderCard(p, sh, o, false))}}

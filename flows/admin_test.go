@@ -302,3 +302,34 @@ func TestReturnRefundedOnce(t *testing.T) {
 		t.Errorf("request %+v: want approved with 500 refunded", decided)
 	}
 }
+
+// A bank-transfer order: the staff hear of it once as new (when the
+// transfer is chosen); when a manager marks the money arrived, the others
+// hear that, not of a "new order" again.
+func TestTransferOrderAlertsOnce(t *testing.T) {
+	h := newStaffHarness(t, "en")
+	boss := shop.Customer{ID: "c-owner", Channels: []string{"console:owner"}}
+	mgr := shop.Customer{ID: "c-mgr", Channels: []string{"telegram:200"}}
+	staff := []shop.Customer{boss, mgr}
+	chosen := shop.Order{ID: "o1", Number: 1001, Status: shop.StatusNew, Provider: "qr", Total: shop.Money{Minor: 99000, Currency: "RUB"},
+		History: []shop.StatusChange{{Status: shop.StatusNew}}}
+	before := chosen
+	before.Provider = ""
+	texts := func(ns []shop.Notice) (out []string) {
+		for _, n := range ns {
+			out = append(out, string(n.Customer)+" "+n.Text)
+		}
+		return out
+	}
+	got := texts(h.eng.OrderNotices(&before, chosen, shop.Customer{ID: "c-shopper"}, staff))
+	if len(got) != 2 || got[0] != "c-owner admin.new_transfer" || got[1] != "c-mgr admin.new_transfer" {
+		t.Fatalf("transfer chosen: %v", got)
+	}
+	paid := chosen
+	paid.Status = shop.StatusPaid
+	paid.History = append(paid.History, shop.StatusChange{Status: shop.StatusPaid, By: "telegram:200"})
+	got = texts(h.eng.OrderNotices(&chosen, paid, shop.Customer{ID: "c-shopper"}, staff))
+	if !slices.Contains(got, "c-owner admin.transfer_paid") || slices.ContainsFunc(got, func(s string) bool { return strings.Contains(s, "new_order") || strings.HasPrefix(s, "c-mgr ") }) {
+		t.Errorf("transfer marked paid by the manager: %v; want the owner told it arrived, no new-order alert", got)
+	}
+}
