@@ -166,6 +166,9 @@ func refundOrder(c *Ctx, st staffStore, o shop.Order, amount shop.Money, ret int
 			return nil, o.Change(shop.StatusRefunded, c.Now, by(c)) // the rest of the points with it
 		}
 		o.RefundPart(amount)
+		if ret != 0 {
+			return nil, nil // the return's approval tells the shopper what came back
+		}
 		return []shop.Notice{{Key: fmt.Sprintf("order-refund/%d/%d", o.Number, o.Refunded.Minor), Customer: o.CustomerID,
 			Kind: shop.NoticeService, Text: "orders.part_refunded",
 			Args:    []shop.NoticeArg{shop.NumberArg("number", o.Number), shop.MoneyArg("amount", amount)},

@@ -81,6 +81,9 @@ func langOf(sh *Shop, c shop.Customer) string {
 
 // shopperNotice is the notice telling the shopper their order moved.
 func (e *Engine) shopperNotice(sh *Shop, before, o shop.Order, cust shop.Customer) (shop.Notice, bool) {
+	if o.Status == shop.StatusRefunded && len(o.Returns) > len(before.Returns) {
+		return shop.Notice{}, false // refunded by a return: its approval tells the shopper
+	}
 	lang := sh.Texts.Printer(langOf(sh, cust)).Lang()
 	args := []shop.NoticeArg{shop.NumberArg("number", o.Number)}
 	text := "orders.now_" + string(o.Status)
