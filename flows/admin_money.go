@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,6 +32,9 @@ func staffMarkPaid(c *Ctx) (string, error) {
 		c.Text(c.P.T("admin.paid_online", "number", o.Number, "provider", o.Provider))
 		return "", nil
 	}
+	if last, _ := o.LastChange(); o.Status == shop.StatusCancelled && last.By == "" && o.PaymentID == "" {
+		return paidAfterExpiry(c, st, o)
+	}
 	changed, err := st.ChangeOrderAudited(c, o.ID, audit(c, "paid"), func(o *shop.Order) ([]shop.Notice, error) {
 		return nil, o.Change(shop.StatusPaid, c.Now, by(c))
 	})
@@ -41,6 +45,51 @@ func staffMarkPaid(c *Ctx) (string, error) {
 		return unexpected(c, "mark paid", err)
 	}
 	c.Say("admin.status_done", "number", changed.Number, "status", statusName(c, shop.StatusPaid))
+	showStaffOrder(c, changed)
+	return "", nil
+}
+
+// reviver brings back an expired order (*store.DB).
+type reviver interface {
+	ReviveOrder(ctx context.Context, id string, fn func(*shop.Order) ([]shop.Notice, error)) (shop.Order, error)
+}
+
+// paidAfterExpiry records a payment (a bank transfer, slow to arrive) for
+// an order that expired waiting for it: the order comes back paid, taking
+// its stock, delivery window, promo code use and points again; when they
+// are gone meanwhile the staff are told to give the money back.
+func paidAfterExpiry(c *Ctx, st staffStore, o shop.Order) (string, error) {
+	rv, ok := c.eng.store.(reviver)
+	if !ok {
+		c.Text(c.P.T("admin.unavailable"))
+		return "", nil
+	}
+	changed, err := rv.ReviveOrder(c, o.ID, func(o *shop.Order) ([]shop.Notice, error) {
+		o.Status = shop.StatusPaid // the one way back from cancelled, as for a card payment after expiry
+		o.History = append(o.History, shop.StatusChange{Status: shop.StatusPaid, At: c.Now, By: by(c)})
+		return nil, nil // the shopper is told by the order's watcher, as for any /paid
+	})
+	var short *shop.OutOfStockError
+	var promo *shop.PromoError
+	switch {
+	case errors.As(err, &short), errors.As(err, &promo), errors.Is(err, shop.ErrSlotFull), errors.Is(err, shop.ErrNotEnoughPoints):
+		c.Say("admin.paid_expired_gone", "number", o.Number, "total", c.Money(o.Total))
+		showStaffOrder(c, o)
+		return "", nil
+	case errors.Is(err, shop.ErrBadTransition): // no longer cancelled: changed meanwhile; the fresh card shows how
+		if fresh, err := st.OrderByNumber(c, o.Number); err == nil {
+			showStaffOrder(c, fresh)
+		}
+		return "", nil
+	case err != nil:
+		return unexpected(c, "mark paid after expiry", err)
+	}
+	e := audit(c, "paid")
+	e.Target, e.Before, e.After = fmt.Sprint(o.Number), string(shop.StatusCancelled)+" (expired)", string(shop.StatusPaid)
+	if err := st.Audit(c, e); err != nil {
+		c.Log.Warn("audit", slog.Any("err", err))
+	}
+	c.Say("admin.paid_expired_done", "number", changed.Number)
 	showStaffOrder(c, changed)
 	return "", nil
 }

@@ -39,6 +39,8 @@ func (e *Engine) OrderNotices(before *shop.Order, after shop.Order, cust shop.Cu
 		kind = "staff-order"
 	case after.Status == shop.StatusNew && after.Provider == "qr" && (before == nil || before.Provider != "qr"):
 		kind = "staff-transfer"
+	case changed && after.Status == shop.StatusCancelled && after.Provider == "qr" && last.By == "":
+		kind = "staff-transfer-expired" // if the money comes after all, /paid brings the order back
 	}
 	if kind != "" {
 		for _, s := range staff {
@@ -64,10 +66,15 @@ func (e *Engine) staffNotice(sh *Shop, kind string, o shop.Order, s shop.Custome
 		text = "admin.new_transfer"
 	case "staff-transfer-paid":
 		text = "admin.transfer_paid"
+	case "staff-transfer-expired":
+		text = "admin.transfer_expired"
 	}
 	n := shop.Notice{Key: fmt.Sprintf("%s/%d/%s", kind, o.Number, s.ID), Customer: s.ID, Kind: shop.NoticeService,
 		Text: text, Args: []shop.NoticeArg{shop.NumberArg("number", o.Number), shop.TextArg("body", orderCard(p, sh, o, false))}}
 	n.Buttons = statusButtons(o)
+	if kind == "staff-transfer-expired" {
+		n.Buttons = append(n.Buttons, shop.NoticeButton{Text: "admin.do_paid", Event: CommandEvent("paid"), Arg: fmt.Sprint(o.Number)})
+	}
 	n.Buttons = append(n.Buttons, shop.NoticeButton{Text: "admin.open_order", Event: CommandEvent("order"), Arg: fmt.Sprint(o.Number)})
 	return n
 }

@@ -333,3 +333,46 @@ func TestTransferOrderAlertsOnce(t *testing.T) {
 		t.Errorf("transfer marked paid by the manager: %v; want the owner told it arrived, no new-order alert", got)
 	}
 }
+
+// A bank transfer slower than the order's time to pay: the staff are told
+// the order expired, and /paid brings it back paid with its stock taken
+// again; when its items are gone meanwhile, they are told to give the
+// money back instead.
+func TestTransferAfterExpiry(t *testing.T) {
+	for _, soldOut := range []bool{false, true} {
+		h := newStaffHarness(t, "en")
+		ctx := context.Background()
+		h.chats["manager"].Line("/start") // staff the shop knows
+		cust, _ := h.db.CustomerFor(ctx, "telegram:100")
+		item := shop.Item{SKU: "GRINDER-X"}
+		before, _, _ := h.db.Stock(ctx, item)
+		price := shop.Money{Minor: 1290000, Currency: "RUB"}
+		o, err := h.db.PlaceOrder(ctx, shop.Order{CustomerID: cust.ID, Provider: "qr", Channel: "telegram", Total: price,
+			Lines: []shop.Line{{Item: item, Qty: 1, Price: price}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.drain(t)
+		if _, err := h.db.ExpireUnpaid(ctx, o.CreatedAt.Add(30*24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if told := h.drain(t); !strings.Contains(told, "expired waiting for its bank transfer") {
+			t.Errorf("the staff were not told the transfer order expired:\n%s", told)
+		}
+		if soldOut {
+			h.db.SetStock(ctx, item, 0)
+		}
+		replies, err := h.chats["manager"].Line(fmt.Sprintf("/paid %d", o.Number))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := h.db.Order(ctx, o.ID)
+		left, _, _ := h.db.Stock(ctx, item)
+		switch {
+		case soldOut && (got.Status != shop.StatusCancelled || !strings.Contains(replies[0].Text, "Give the")):
+			t.Errorf("sold out: order %s, reply %q; want it cancelled and the money given back by hand", got.Status, replies[0].Text)
+		case !soldOut && (got.Status != shop.StatusPaid || left != before-1 || !strings.Contains(replies[0].Text, "it is back, paid")):
+			t.Errorf("in stock: order %s, stock %d (was %d), reply %q; want it paid with its item taken again", got.Status, left, before, replies[0].Text)
+		}
+	}
+}
