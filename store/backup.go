@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -131,6 +132,19 @@ func dataSize(dir string) uint64 {
 	return n
 }
 
+// sameDisk reports whether a and b are on one filesystem (true when it
+// cannot tell).
+func sameDisk(a, b string) bool {
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	if errA != nil || errB != nil {
+		return true
+	}
+	devA, okA := sa.Sys().(*syscall.Stat_t)
+	devB, okB := sb.Sys().(*syscall.Stat_t)
+	return !okA || !okB || devA.Dev == devB.Dev
+}
+
 // roomForBackup refuses a backup into dir that would leave less than the
 // store's reserve free there: about the store's size on disk is written.
 func (db *DB) roomForBackup(dir string) error {
@@ -141,10 +155,13 @@ func (db *DB) roomForBackup(dir string) error {
 	if err != nil {
 		return nil // unknown: try, as before
 	}
-	size := dataSize(db.dir)
-	if free < size+db.space.need {
+	size, need := dataSize(db.dir), db.space.need
+	if !sameDisk(dir, db.dir) {
+		need = 0 // another disk: the shop's reserve is not there
+	}
+	if free < size+need {
 		return fmt.Errorf("backup: not enough space in %s: %s free, a backup takes about %s and %s must stay free "+
-			"for the shop (data.min_free); free some space, or set [backup] dir on another disk", dir, Bytes(free), Bytes(size), Bytes(db.space.need))
+			"for the shop (data.min_free); free some space, or set [backup] dir on another disk", dir, Bytes(free), Bytes(size), Bytes(need))
 	}
 	return nil
 }
@@ -272,7 +289,9 @@ func Restore(dir string, r io.Reader, opt Options) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(dir)), "."+filepath.Base(filepath.Clean(dir))+".restoring-")
+	// Inside the target: the same disk (a Docker volume is its own), and
+	// writable wherever the target is.
+	tmp, err := os.MkdirTemp(dir, ".restoring-")
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
@@ -289,6 +308,7 @@ func Restore(dir string, r io.Reader, opt Options) error {
 			return fmt.Errorf("restore: move the restored store into %s: %w", dir, err)
 		}
 	}
+	syncDir(dir)
 	return nil
 }
 

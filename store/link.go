@@ -317,16 +317,21 @@ func mergeDesk(txn *badger.Txn, from, into shop.CustomerID) error {
 	}
 	if open {
 		conv.Customer = into
-		if err := setJSON(txn, conversationKey(conv.N), conv); err != nil {
+		var mine shop.Conversation
+		has, err := activeConversation(txn, into, &mine)
+		if err != nil {
 			return err
 		}
-		var mine shop.Conversation
-		if has, err := activeConversation(txn, into, &mine); err != nil {
-			return err
-		} else if !has {
-			if err := txn.Set(custConversationKey(into), binary.BigEndian.AppendUint64(nil, uint64(conv.N))); err != nil {
+		if has { // one open conversation a customer: into's goes on, from's ends
+			conv.Status = shop.ConversationClosed
+			if err := txn.Delete(openConversationKey(conv.N)); err != nil {
 				return err
 			}
+		} else if err := txn.Set(custConversationKey(into), binary.BigEndian.AppendUint64(nil, uint64(conv.N))); err != nil {
+			return err
+		}
+		if err := setJSON(txn, conversationKey(conv.N), conv); err != nil {
+			return err
 		}
 	}
 	if err := txn.Delete(custConversationKey(from)); err != nil {

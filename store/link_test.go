@@ -283,3 +283,28 @@ func TestMergeMovesTheDesk(t *testing.T) {
 		t.Error("the customer kept says it was merged")
 	}
 }
+
+// Two customers with an open support conversation each are linked: the
+// kept customer's goes on, the other's ends, and closing either later
+// leaves the kept one's pointer alone.
+func TestMergeWithTwoOpenConversations(t *testing.T) {
+	db := openMem(t)
+	ctx := context.Background()
+	a, _ := db.CustomerFor(ctx, "web:a")
+	b, _ := db.CustomerFor(ctx, "telegram:b")
+	ca, _, _ := db.OpenConversation(ctx, a.ID)
+	cb, _, _ := db.OpenConversation(ctx, b.ID)
+	if _, err := db.Merge(ctx, a.ID, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.Conversation(ctx, ca.N); got.Open() {
+		t.Errorf("the merged customer's conversation is still open: %+v", got)
+	}
+	open, _ := db.OpenConversations(ctx)
+	if len(open) != 1 || open[0].N != cb.N {
+		t.Errorf("open conversations after the link: %+v, want only #%d", open, cb.N)
+	}
+	if c, ok, _ := db.ActiveConversation(ctx, b.ID); !ok || c.N != cb.N {
+		t.Errorf("active conversation: %+v %v, want #%d", c, ok, cb.N)
+	}
+}

@@ -131,7 +131,7 @@ func (db *DB) changeConversation(ctx context.Context, n int64, fn func(*shop.Con
 			if err := txn.Delete(openConversationKey(n)); err != nil {
 				return err
 			}
-			if err := txn.Delete(custConversationKey(c.Customer)); err != nil {
+			if err := dropActive(txn, c.Customer, n); err != nil {
 				return err
 			}
 		}
@@ -226,4 +226,14 @@ func (db *DB) CloseIdleConversations(ctx context.Context, before time.Time) ([]s
 		closed = append(closed, c)
 	}
 	return closed, nil
+}
+
+// dropActive forgets that conversation n is customer id's open one, when
+// it is (after a link, the customer's open conversation may be another).
+func dropActive(txn *badger.Txn, id shop.CustomerID, n int64) error {
+	v, err := getBytes(txn, custConversationKey(id))
+	if err != nil || len(v) != 8 || int64(binary.BigEndian.Uint64(v)) != n {
+		return err
+	}
+	return txn.Delete(custConversationKey(id))
 }
