@@ -40,6 +40,11 @@ func (e *Engine) Notify(ctx context.Context, n shop.Notice) (bot.Address, error)
 	if err := n.Validate(); err != nil {
 		return bot.Address{}, fmt.Errorf("%w: %w", ErrUnreachable, err)
 	}
+	if m, ok := e.store.(mergeFollower); ok { // linked into another since it was written: theirs, in their turn
+		if into, merged, err := m.MergedInto(ctx, n.Customer); err == nil && merged {
+			n.Customer = into
+		}
+	}
 	var refused []bot.Address
 	for {
 		var to bot.Address
@@ -55,7 +60,10 @@ func (e *Engine) Notify(ctx context.Context, n shop.Notice) (bot.Address, error)
 		}
 		err = wait(ctx)
 		if errors.Is(err, bot.ErrRefused) {
-			if err := e.refused(ctx, n, cust, to, err); err != nil {
+			// Marked in the customer's turn, so a message of theirs being
+			// handled does not save its older copy over the mark.
+			why := err
+			if err := e.call(ctx, n.Customer, func(ctx context.Context) error { return e.refused(ctx, n, cust, to, why) }); err != nil {
 				return bot.Address{}, err
 			}
 			refused = append(refused, to)
@@ -78,12 +86,6 @@ func (e *Engine) Notify(ctx context.Context, n shop.Notice) (bot.Address, error)
 // as WhatsApp does one that never wrote first, is marked and skipped).
 func (e *Engine) queueNotice(ctx context.Context, n shop.Notice, refused []bot.Address) (bot.Address, shop.Customer, func(context.Context) error, error) {
 	cust, err := e.store.Customer(ctx, n.Customer)
-	if m, ok := e.store.(mergeFollower); ok && errors.Is(err, shop.ErrNotFound) {
-		// Linked into another customer after the notice was written.
-		if into, merged, merr := m.MergedInto(ctx, n.Customer); merr == nil && merged {
-			cust, err = e.store.Customer(ctx, into)
-		}
-	}
 	if errors.Is(err, shop.ErrNotFound) {
 		return bot.Address{}, cust, nil, fmt.Errorf("notice %s: %w: %w", n.Key, ErrUnreachable, err)
 	}

@@ -114,9 +114,10 @@ func (db *DB) Enqueue(ctx context.Context, notices ...shop.Notice) (int, error) 
 }
 
 // PendingNotices returns up to limit notices due by now, oldest first. A
-// customer's notices keep their order: behind one waiting to be tried
-// again, the later ones of the same customer wait too ("shipped" never
-// arrives before a "paid" that failed once).
+// customer's notices keep their order: behind a service notice waiting to
+// be tried again, the later ones of the same customer wait too ("shipped"
+// never arrives before a "paid" that failed once). A marketing notice that
+// keeps failing (a broken picture link) holds up nothing.
 func (db *DB) PendingNotices(ctx context.Context, now time.Time, limit int) ([]shop.PendingNotice, error) {
 	var out []shop.PendingNotice
 	waiting := map[shop.CustomerID]bool{}
@@ -130,7 +131,9 @@ func (db *DB) PendingNotices(ctx context.Context, now time.Time, limit int) ([]s
 				return err
 			}
 			if e.NotBefore.After(now) {
-				waiting[e.Notice.Customer] = true
+				if e.Notice.Kind != shop.NoticeMarketing {
+					waiting[e.Notice.Customer] = true
+				}
 				continue
 			}
 			if waiting[e.Notice.Customer] {

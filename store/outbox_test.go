@@ -223,3 +223,22 @@ func TestBroadcastIsInTheMarketingLedger(t *testing.T) {
 		t.Errorf("marketing log: %v, want c1 and c2 sent broadcast/7", sent)
 	}
 }
+
+// A marketing notice waiting to be retried (a broken picture link) holds
+// up none of the customer's later notices; a service one does.
+func TestFailingOfferHoldsNothingUp(t *testing.T) {
+	db := openMem(t)
+	ctx := context.Background()
+	offer := notice("offer/1", "c1")
+	offer.Kind = shop.NoticeMarketing
+	if _, err := db.Enqueue(ctx, offer, notice("paid/1", "c1")); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := db.PendingNotices(ctx, t0.Add(time.Hour), 1)
+	if err := db.NoticeRetry(ctx, p[0].ID, t0.Add(3*time.Hour), "bad picture"); err != nil {
+		t.Fatal(err)
+	}
+	if now, _ := db.PendingNotices(ctx, t0.Add(time.Hour), 10); len(now) != 1 || now[0].Notice.Key != "paid/1" {
+		t.Errorf("behind a failing offer: %+v; want paid/1 to go", now)
+	}
+}

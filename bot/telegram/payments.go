@@ -20,9 +20,9 @@ type Payments interface {
 	// PreCheckout re-checks an order before Telegram takes the money: ""
 	// accepts, anything else is the locale key of the reason shown.
 	PreCheckout(ctx context.Context, payload, currency string, total int64) (refusal string)
-	// SuccessfulPayment settles a payment Telegram confirmed; when it
-	// returns, the payment is on disk (settled, or kept to settle later).
-	SuccessfulPayment(ctx context.Context, payload, currency string, total int64, chargeID string) error
+	// KeepPayment stores a payment Telegram confirmed (it is on disk when
+	// KeepPayment returns) and returns what settles it.
+	KeepPayment(ctx context.Context, payload, currency string, total int64, chargeID string) (settle func(context.Context) error, err error)
 }
 
 // preCheckoutTimeout is how long a pre-checkout answer may take: Telegram
@@ -65,23 +65,36 @@ func (t *Telegram) onPreCheckout(q *models.PreCheckoutQuery) {
 	}()
 }
 
-// onSuccessfulPayment settles a payment before the update is done with:
-// Telegram sends it once, so it is kept on disk before the webhook request
-// is answered (in polling mode, before the next updates are handled).
-// Payments are rare; settling takes a synced write or two.
+// onSuccessfulPayment keeps a payment on disk before the update is done
+// with (Telegram sends it once: in webhook mode before its request is
+// answered, in polling mode before the next updates are handled), then
+// settles it apart, as settling waits for the customer's turn. A payment
+// that could not be kept or settled is logged; a kept one is settled again
+// by the job that retries them.
 func (t *Telegram) onSuccessfulPayment(chat int64, p *models.SuccessfulPayment) {
 	if t.opt.Payments == nil {
 		t.log.Error("telegram: a successful payment arrived but payments are off: refund it by hand",
 			slog.String("charge", p.TelegramPaymentChargeID))
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err := t.opt.Payments.SuccessfulPayment(ctx, p.InvoicePayload, p.Currency, int64(p.TotalAmount), p.TelegramPaymentChargeID)
-	if err != nil {
-		t.log.Error("telegram: successful payment not settled yet", slog.String("chat", address(chat).String()),
+	fail := func(what string, err error) {
+		t.log.Error("telegram: successful payment "+what, slog.String("chat", address(chat).String()),
 			slog.String("charge", p.TelegramPaymentChargeID), slog.Any("err", err))
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	settle, err := t.opt.Payments.KeepPayment(ctx, p.InvoicePayload, p.Currency, int64(p.TotalAmount), p.TelegramPaymentChargeID)
+	cancel()
+	if err != nil {
+		fail("not kept: settle it by hand", err)
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := settle(ctx); err != nil {
+			fail("not settled yet", err)
+		}
+	}()
 }
 
 // paymentUpdate handles the updates of Telegram Payments and reports

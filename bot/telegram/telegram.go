@@ -361,7 +361,8 @@ type webhookAck struct {
 }
 
 // onUpdate runs on the library's single update loop: it only converts and
-// queues, so one slow customer never holds up another.
+// queues (a successful payment is also kept on disk, one synced write), so
+// one slow customer never holds up another.
 func (t *Telegram) onUpdate(ctx context.Context, _ *tgbot.Bot, upd *models.Update) {
 	t.take(ctx, upd, t.ack)
 }

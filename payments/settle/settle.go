@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"omnicart/payments"
 	"omnicart/shop"
@@ -40,6 +41,8 @@ type Options struct {
 	// still is).
 	Tell   func(ctx context.Context, customer shop.CustomerID, event, orderID, key string) error
 	Logger *slog.Logger
+	// Now stamps the history of an order paid; default time.Now.
+	Now func() time.Time
 }
 
 // Settler confirms payments.
@@ -53,6 +56,9 @@ type Settler struct {
 func New(orders Orders, opt Options) *Settler {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
 	}
 	return &Settler{orders: orders, opt: opt, log: opt.Logger}
 }
@@ -135,7 +141,7 @@ func (s *Settler) paid(ctx context.Context, p Payment) (Outcome, error) {
 				return nil, errNotNew
 			}
 			o.PaymentID, o.Provider = p.ID, p.Provider
-			if err := o.Move(shop.StatusPaid, o.UpdatedAt); err != nil {
+			if err := o.Move(shop.StatusPaid, s.opt.Now()); err != nil {
 				return nil, err
 			}
 			return []shop.Notice{paidNotice(*o, "payments.paid")}, nil
@@ -178,7 +184,7 @@ func (s *Settler) afterExpiry(ctx context.Context, log *slog.Logger, o shop.Orde
 		// move, because only a payment after expiry may take it, here.
 		o.PaymentID, o.Provider = p.ID, p.Provider
 		o.Status = shop.StatusPaid
-		o.History = append(o.History, shop.StatusChange{Status: shop.StatusPaid, At: o.UpdatedAt})
+		o.History = append(o.History, shop.StatusChange{Status: shop.StatusPaid, At: s.opt.Now()})
 		return []shop.Notice{paidNotice(*o, "payments.paid_after_expiry")}, nil
 	})
 	var short *shop.OutOfStockError

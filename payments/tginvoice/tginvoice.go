@@ -103,17 +103,32 @@ func (p *Provider) PreCheckout(ctx context.Context, payload, currency string, to
 // is settled and dropped once settled, so a crash or a store error in
 // between leaves it for SettleKept.
 func (p *Provider) SuccessfulPayment(ctx context.Context, payload, currency string, total int64, chargeID string) error {
-	pay := settle.Payment{Provider: payments.MethodTelegram, ID: chargeID, OrderID: payload,
-		Amount: shop.Money{Minor: total, Currency: strings.ToUpper(currency)}}
-	data, err := json.Marshal(pay)
+	settle, err := p.KeepPayment(ctx, payload, currency, total, chargeID)
 	if err != nil {
 		return err
 	}
+	return settle(ctx)
+}
+
+// KeepPayment is SuccessfulPayment in two steps: the payment is kept
+// (synced) when it returns, and settle settles it. The update loop keeps
+// it and settles it apart, holding up no other update.
+func (p *Provider) KeepPayment(ctx context.Context, payload, currency string, total int64, chargeID string) (settle func(context.Context) error, err error) {
+	pay := settlePayment(payload, currency, total, chargeID)
+	data, err := json.Marshal(pay)
+	if err != nil {
+		return nil, err
+	}
 	id := keptPrefix + chargeID
 	if err := p.orders.Keep(ctx, id, data); err != nil {
-		return fmt.Errorf("telegram payment %s: %w", chargeID, err)
+		return nil, fmt.Errorf("telegram payment %s: %w", chargeID, err)
 	}
-	return p.settleKept(ctx, id, pay)
+	return func(ctx context.Context) error { return p.settleKept(ctx, id, pay) }, nil
+}
+
+func settlePayment(payload, currency string, total int64, chargeID string) settle.Payment {
+	return settle.Payment{Provider: payments.MethodTelegram, ID: chargeID, OrderID: payload,
+		Amount: shop.Money{Minor: total, Currency: strings.ToUpper(currency)}}
 }
 
 // keptPrefix names the kept Telegram payments.
