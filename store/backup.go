@@ -92,6 +92,12 @@ func (db *DB) BackupTo(dir string, keep int) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("backup: %w", err)
 	}
+	// A backup cut short by a kill leaves its temporary file: drop them.
+	if stale, _ := filepath.Glob(filepath.Join(dir, backupPrefix+"*"+backupSuffix+".tmp")); len(stale) > 0 {
+		for _, f := range stale {
+			os.Remove(f)
+		}
+	}
 	if err := db.roomForBackup(dir); err != nil {
 		return "", err
 	}

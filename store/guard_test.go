@@ -627,6 +627,8 @@ func TestBackupToKeepsTheNewOneAndTheReserve(t *testing.T) {
 	for _, name := range []string{"20270101T000000.000Z", "20270102T000000.000Z", "20270103T000000.000Z"} {
 		os.WriteFile(filepath.Join(backups, backupPrefix+name+backupSuffix), []byte("x"), 0o600)
 	}
+	killed := filepath.Join(backups, backupPrefix+"20261101T000000.000Z"+backupSuffix+".tmp") // a backup cut short by a kill
+	os.WriteFile(killed, []byte("half"), 0o600)
 	path, err := db.BackupTo(backups, 3)
 	if err != nil {
 		t.Fatal(err)
@@ -634,6 +636,9 @@ func TestBackupToKeepsTheNewOneAndTheReserve(t *testing.T) {
 	left, _ := Backups(backups)
 	if len(left) != 3 || !slices.Contains(left, path) {
 		t.Fatalf("after a backup with keep 3: %v; want the new %s among 3", left, path)
+	}
+	if _, err := os.Stat(killed); err == nil {
+		t.Error("the temporary file of a killed backup is still there")
 	}
 	backupFree.Store(DefaultMinFree + 1<<10) // the backup would eat into the reserve
 	if _, err := db.BackupTo(backups, 3); err == nil || !strings.Contains(err.Error(), "not enough space") {
