@@ -118,7 +118,9 @@ func (l *loader) load() {
 			l.cat.Delivery = f.delivery(root)
 		}
 	}
-	l.loadPromos()
+	if !l.broken { // promos name the catalog's categories: a broken catalog would make them look wrong too
+		l.loadPromos()
+	}
 }
 
 // read returns the content of file; a missing file is reported only when required.

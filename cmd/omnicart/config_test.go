@@ -240,6 +240,10 @@ func TestLoadConfigErrors(t *testing.T) {
 			`: support.idle_after must be positive`,
 			`: support.return_days is 0: returns are offered at least 1 day after delivery`,
 		}},
+		{"staff names", "[admin]\nadmins = [\"telegram:@anna\"]\nmanagers = [\"whatsapp:+7 916\"]\n", []string{
+			`: admin.admins: "telegram:@anna": a telegram address is a number (a Telegram user id: @userinfobot tells yours; a WhatsApp phone number, digits only)`,
+			`: admin.managers: "whatsapp:+7 916": a whatsapp address is a number (a Telegram user id: @userinfobot tells yours; a WhatsApp phone number, digits only)`,
+		}},
 		{"support hours", "[support]\nhours = \"9-18\"\n", []string{
 			`: support: hours "9-18": want HH:MM-HH:MM, the end after the start`,
 		}},

@@ -173,6 +173,9 @@ func (c *Config) validate() []string {
 			addr, ok := bot.ParseAddress(a)
 			switch {
 			case !ok:
+			case (addr.Channel == bot.Telegram || addr.Channel == bot.WhatsApp) && !allDigits(addr.Chat):
+				bad("%s: %q: a %s address is a number (a Telegram user id: @userinfobot tells yours; a WhatsApp phone number, digits only)", list.key, a, addr.Channel)
+				continue
 			case addr.Channel == bot.Telegram, addr.Channel == bot.WhatsApp, addr.Channel == bot.Web, addr.Channel == bot.Console:
 				if prev, dup := seen[addr.String()]; dup {
 					bad("%s: %q is already in %s (give each chat one role)", list.key, a, prev)
@@ -219,4 +222,17 @@ func webhookPath(raw string) string {
 		}
 	}
 	return ""
+}
+
+// allDigits reports whether s is a non-empty run of ASCII digits.
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

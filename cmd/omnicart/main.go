@@ -116,6 +116,11 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
+	if len(positional) > 0 && cmd != "backup" && cmd != "restore" && cmd != "verify" {
+		// "omnicart check myshop" checked the config's shop, not myshop.
+		fmt.Fprintf(stderr, "omnicart %s: unexpected %q: it takes no such argument; the config names the shop and the data (--config FILE, --data DIR)\n", cmd, positional[0])
+		return 2
+	}
 	if cmd == "healthcheck" && *healthURLFlag != "" {
 		return healthcheck(context.Background(), *healthURLFlag, stdout, stderr)
 	}

@@ -172,3 +172,13 @@ func TestNoConfigHere(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, stderr.String())
 	}
 }
+
+// "omnicart check myshop" does not check the config's shop and say ok: a
+// command that takes no argument refuses one.
+func TestCommandRefusesAStrayArgument(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := cli([]string{"check", "myshop", "--config", exampleConfig}, nil, &out, &errOut)
+	if code != 2 || !strings.Contains(errOut.String(), `unexpected "myshop"`) || strings.Contains(out.String(), "ok") {
+		t.Fatalf("check myshop: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+}

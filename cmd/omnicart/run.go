@@ -26,7 +26,11 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 		return err
 	}
 	defer m.Close()
-	base := "http://" + m.Addr + "/"
+	addr := m.Addr
+	if a, err := dialAddr(addr); err == nil { // ":9090" listens everywhere; show an address to open
+		addr = a
+	}
+	base := "http://" + addr + "/"
 	sh := m.Engine.Shop()
 	fmt.Fprintf(stdout, "Omnicart is running: %s, %d products.\n  Web chat:      %s\n  Terminal chat: %s (talks to this shop)\n  Health:        %shealthz  Metrics: %smetrics\nPress Ctrl+C to stop.\n",
 		sh.Name, len(sh.Catalog.Products), base, chatCommand(), base, base)
