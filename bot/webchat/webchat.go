@@ -1103,12 +1103,24 @@ func (l *ipLimiter) allow(ip string, now time.Time) bool {
 	return b.take(now, l.perSecond, l.burst)
 }
 
-// clientIP is the request's remote address without the port; for IPv6,
+// clientIP is the request's remote address without the port (behind a
+// proxy on this machine, the address it forwards for); for IPv6,
 // its /64 network, which is what one client usually has.
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		// A reverse proxy on this machine (as README's deployment has):
+		// the shopper is the address it saw, the last one it added to
+		// X-Forwarded-For. Only a local process can claim one this way.
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			hops := strings.Split(xff[len(xff)-1], ",")
+			if fwd := net.ParseIP(strings.TrimSpace(hops[len(hops)-1])); fwd != nil {
+				host = fwd.String()
+			}
+		}
 	}
 	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
 		return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"

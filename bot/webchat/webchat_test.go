@@ -560,3 +560,25 @@ func TestNewChatsPerAddressAreLimited(t *testing.T) {
 		t.Fatal("no new chat a minute later")
 	}
 }
+
+// Behind a reverse proxy on the same machine each shopper is the address
+// the proxy forwards for, not the proxy; from elsewhere the header counts
+// for nothing (anyone could send one).
+func TestClientIPBehindAProxy(t *testing.T) {
+	for _, tt := range []struct{ remote, xff, want string }{
+		{"127.0.0.1:5000", "203.0.113.7", "203.0.113.7"},
+		{"127.0.0.1:5000", "10.0.0.1, 203.0.113.8", "203.0.113.8"},
+		{"[::1]:5000", "198.51.100.2", "198.51.100.2"},
+		{"127.0.0.1:5000", "", "127.0.0.1"},
+		{"198.51.100.9:5000", "203.0.113.7", "198.51.100.9"},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = tt.remote
+		if tt.xff != "" {
+			r.Header.Set("X-Forwarded-For", tt.xff)
+		}
+		if got := clientIP(r); got != tt.want {
+			t.Errorf("%s with X-Forwarded-For %q: %s, want %s", tt.remote, tt.xff, got, tt.want)
+		}
+	}
+}

@@ -441,6 +441,10 @@ func TestWidgetInBrowser(t *testing.T) {
 				shot = fmt.Sprintf("widget-%s.png", c.size)
 			}
 			b.purchase(c.lang, shot)
+			// Every message names its side for screen readers, in the
+			// chat's language (labels the page did not show at first
+			// were empty until the language changed).
+			b.wait(`[...document.querySelectorAll("#log .msg .sr-only")].every(s => s.textContent.length > 3)`, "the screen-reader labels of the messages")
 			if c.size == "phone" {
 				var w float64
 				b.host(`document.querySelector("#omnicart-widget").shadowRoot.querySelector(".panel").getBoundingClientRect().width`, &w)
@@ -485,6 +489,28 @@ func TestWidgetInBrowser(t *testing.T) {
 		b.chat(`document.getElementById("continue").click()`, nil)
 		b.wait(recent(1)+`.includes("/link")`, "the link screen with its code")
 		b.screenshot("widget-link.png")
+	})
+
+	t.Run("typing fast", func(t *testing.T) {
+		// Each message wakes the long poll before the shop answers; an
+		// answer that overtook another emptied the whole log.
+		b.t = t
+		b.chat(`(async () => {
+			const input = document.getElementById("input"), form = document.getElementById("form");
+			for (let i = 0; i < 12; i++) {
+				input.value = "kenya " + i;
+				form.requestSubmit();
+				await new Promise((r) => setTimeout(r, 150));
+			}
+		})()`, nil)
+		b.wait(`[...document.querySelectorAll("#log .msg.user")].some(m => m.innerText.includes("kenya 11")) &&
+			document.querySelectorAll("#log .msg.bot").length > 0`, "the last of twelve quick messages")
+		var kept bool
+		b.chat(`[...document.querySelectorAll("#log .msg.user")].some(m => m.innerText.includes("Moscow, Tverskaya 1, flat 5")) &&
+			[...document.querySelectorAll("#log .msg.user")].filter(m => m.innerText.includes("kenya ")).length === 12`, &kept)
+		if !kept {
+			t.Error("typing quickly wiped the conversation from the screen")
+		}
 	})
 
 	t.Run("down", func(t *testing.T) {

@@ -58,6 +58,12 @@
     document.title = t("web.title");
     updateInput();
     for (const b of document.querySelectorAll("button.location")) b.textContent = t("web.location");
+    for (const m of log.querySelectorAll(".msg")) {
+      const who = m.querySelector(".sr-only");
+      if (who) who.textContent = (m.classList.contains("user") ? t("web.you") : t("web.shop")) + ": ";
+      const note = m.querySelector(".note");
+      if (note) note.textContent = t("web.failed");
+    }
     if (embed) parent.postMessage({ omnicart: "texts", open: t("web.open"), close: t("web.close") }, "*");
   }
 
@@ -131,11 +137,13 @@
     let msg = nodes.get(m.id);
     if (msg) {
       // Updated in place (the quantity picker, paging): keep the keyboard
-      // focus on the same button.
-      const focused = msg.contains(document.activeElement) ? document.activeElement.dataset.data : null;
+      // focus on the same button, else on the message's first one.
+      const had = msg.contains(document.activeElement);
+      const focused = had ? document.activeElement.dataset.data : null;
       fill(msg, m);
-      if (focused) {
-        const again = [...msg.querySelectorAll("button")].find((b) => b.dataset.data === focused);
+      if (had) {
+        const buttons = [...msg.querySelectorAll("button")];
+        const again = buttons.find((b) => b.dataset.data === focused) || buttons[0];
         if (again) again.focus();
       }
     } else {
@@ -156,14 +164,20 @@
     );
   }
 
-  // render shows the messages of an API answer.
-  function render(batch) {
-    if (batch.last < last) {
+  // render shows the messages of an API answer to a request made when
+  // asked was the highest seq on screen. An answer that overtook another
+  // (a long poll woken by the shopper's own message) may say less than is
+  // on screen now: only one below what was asked for means the server
+  // forgot the chat.
+  function render(batch, asked) {
+    let forgotten = false;
+    if (batch.last < asked) {
       // The server forgot this chat (restart): its numbering starts over.
       log.replaceChildren();
       nodes.clear();
       lastBot = null;
       last = 0;
+      forgotten = true;
     }
     for (const m of batch.messages) {
       last = Math.max(last, m.seq);
@@ -172,6 +186,11 @@
     updateInput();
     scrollDown();
     followLang(batch.lang);
+    if (forgotten && started && nodes.size === 0) {
+      // Forgotten (a restart): open the conversation again.
+      started = false;
+      start();
+    }
   }
 
   let zone = "";
@@ -186,9 +205,17 @@
       opts.headers = { "Content-Type": "application/json" };
       opts.body = JSON.stringify(payload);
     }
-    const resp = await fetch(url, opts);
-    if (!resp.ok) throw new Error("HTTP " + resp.status);
-    return resp.json();
+    for (let tries = 0; ; tries++) {
+      const resp = await fetch(url, opts);
+      if (resp.status === 429 && tries < 5) {
+        // Too fast (quick taps): wait as asked and send it again.
+        const after = Number(resp.headers.get("Retry-After")) || 1;
+        await sleep(Math.min(after, 10) * 1000);
+        continue;
+      }
+      if (!resp.ok) throw new Error("HTTP " + resp.status);
+      return resp.json();
+    }
   }
 
   // send posts one message after the previous ones. A text that could not
@@ -197,7 +224,8 @@
     if (zone) payload = Object.assign({ zone: zone }, payload); // quiet hours in the shopper's own time
     queue = queue.then(async () => {
       try {
-        render(await api("/api/send?shopper=1", payload));
+        const asked = last;
+        render(await api("/api/send?shopper=1", payload), asked);
         setDown(false);
       } catch (e) {
         setDown(true);
@@ -219,11 +247,14 @@
   async function pollLoop() {
     for (;;) {
       try {
-        render(await api("/api/messages?shopper=1&after=" + last));
+        const asked = last;
+        render(await api("/api/messages?shopper=1&after=" + asked), asked);
         setDown(false);
       } catch (e) {
         setDown(true);
         await sleep(2000);
+        // A quick request tells when the shop is back, before a long poll would.
+        api("/api/texts?lang=" + encodeURIComponent(lang)).then(() => setDown(false), () => {});
       }
     }
   }
@@ -280,10 +311,18 @@
     parent.postMessage({ omnicart: "texts", open: t("web.open"), close: t("web.close") }, "*");
   }
 
+  // The page holds only the labels it shows at first: the others (the
+  // location button, "not sent", the phone prompt, "You"/"Shop" for
+  // screen readers) come with the language's texts.
+  api("/api/texts?lang=" + encodeURIComponent(lang)).then(
+    (r) => applyTexts(r.texts, r.lang),
+    () => {},
+  );
+
   loaded = (async () => {
     for (;;) {
       try {
-        render(await api("/api/messages?shopper=1"));
+        render(await api("/api/messages?shopper=1"), 0);
         setDown(false);
         return;
       } catch (e) {
