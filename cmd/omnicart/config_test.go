@@ -240,9 +240,9 @@ func TestLoadConfigErrors(t *testing.T) {
 			`: support.idle_after must be positive`,
 			`: support.return_days is 0: returns are offered at least 1 day after delivery`,
 		}},
-		{"staff names", "[admin]\nadmins = [\"telegram:@anna\"]\nmanagers = [\"whatsapp:+7 916\"]\n", []string{
-			`: admin.admins: "telegram:@anna": a telegram address is a number (a Telegram user id: @userinfobot tells yours; a WhatsApp phone number, digits only)`,
-			`: admin.managers: "whatsapp:+7 916": a whatsapp address is a number (a Telegram user id: @userinfobot tells yours; a WhatsApp phone number, digits only)`,
+		{"staff names", "[admin]\nadmins = [\"telegram:@anna\"]\nmanagers = [\"whatsapp:anna\"]\n", []string{
+			`: admin.admins: "telegram:@anna": a Telegram address is the user's numeric id (the bot @userinfobot tells yours), not a @name`,
+			`: admin.managers: "whatsapp:anna": a WhatsApp address is a phone number, like "whatsapp:79161234567"`,
 		}},
 		{"support hours", "[support]\nhours = \"9-18\"\n", []string{
 			`: support: hours "9-18": want HH:MM-HH:MM, the end after the start`,

@@ -173,8 +173,11 @@ func (c *Config) validate() []string {
 			addr, ok := bot.ParseAddress(a)
 			switch {
 			case !ok:
-			case (addr.Channel == bot.Telegram || addr.Channel == bot.WhatsApp) && !allDigits(addr.Chat):
-				bad("%s: %q: a %s address is a number (a Telegram user id: @userinfobot tells yours; a WhatsApp phone number, digits only)", list.key, a, addr.Channel)
+			case addr.Channel == bot.Telegram && !allDigits(addr.Chat):
+				bad("%s: %q: a Telegram address is the user's numeric id (the bot @userinfobot tells yours), not a @name", list.key, a)
+				continue
+			case addr.Channel == bot.WhatsApp && !strings.HasPrefix(addr.Chat, "lid:") && !strings.ContainsAny(addr.Chat, "0123456789"):
+				bad("%s: %q: a WhatsApp address is a phone number, like \"whatsapp:79161234567\"", list.key, a)
 				continue
 			case addr.Channel == bot.Telegram, addr.Channel == bot.WhatsApp, addr.Channel == bot.Web, addr.Channel == bot.Console:
 				if prev, dup := seen[addr.String()]; dup {
