@@ -34,7 +34,7 @@ func (db *DB) Drop(ctx context.Context, id string) error {
 }
 
 // Kept calls fn for each entry of the inbox whose id starts with prefix,
-// oldest id first, until fn returns false.
+// in id order, until fn returns false.
 func (db *DB) Kept(ctx context.Context, prefix string, fn func(id string, data []byte) bool) error {
 	type entry struct {
 		id   string
