@@ -32,7 +32,7 @@ func staffMarkPaid(c *Ctx) (string, error) {
 		c.Text(c.P.T("admin.paid_online", "number", o.Number, "provider", o.Provider))
 		return "", nil
 	}
-	if last, _ := o.LastChange(); o.Status == shop.StatusCancelled && last.By == "" && o.PaymentID == "" {
+	if o.Expired() && o.PaymentID == "" {
 		return paidAfterExpiry(c, st, o)
 	}
 	changed, err := st.ChangeOrderAudited(c, o.ID, audit(c, "paid"), func(o *shop.Order) ([]shop.Notice, error) {
@@ -69,10 +69,8 @@ func paidAfterExpiry(c *Ctx, st staffStore, o shop.Order) (string, error) {
 		o.History = append(o.History, shop.StatusChange{Status: shop.StatusPaid, At: c.Now, By: by(c)})
 		return nil, nil // the shopper is told by the order's watcher, as for any /paid
 	})
-	var short *shop.OutOfStockError
-	var promo *shop.PromoError
 	switch {
-	case errors.As(err, &short), errors.As(err, &promo), errors.Is(err, shop.ErrSlotFull), errors.Is(err, shop.ErrNotEnoughPoints):
+	case shop.HeldGone(err):
 		c.Say("admin.paid_expired_gone", "number", o.Number, "total", c.Money(o.Total))
 		showStaffOrder(c, o)
 		return "", nil
@@ -204,24 +202,18 @@ func refundOrder(c *Ctx, st staffStore, o shop.Order, amount shop.Money, ret int
 		if o.RefundDue() {
 			// Cancelled after it was paid: the cancel gave back its stock
 			// and points; the money is what goes back now.
-			o.Refunded = shop.Money{Minor: o.Refunded.Minor + amount.Minor, Currency: o.Total.Currency}
-			return []shop.Notice{{Key: fmt.Sprintf("order-refund/%d/%d", o.Number, o.Refunded.Minor), Customer: o.CustomerID,
-				Kind: shop.NoticeService, Text: "orders.cancelled_refunded",
-				Args:    []shop.NoticeArg{shop.NumberArg("number", o.Number), shop.MoneyArg("amount", amount)},
-				Buttons: []shop.NoticeButton{{Text: "menu.orders", Event: GoEvent("orders")}}}}, nil
+			o.GaveBack(amount)
+			return []shop.Notice{refundNotice(o, amount, "orders.cancelled_refunded")}, nil
 		}
 		if full {
-			o.Refunded = shop.Money{Minor: o.Refunded.Minor + amount.Minor, Currency: o.Total.Currency}
+			o.GaveBack(amount)
 			return nil, o.Change(shop.StatusRefunded, c.Now, by(c)) // the rest of the points with it
 		}
 		o.RefundPart(amount)
 		if ret != 0 {
 			return nil, nil // the return's approval tells the shopper what came back
 		}
-		return []shop.Notice{{Key: fmt.Sprintf("order-refund/%d/%d", o.Number, o.Refunded.Minor), Customer: o.CustomerID,
-			Kind: shop.NoticeService, Text: "orders.part_refunded",
-			Args:    []shop.NoticeArg{shop.NumberArg("number", o.Number), shop.MoneyArg("amount", amount)},
-			Buttons: []shop.NoticeButton{{Text: "menu.orders", Event: GoEvent("orders")}}}}, nil
+		return []shop.Notice{refundNotice(o, amount, "orders.part_refunded")}, nil
 	})
 	if errors.Is(err, errRefundedMeanwhile) {
 		c.Text(c.P.T("admin.refund_changed", "number", o.Number, "refunded", c.Money(seen)))
@@ -241,6 +233,15 @@ func refundOrder(c *Ctx, st staffStore, o shop.Order, amount shop.Money, ret int
 	}
 	showStaffOrder(c, changed)
 	return true, nil
+}
+
+// refundNotice tells the shopper that amount of o came back (text says how
+// the order stands), once per refund: its key names the refunded total.
+func refundNotice(o *shop.Order, amount shop.Money, text string) shop.Notice {
+	return shop.Notice{Key: fmt.Sprintf("order-refund/%d/%d", o.Number, o.Refunded.Minor), Customer: o.CustomerID,
+		Kind: shop.NoticeService, Text: text,
+		Args:    []shop.NoticeArg{shop.NumberArg("number", o.Number), shop.MoneyArg("amount", amount)},
+		Buttons: []shop.NoticeButton{{Text: "menu.orders", Event: GoEvent("orders")}}}
 }
 
 // errRefundedMeanwhile: another refund of the order was recorded between

@@ -39,7 +39,7 @@ func (e *Engine) OrderNotices(before *shop.Order, after shop.Order, cust shop.Cu
 		kind = "staff-order"
 	case after.Status == shop.StatusNew && after.Provider == "qr" && (before == nil || before.Provider != "qr"):
 		kind = "staff-transfer"
-	case changed && after.Status == shop.StatusCancelled && after.Provider == "qr" && last.By == "":
+	case changed && after.Expired() && after.Provider == "qr":
 		kind = "staff-transfer-expired" // if the money comes after all, /paid brings the order back
 	}
 	if kind != "" {

@@ -105,18 +105,6 @@ func (f ordersFlow) showOrder(c *Ctx) (string, error) {
 // digits, CDEK's 10), shown as it was given.
 func courierPhone(tracking string) (string, bool) {
 	t := strings.TrimSpace(tracking)
-	phone, ok := normalizePhone(t)
-	if !ok {
-		return "", false
-	}
-	if strings.HasPrefix(t, "+") {
-		return phone, true
-	}
-	digits := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, t)
-	return phone, len(digits) == 11 && (digits[0] == '7' || digits[0] == '8')
+	phone, ok := normalizePhone(t) // 11 digits starting with 8 or 7 become +7 and 10 more
+	return phone, ok && (strings.HasPrefix(t, "+") || len(phone) == 12 && strings.HasPrefix(phone, "+7"))
 }

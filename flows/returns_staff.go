@@ -193,9 +193,10 @@ func approveRefund(c *Ctx, st returnStore, r shop.Return, o shop.Order) (string,
 	// between, or two members of staff at once): it is decided now,
 	// without a second refund.
 	amount, refunded := o.RefundedFor(r.N)
+	value := r.RefundValue(&o)
 	switch {
 	case refunded:
-	case r.RefundValue(&o).Minor > 0:
+	case value.Minor > 0:
 		// The staff's /refund: through the provider when it can refund,
 		// else recorded by hand; it answers the member of staff itself.
 		// Of an order whose other items stay with the customer it is a
@@ -204,7 +205,7 @@ func approveRefund(c *Ctx, st returnStore, r shop.Return, o shop.Order) (string,
 		if !ok {
 			return "", nil
 		}
-		amount = r.RefundValue(&o)
+		amount = value
 		if done, err := refundOrder(c, sst, o, amount, r.N); !done || err != nil {
 			return "", err // refused or failed: refundOrder said why; the request waits
 		}

@@ -236,6 +236,24 @@ var (
 	ErrEmptyCart     = errors.New("cart is empty")
 )
 
+// HeldGone reports whether err says that what an order held is no longer
+// there to take again: its stock (a *OutOfStockError), a place in its
+// delivery window (ErrSlotFull), a use of its promo code (a *PromoError)
+// or the points it paid with (ErrNotEnoughPoints). Reviving an expired
+// order fails so.
+func HeldGone(err error) bool {
+	var short *OutOfStockError
+	var promo *PromoError
+	return errors.As(err, &short) || errors.As(err, &promo) || errors.Is(err, ErrSlotFull) || errors.Is(err, ErrNotEnoughPoints)
+}
+
+// Expired reports whether o was cancelled by the shop itself, for not
+// being paid in time (staff cancellations name who made them).
+func (o *Order) Expired() bool {
+	last, _ := o.LastChange()
+	return o.Status == StatusCancelled && last.By == ""
+}
+
 // OutOfStockError says which item ran short and how many are left.
 type OutOfStockError struct {
 	Item Item

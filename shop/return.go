@@ -118,6 +118,11 @@ func (o *Order) RefundPart(amount Money) {
 		share := func(n, back int64) int64 { return min(n, back+n*amount.Minor/o.Total.Minor) }
 		o.PointsBack, o.EarnBack = share(o.Points, o.PointsBack), share(o.Earn, o.EarnBack)
 	}
+	o.GaveBack(amount)
+}
+
+// GaveBack records amount of o's total given back: Refunded grows by it.
+func (o *Order) GaveBack(amount Money) {
 	o.Refunded = Money{Minor: o.Refunded.Minor + amount.Minor, Currency: o.Total.Currency}
 }
 

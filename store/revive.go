@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
@@ -53,7 +52,7 @@ func (db *DB) ReviveOrder(ctx context.Context, id string, fn func(*shop.Order) (
 		}
 		return setJSON(txn, orderKey(id), o)
 	})
-	if gone(err) {
+	if shop.HeldGone(err) {
 		return shop.Order{}, err
 	}
 	if err != nil {
@@ -63,13 +62,4 @@ func (db *DB) ReviveOrder(ctx context.Context, id string, fn func(*shop.Order) (
 		return shop.Order{}, fmt.Errorf("revive order %s: sync: %w", id, err)
 	}
 	return o, nil
-}
-
-// gone reports whether err says what an order held is no longer there:
-// stock, a place in its window, a use of its promo code, points.
-func gone(err error) bool {
-	var short *shop.OutOfStockError
-	var promo *shop.PromoError
-	return errors.As(err, &short) || errors.As(err, &promo) || errors.Is(err, shop.ErrSlotFull) ||
-		errors.Is(err, shop.ErrNotEnoughPoints)
 }

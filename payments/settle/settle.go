@@ -173,9 +173,10 @@ func (s *Settler) afterExpiry(ctx context.Context, log *slog.Logger, o shop.Orde
 		log.Debug("payment already refunded")
 		return Duplicate, nil // refunded before: a cancelled order names the payment it gave back
 	}
-	if last, ok := o.LastChange(); ok && last.Status == shop.StatusCancelled && last.By != "" {
+	if !o.Expired() {
 		// Staff cancelled it (the shopper asked, the items are gone):
 		// a payment still on its way does not undo that.
+		last, _ := o.LastChange()
 		log.Warn("payment for an order the staff cancelled: refunding", slog.String("by", last.By))
 		return s.refund(ctx, log, o, p, "payments.refunded_cancelled")
 	}
@@ -188,12 +189,11 @@ func (s *Settler) afterExpiry(ctx context.Context, log *slog.Logger, o shop.Orde
 		return []shop.Notice{paidNotice(*o, "payments.paid_after_expiry")}, nil
 	})
 	var short *shop.OutOfStockError
-	var promo *shop.PromoError
 	switch {
 	case errors.As(err, &short):
 		log.Warn("payment after expiry: out of stock, refunding", slog.String("item", short.Item.Key()))
 		return s.refund(ctx, log, o, p, "payments.refunded_expired")
-	case errors.As(err, &promo), errors.Is(err, shop.ErrSlotFull), errors.Is(err, shop.ErrNotEnoughPoints):
+	case shop.HeldGone(err):
 		// Its window, code or points went to others meanwhile: paid as
 		// placed, it would be had for less, or overbook the couriers.
 		log.Warn("payment after expiry: what the order held is gone, refunding", slog.Any("err", err))
