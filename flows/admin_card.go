@@ -92,9 +92,17 @@ func staffChannel(p *locales.Printer, channel string) string {
 	if channel == "" {
 		return "—"
 	}
-	key := "channel." + channel
+	return textOr(p, "channel."+channel, channel)
+}
+
+// textOr is the text of key in p's language, or raw when there is none
+// (or no printer).
+func textOr(p *locales.Printer, key, raw string) string {
+	if p == nil {
+		return raw
+	}
 	if s := p.T(key); s != key {
 		return s
 	}
-	return channel
+	return raw
 }

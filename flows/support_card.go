@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"omnicart/bot"
+	"omnicart/locales"
 	"omnicart/shop"
 )
 
@@ -39,25 +40,18 @@ func (d *desk) card(ctx context.Context, conv shop.Conversation, op shop.Custome
 	if name == "" {
 		name = "—"
 	}
-	// Words in the card are in the operator's language, as its text.
-	word := func(key, raw string) string { return raw }
+	var p *locales.Printer // words in the card are in the operator's language, as its text
 	if sh != nil && sh.Texts != nil {
-		p := sh.Texts.Printer(lang)
-		word = func(key, raw string) string {
-			if s := p.T(key); s != key {
-				return s
-			}
-			return raw
-		}
+		p = sh.Texts.Printer(lang)
 	}
 	channel := "—"
 	if a, ok := bot.ParseAddress(cust.LastAddress); ok {
-		channel = word("channel."+a.Channel, a.Channel)
+		channel = staffChannel(p, a.Channel)
 	}
 	var chats []string
 	for _, a := range cust.Channels {
 		if ad, ok := bot.ParseAddress(a); ok {
-			chats = append(chats, word("channel."+ad.Channel, ad.Channel))
+			chats = append(chats, staffChannel(p, ad.Channel))
 		}
 	}
 	var cartText []string
@@ -67,7 +61,7 @@ func (d *desk) card(ctx context.Context, conv shop.Conversation, op shop.Custome
 	var orderText []string
 	for i := len(orders) - 1; i >= 0 && len(orderText) < 3; i-- {
 		o := orders[i]
-		orderText = append(orderText, fmt.Sprintf("№%d %s %s", o.Number, o.Total.Format(lang), word("status."+string(o.Status), string(o.Status))))
+		orderText = append(orderText, fmt.Sprintf("№%d %s %s", o.Number, o.Total.Format(lang), textOr(p, "status."+string(o.Status), string(o.Status))))
 	}
 	var msgText []string
 	for _, m := range msgs[max(0, len(msgs)-5):] {
@@ -83,7 +77,7 @@ func (d *desk) card(ctx context.Context, conv shop.Conversation, op shop.Custome
 		}
 		return strings.Join(s, sep)
 	}
-	state := word("support.state_"+string(conv.Status), string(conv.Status))
+	state := textOr(p, "support.state_"+string(conv.Status), string(conv.Status))
 	if conv.Status == shop.ConversationTaken {
 		state += " · " + conv.OperatorName
 	}
