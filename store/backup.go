@@ -93,10 +93,9 @@ func (db *DB) BackupTo(dir string, keep int) (string, error) {
 		return "", fmt.Errorf("backup: %w", err)
 	}
 	// A backup cut short by a kill leaves its temporary file: drop them.
-	if stale, _ := filepath.Glob(filepath.Join(dir, backupPrefix+"*"+backupSuffix+".tmp")); len(stale) > 0 {
-		for _, f := range stale {
-			os.Remove(f)
-		}
+	stale, _ := filepath.Glob(filepath.Join(dir, backupPrefix+"*"+backupSuffix+".tmp"))
+	for _, f := range stale {
+		os.Remove(f)
 	}
 	if err := db.roomForBackup(dir); err != nil {
 		return "", err
@@ -282,8 +281,8 @@ func (db *DB) DataStats() DataStats {
 
 // Restore loads a backup stream into dir, which must not hold a store.
 // The restored store gets a fresh record of its orders. It is built in a
-// directory beside dir and moved into dir only once the whole backup
-// loaded: a cut-short or foreign file leaves dir as it was.
+// temporary directory inside dir and moved into place only once the whole
+// backup loaded: a cut-short or foreign file leaves dir as it was.
 func Restore(dir string, r io.Reader, opt Options) error {
 	files, err := listDir(dir)
 	if err != nil {

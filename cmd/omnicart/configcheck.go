@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // Shop.Timezone works without the system's zone files
@@ -173,7 +174,7 @@ func (c *Config) validate() []string {
 			addr, ok := bot.ParseAddress(a)
 			switch {
 			case !ok:
-			case addr.Channel == bot.Telegram && !allDigits(addr.Chat):
+			case addr.Channel == bot.Telegram && !isUserID(addr.Chat):
 				bad("%s: %q: a Telegram address is the user's numeric id (the bot @userinfobot tells yours), not a @name", list.key, a)
 				continue
 			case addr.Channel == bot.WhatsApp && !strings.HasPrefix(addr.Chat, "lid:") && !strings.ContainsAny(addr.Chat, "0123456789"):
@@ -227,15 +228,8 @@ func webhookPath(raw string) string {
 	return ""
 }
 
-// allDigits reports whether s is a non-empty run of ASCII digits.
-func allDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
+// isUserID reports whether s is a Telegram user id: a positive number.
+func isUserID(s string) bool {
+	n, err := strconv.ParseUint(s, 10, 64)
+	return err == nil && n > 0
 }
