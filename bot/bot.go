@@ -231,8 +231,22 @@ func (s Senders) Queue(ctx context.Context, to Address, replies []Reply) (wait f
 	if q, ok := s[to.Channel].(Queuer); ok {
 		return q.Queue(ctx, to, replies)
 	}
-	delivered := s.Deliver(ctx, to, replies)
-	return func(context.Context) error { return delivered }, nil
+	return Finished(s.Deliver(ctx, to, replies)), nil
+}
+
+// Finished is the wait of a delivery that is over: it returns err.
+func Finished(err error) func(context.Context) error {
+	return func(context.Context) error { return err }
+}
+
+// DeliverQueued is Deliver made of Queue and its wait: what a Queuer's
+// Deliver does.
+func DeliverQueued(ctx context.Context, q Queuer, to Address, replies []Reply) error {
+	wait, err := q.Queue(ctx, to, replies)
+	if err != nil {
+		return err
+	}
+	return wait(ctx)
 }
 
 // Deliver delivers replies through the sender of to.Channel and waits: with

@@ -127,8 +127,7 @@ func (e *Engine) queue(ctx context.Context, to bot.Address, replies []bot.Reply)
 	if q, ok := e.send.(bot.Queuer); ok {
 		return q.Queue(ctx, to, replies)
 	}
-	err := e.send.Deliver(ctx, to, replies)
-	return func(context.Context) error { return nil }, err
+	return bot.Finished(nil), e.send.Deliver(ctx, to, replies)
 }
 
 // refused marks the channel of addr unreachable for cust: it refused n.

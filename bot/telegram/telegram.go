@@ -483,11 +483,7 @@ func (t *Telegram) Send(_ context.Context, to bot.Address, replies []bot.Reply) 
 // blocked the bot, another error when a call was given up or ctx ended.
 // The durable outbox uses it to know what was delivered.
 func (t *Telegram) Deliver(ctx context.Context, to bot.Address, replies []bot.Reply) error {
-	wait, err := t.Queue(ctx, to, replies)
-	if err != nil {
-		return err
-	}
-	return wait(ctx)
+	return bot.DeliverQueued(ctx, t, to, replies)
 }
 
 // Queue is Deliver in two steps (bot.Queuer): the calls are queued in the
@@ -496,7 +492,7 @@ func (t *Telegram) Deliver(ctx context.Context, to bot.Address, replies []bot.Re
 func (t *Telegram) Queue(ctx context.Context, to bot.Address, replies []bot.Reply) (wait func(context.Context) error, err error) {
 	chat, ops, err := t.ops(to, replies)
 	if err != nil || len(ops) == 0 {
-		return func(context.Context) error { return nil }, err
+		return bot.Finished(nil), err
 	}
 	results := make(chan error, len(ops))
 	dispatch := bot.DispatchFunc(ctx)

@@ -1139,13 +1139,13 @@ var knownZones sync.Map
 // knownZone returns name when it is a time zone this binary knows (the
 // zone database is built in: time/tzdata), else "".
 func knownZone(name string) string {
-	if name == "" || !zoneName.MatchString(name) {
+	if name == "" || name == "Local" || !zoneName.MatchString(name) {
 		return ""
 	}
 	if _, ok := knownZones.Load(name); ok {
 		return name
 	}
-	if _, err := time.LoadLocation(name); err != nil || name == "Local" {
+	if _, err := time.LoadLocation(name); err != nil {
 		return ""
 	}
 	knownZones.Store(name, true)

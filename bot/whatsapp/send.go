@@ -49,11 +49,7 @@ func (w *WhatsApp) Send(ctx context.Context, to bot.Address, replies []bot.Reply
 // when ctx ends first, the messages not yet sent are withdrawn and an error
 // returned, so a later retry does not send them twice.
 func (w *WhatsApp) Deliver(ctx context.Context, to bot.Address, replies []bot.Reply) error {
-	wait, err := w.Queue(ctx, to, replies)
-	if err != nil {
-		return err
-	}
-	return wait(ctx)
+	return bot.DeliverQueued(ctx, w, to, replies)
 }
 
 // Queue is Deliver in two steps (bot.Queuer): the messages are queued in
@@ -62,7 +58,7 @@ func (w *WhatsApp) Deliver(ctx context.Context, to bot.Address, replies []bot.Re
 func (w *WhatsApp) Queue(ctx context.Context, to bot.Address, replies []bot.Reply) (wait func(context.Context) error, err error) {
 	items, err := w.items(ctx, to, replies)
 	if err != nil || len(items) == 0 {
-		return func(context.Context) error { return nil }, err
+		return bot.Finished(nil), err
 	}
 	if !w.out.isOnline() {
 		return nil, ErrOffline

@@ -103,8 +103,7 @@ func (t *timedSender) Deliver(ctx context.Context, to bot.Address, replies []bot
 func (t *timedSender) Queue(ctx context.Context, to bot.Address, replies []bot.Reply) (func(context.Context) error, error) {
 	q, ok := t.s.(bot.Queuer)
 	if !ok {
-		delivered := t.Deliver(ctx, to, replies)
-		return func(context.Context) error { return delivered }, nil
+		return bot.Finished(t.Deliver(ctx, to, replies)), nil
 	}
 	start := time.Now()
 	wait, err := q.Queue(ctx, to, replies)
