@@ -11,19 +11,28 @@ import (
 	"omnicart/store"
 )
 
-func TestPreCheckoutAndPayment(t *testing.T) {
-	ctx := context.Background()
+// placed is a store in memory with one order of ₽990 waiting for payment.
+func placed(t *testing.T) (*store.DB, shop.Order) {
+	t.Helper()
 	db, err := store.Open("", store.Options{InMemory: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
+	ctx := context.Background()
 	c, _ := db.CustomerFor(ctx, "telegram:42")
 	price := shop.Money{Minor: 99000, Currency: "RUB"}
 	o, err := db.PlaceOrder(ctx, shop.Order{CustomerID: c.ID, Lines: []shop.Line{{Item: shop.Item{SKU: "K"}, Qty: 1, Price: price}}, Total: price})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db, o
+}
+
+func TestPreCheckoutAndPayment(t *testing.T) {
+	ctx := context.Background()
+	db, o := placed(t)
+	price := o.Total
 	p := tginvoice.New(db, settle.New(db, settle.Options{}))
 	pay, err := p.Charge(ctx, o)
 	if err != nil || pay.Invoice == nil || pay.Invoice.Payload != o.ID || pay.Invoice.Amount != price {
@@ -76,17 +85,7 @@ func (f *flaky) Paid(ctx context.Context, p settle.Payment) (settle.Outcome, err
 // tried for ever.
 func TestPaymentKeptUntilSettled(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open("", store.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	c, _ := db.CustomerFor(ctx, "telegram:42")
-	price := shop.Money{Minor: 99000, Currency: "RUB"}
-	o, err := db.PlaceOrder(ctx, shop.Order{CustomerID: c.ID, Lines: []shop.Line{{Item: shop.Item{SKU: "K"}, Qty: 1, Price: price}}, Total: price})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, o := placed(t)
 	f := &flaky{settle: settle.New(db, settle.Options{}), fails: 2}
 	p := tginvoice.New(db, f)
 	if err := p.SuccessfulPayment(ctx, o.ID, "RUB", 99000, "charge-1"); err == nil {
