@@ -112,6 +112,22 @@ func (p *proc) log() string {
 	return p.stderr.String()
 }
 
+// serving waits until the shop says where it serves (its Health line) and
+// returns that address; it fails the test when the process exits first or
+// within passes.
+func (p *proc) serving(t *testing.T, within time.Duration) string {
+	t.Helper()
+	select {
+	case addr := <-p.addr:
+		return addr
+	case <-p.done:
+		t.Fatalf("the shop exited before it started:\n%s", p.log())
+	case <-time.After(within):
+		t.Fatalf("the shop did not start within %v:\n%s", within, p.log())
+	}
+	return ""
+}
+
 // kill ends the process with SIGKILL: nothing is flushed or closed.
 func (p *proc) kill(t *testing.T) {
 	t.Helper()

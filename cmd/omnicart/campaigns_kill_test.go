@@ -64,11 +64,7 @@ campaigns:
 			t.Fatal("the campaign run never began")
 		}
 		p := start(t, "run", "--config", config)
-		select {
-		case <-p.addr:
-		case <-time.After(30 * time.Second):
-			t.Fatal("the shop did not start")
-		}
+		p.serving(t, 30*time.Second)
 		time.Sleep(wait)
 		p.kill(t)
 		left = dueCarts(t, data)

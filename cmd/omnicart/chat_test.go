@@ -29,12 +29,7 @@ func TestChatTalksToRunningShop(t *testing.T) {
 	f.Close()
 	cache := filepath.Join(t.TempDir(), "cache")
 	p := start(t, "run", "--config", config)
-	var addr string
-	select {
-	case addr = <-p.addr:
-	case <-time.After(60 * time.Second):
-		t.Fatal("the shop did not start")
-	}
+	addr := p.serving(t, 60*time.Second)
 	chat := func(input string) string {
 		t.Helper()
 		cmd := exec.Command(binary(t), "chat", "--config", config, "--lang", "en")

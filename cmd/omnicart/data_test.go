@@ -122,11 +122,7 @@ func TestVerifyAfterKillBinary(t *testing.T) {
 	config := dataConfig(t, dir, "data", "")
 	seedOrders(t, data, 100)
 	p := start(t, "run", "--config", config)
-	select {
-	case <-p.addr:
-	case <-time.After(60 * time.Second):
-		t.Fatal("the shop did not start")
-	}
+	p.serving(t, 60*time.Second)
 	p.kill(t)
 	out, code := runBinary(t, "verify", "--config", config)
 	if code != 0 || !strings.Contains(out, "100 orders") || !strings.Contains(out, "not closed cleanly") || strings.Contains(out, "damaged") {
@@ -181,14 +177,7 @@ func TestFullDiskBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := start(t, "run", "--config", config)
-	var addr string
-	select {
-	case addr = <-p.addr:
-	case <-p.done:
-		t.Fatalf("exited:\n%s", p.log())
-	case <-time.After(30 * time.Second):
-		t.Fatal("did not start")
-	}
+	addr := p.serving(t, 30*time.Second)
 	health := func() (int, string) {
 		resp, err := http.Get("http://" + addr + "/healthz")
 		if err != nil {

@@ -316,12 +316,7 @@ func TestHealthcheck(t *testing.T) {
 	config, _ := copyDemo(t)
 	dataDir := filepath.Join(t.TempDir(), "elsewhere") // run --data: healthcheck --data finds it
 	p := start(t, "run", "--config", config, "--data", dataDir)
-	var addr string
-	select {
-	case addr = <-p.addr:
-	case <-time.After(60 * time.Second):
-		t.Fatal("the shop did not start")
-	}
+	addr := p.serving(t, 60*time.Second)
 	written, err := os.ReadFile(filepath.Join(dataDir, addrFile))
 	if err != nil || strings.TrimSpace(string(written)) != addr {
 		t.Fatalf("%s holds %q, %v; want %s", addrFile, written, err, addr)

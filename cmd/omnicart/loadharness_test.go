@@ -584,11 +584,7 @@ func startOmnicart(t *testing.T, apiURL string, webhook bool) (pid int, dataDir,
 		binaryOnce.Do(func() { binaryPath = bin })
 	}
 	p := start(t, "run", "--config", config)
-	select {
-	case httpAddr = <-p.addr:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("omnicart did not start:\n%s", p.log())
-	}
+	httpAddr = p.serving(t, 30*time.Second)
 	return p.cmd.Process.Pid, filepath.Join(filepath.Dir(config), "data"), pprofAddr, httpAddr
 }
 
