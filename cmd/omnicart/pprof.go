@@ -18,11 +18,26 @@ type DebugConfig struct {
 	PprofAddr string `toml:"pprof_addr"`
 }
 
-// pprof serves /debug/pprof/ at [debug] pprof_addr until ctx ends; with no
-// address it returns at once.
-func (m *Main) pprof(ctx context.Context) error {
+// listenPprof binds [debug] pprof_addr, when set, and records the bound
+// address in PprofAddr. An address it cannot bind is logged and the shop
+// runs without the profiler: it is a diagnostic, never a reason to stop.
+func (m *Main) listenPprof() {
 	addr := m.Config.Debug.PprofAddr
 	if addr == "" {
+		return
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		m.Log.Error("the profiler is off", slog.Any("err", fmt.Errorf("pprof: %w", err)))
+		return
+	}
+	m.pprofLn, m.PprofAddr = ln, ln.Addr().String()
+}
+
+// pprof serves /debug/pprof/ on what listenPprof bound until ctx ends;
+// with nothing bound it returns at once.
+func (m *Main) pprof(ctx context.Context) error {
+	if m.pprofLn == nil {
 		return nil
 	}
 	mux := http.NewServeMux()
@@ -31,20 +46,16 @@ func (m *Main) pprof(ctx context.Context) error {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("pprof: %w", err)
-	}
-	m.Log.Info("profiler listening", slog.String("addr", ln.Addr().String()))
+	m.Log.Info("profiler listening", slog.String("addr", m.PprofAddr))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(m.pprofLn) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("pprof: %w", err)
 	case <-ctx.Done():
 	}
-	srv.Close() // profiles in progress are cut short
+	srv.Close() // profiles in progress are cut short; closes the listener too
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("pprof: %w", err)
 	}

@@ -36,10 +36,13 @@ func TestPprof(t *testing.T) {
 	if cfg.Debug.PprofAddr != "" {
 		t.Fatalf("pprof_addr defaults to %q, want off", cfg.Debug.PprofAddr)
 	}
-	cfg.Debug.PprofAddr = freeAddr(t)
+	cfg.Debug.PprofAddr = "127.0.0.1:0" // bound at Open: no other test can take it in between
 	srv := startServer(t, cfg)
 	defer srv.stop(t)
-	if code, body := get("http://" + cfg.Debug.PprofAddr + "/debug/pprof/"); code != http.StatusOK || !strings.Contains(body, "goroutine") {
+	if srv.m.PprofAddr == "" || srv.m.PprofAddr == srv.m.Addr {
+		t.Fatalf("profiler bound at %q, the shop at %q", srv.m.PprofAddr, srv.m.Addr)
+	}
+	if code, body := get("http://" + srv.m.PprofAddr + "/debug/pprof/"); code != http.StatusOK || !strings.Contains(body, "goroutine") {
 		t.Errorf("profiler address: %d %.100s", code, body)
 	}
 	if code, _ := get(srv.base + "debug/pprof/"); code == http.StatusOK {

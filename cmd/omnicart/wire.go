@@ -50,6 +50,9 @@ type Main struct {
 	// http.addr "127.0.0.1:0" it names the port the system picked.
 	// Empty in the terminal chat.
 	Addr string
+	// PprofAddr is the profiler's bound address ([debug] pprof_addr), set
+	// by Open; empty when the profiler is off or its address was taken.
+	PprofAddr string
 
 	DB       *store.DB
 	Engine   *flows.Engine
@@ -64,6 +67,7 @@ type Main struct {
 	metrics  *metrics
 	payments *shopPayments // the payment methods and their webhooks
 	ln       net.Listener
+	pprofLn  net.Listener // nil without the profiler
 	srv      *http.Server
 	addrFile bool           // Open wrote the address into the data directory
 	camp     *campaignsPart // the campaigns (campaigns.go)
@@ -230,6 +234,7 @@ func (m *Main) listen() error {
 	m.ln, m.Addr = guardListener(m.Config, ln), ln.Addr().String()
 	m.srv = newHTTPServer(m.Config, mux)
 	m.srv.RegisterOnShutdown(m.Web.Close) // long polls answer at once instead of holding up shutdown
+	m.listenPprof()
 	return nil
 }
 
@@ -243,8 +248,11 @@ func (m *Main) Close() error {
 		}
 		m.addrFile = false
 	}
-	if m.ln != nil {
-		if err := m.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+	for _, ln := range []net.Listener{m.ln, m.pprofLn} {
+		if ln == nil {
+			continue
+		}
+		if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			errs = append(errs, err)
 		}
 	}
