@@ -125,6 +125,10 @@ type Options struct {
 	// widget's purpose); the chat page is framed by no one else either way
 	// than the sites named.
 	Embedders []string
+	// Continue shows "Continue in Telegram / WhatsApp" in the header: the
+	// shop has another channel to link this chat to. False: the web chat
+	// is the shop's only channel and the button would lead nowhere.
+	Continue bool
 }
 
 // TextKeys are the locale keys of the page's own labels.
@@ -708,10 +712,11 @@ func (c *Chat) servePage(w http.ResponseWriter, r *http.Request) {
 	}
 	var buf bytes.Buffer
 	err := c.page.Execute(&buf, map[string]any{
-		"Lang":    lang,
-		"T":       c.texts(lang),
-		"MaxText": c.opt.MaxText,
-		"Embed":   r.URL.Query().Get("embed") == "1",
+		"Lang":     lang,
+		"T":        c.texts(lang),
+		"MaxText":  c.opt.MaxText,
+		"Embed":    r.URL.Query().Get("embed") == "1",
+		"Continue": c.opt.Continue,
 	})
 	if err != nil {
 		c.log.Error("webchat: render page", slog.Any("err", err))

@@ -455,7 +455,7 @@ func mustJSON(t *testing.T, v any) string {
 
 func TestPage(t *testing.T) {
 	text := func(lang, key string) string { return lang + ":" + key + "<b>" }
-	c, _ := newChat(t, Options{Text: text, MaxText: 500})
+	c, _ := newChat(t, Options{Text: text, MaxText: 500, Continue: true})
 	w := do(t, c, "GET", "/", "", "")
 	body := w.Body.String()
 	if w.Code != 200 || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/html") {
@@ -475,6 +475,10 @@ func TestPage(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %s:\n%s", want, body)
 		}
+	}
+	alone, _ := newChat(t, Options{Text: text})
+	if body := do(t, alone, "GET", "/", "", "").Body.String(); strings.Contains(body, `id="continue"`) {
+		t.Errorf("a shop with only the web chat offers to continue in Telegram or WhatsApp:\n%s", body)
 	}
 	if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors *") {
 		t.Errorf("CSP %q: the widget's iframe may be framed by any site by default", csp)

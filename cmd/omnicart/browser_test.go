@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"omnicart/bot/telegram/tgtest"
 	"omnicart/shop"
 	"os"
 	"os/exec"
@@ -406,12 +407,8 @@ func (b *tab) purchase(lang, shot string) {
 // third-party requests, and shows the down state when the shop stops.
 func TestWidgetInBrowser(t *testing.T) {
 	browser := newBrowser(t)
-	config, _ := copyDemo(t)
-	cfg, err := LoadConfig(config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := startServer(t, cfg)
+	// With Telegram on, the header offers to continue there.
+	srv, _ := tgShop(t, tgtest.NewServer(t, tgtest.Options{}), nil)
 	stopped := false
 	t.Cleanup(func() {
 		if !stopped {
@@ -464,7 +461,7 @@ func TestWidgetInBrowser(t *testing.T) {
 
 	// The customers who bought in the browser have its zone (quiet hours).
 	bought := 0
-	err = srv.m.DB.EachOrder(context.Background(), func(o shop.Order) bool {
+	err := srv.m.DB.EachOrder(context.Background(), func(o shop.Order) bool {
 		bought++
 		if c, err := srv.m.DB.Customer(context.Background(), o.CustomerID); err != nil || c.Zone != browserZone {
 			t.Errorf("the buyer of order #%d has zone %q (%v), want the browser's %s", o.Number, c.Zone, err, browserZone)

@@ -150,7 +150,8 @@ func (m *Main) open(ctx context.Context) error {
 			}
 			return cfg.Shop.Lang
 		},
-		Logger: log,
+		Logger:   log,
+		Continue: cfg.Telegram.Token != "" || cfg.WhatsApp.Enabled,
 	})
 	m.addSender(bot.Web, m.Web)
 	if m.Telegram, err = newTelegram(cfg, m.Engine, m.DB, m.telegramPayments(), log); err != nil {

@@ -294,8 +294,10 @@
     input.style.height = input.scrollHeight + "px";
   });
 
-  // "Continue in Telegram or WhatsApp": the link screen with its code.
-  document.getElementById("continue").addEventListener("click", () => send({ text: "/link", quiet: true }));
+  // "Continue in Telegram or WhatsApp": the link screen with its code. A
+  // shop with no other channel shows no such button.
+  const cont = document.getElementById("continue");
+  if (cont) cont.addEventListener("click", () => send({ text: "/link", quiet: true }));
 
   if (embed) {
     const close = () => parent.postMessage({ omnicart: "close" }, "*");
