@@ -87,8 +87,18 @@ type BackupOptions struct {
 // BackupTo writes a new backup into dir and deletes the oldest ones beyond
 // keep (never the new one). It returns the new file's path. A backup that
 // would leave less than the store's reserve free (data.min_free) on its
-// disk is not written: a full disk makes the shop refuse orders.
+// disk is not written: a full disk makes the shop refuse orders. The
+// periodic backups and the staff's /backup both come here, one at a time,
+// and both count in DataStats and Health.
 func (db *DB) BackupTo(dir string, keep int) (string, error) {
+	db.backups.run.Lock()
+	defer db.backups.run.Unlock()
+	path, err := db.backupTo(dir, keep)
+	db.backups.done(err)
+	return path, err
+}
+
+func (db *DB) backupTo(dir string, keep int) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("backup: %w", err)
 	}
@@ -214,7 +224,6 @@ func (db *DB) RunBackups(ctx context.Context, opt BackupOptions) error {
 		}
 		start := time.Now()
 		path, err := db.BackupTo(opt.Dir, opt.Keep)
-		db.backups.done(err, opt.Every)
 		if err != nil {
 			db.log.Error("backup failed", slog.String("dir", opt.Dir), slog.Any("err", err))
 		} else {
@@ -224,15 +233,16 @@ func (db *DB) RunBackups(ctx context.Context, opt BackupOptions) error {
 	}
 }
 
-// backupStats are the periodic backups' results, for Health and metrics.
+// backupStats are the backups' results, for Health and metrics.
 type backupStats struct {
+	run      sync.Mutex // held while a backup is written
 	mu       sync.Mutex
 	ok, fail int64
 	last     time.Time // of the last good backup
 	lastErr  error
 }
 
-func (b *backupStats) done(err error, every time.Duration) {
+func (b *backupStats) done(err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if err != nil {
@@ -260,9 +270,9 @@ type DataStats struct {
 	WritesRefused  int64     // writes refused because the disk was full
 	FreeBytes      uint64    // free space at the last reading
 	LowSpace       bool      // below the reserve now
-	Backups        int64     // periodic backups written
-	BackupFailures int64     // periodic backups that failed
-	LastBackup     time.Time // when the last periodic backup was written
+	Backups        int64     // backups written, periodic and /backup
+	BackupFailures int64     // backups that failed
+	LastBackup     time.Time // when the last backup was written
 }
 
 // DataStats returns the store's data-safety counters.

@@ -647,4 +647,18 @@ func TestBackupToKeepsTheNewOneAndTheReserve(t *testing.T) {
 	if after, _ := Backups(backups); !slices.Equal(after, left) {
 		t.Errorf("a refused backup changed the folder: %v, was %v", after, left)
 	}
+	// Every backup counts, /backup's too: the metrics and /healthz.
+	if st := db.DataStats(); st.Backups != 1 || st.BackupFailures != 1 || st.LastBackup.IsZero() {
+		t.Errorf("after one backup and one refused: %+v", st)
+	}
+	if h := db.Health(); len(h.Warnings) == 0 || !strings.Contains(strings.Join(h.Warnings, " "), "the last backup failed") {
+		t.Errorf("health after a refused backup: %+v", h)
+	}
+	backupFree.Store(1 << 40)
+	if _, err := db.BackupTo(backups, 3); err != nil {
+		t.Fatal(err)
+	}
+	if h := db.Health(); strings.Contains(strings.Join(h.Warnings, " "), "backup") {
+		t.Errorf("health after a good backup still warns: %+v", h)
+	}
 }

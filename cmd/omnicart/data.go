@@ -192,10 +192,10 @@ func dataCollectors(db *store.DB) []prometheus.Collector {
 			Help: "Free space on the data directory's disk at the last reading."},
 			stat(func(s store.DataStats) float64 { return float64(s.FreeBytes) })),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "omnicart_backups_total",
-			Help: "Periodic backups written."},
+			Help: "Backups written, periodic and by /backup."},
 			stat(func(s store.DataStats) float64 { return float64(s.Backups) })),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "omnicart_backup_failures_total",
-			Help: "Periodic backups that failed."},
+			Help: "Backups that failed, periodic and by /backup."},
 			stat(func(s store.DataStats) float64 { return float64(s.BackupFailures) })),
 	}
 }
