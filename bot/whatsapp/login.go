@@ -24,8 +24,8 @@ const connectWait = 30 * time.Second
 // codes on out for WhatsApp → Settings → Linked devices → Link a device, or,
 // when phone is set (international, digits), shows a pairing code to enter
 // on that phone instead. It returns once paired, or with an error when the
-// codes expire, pairing fails or ctx ends. It first forgets who wrote to
-// the shop: the number it pairs may not be the one they wrote to.
+// codes expire, pairing fails or ctx ends. Paired with another number than
+// before, it forgets who wrote to the shop: they wrote to the old number.
 func Login(ctx context.Context, opt Options, out io.Writer, phone string) error {
 	opt.defaults()
 	db, container, err := openStore(ctx, opt)
@@ -75,6 +75,9 @@ func Login(ctx context.Context, opt Options, out io.Writer, phone string) error 
 		case item.Event == whatsmeow.QRChannelEventCode:
 		case item == whatsmeow.QRChannelSuccess:
 			fmt.Fprintf(out, "Paired as +%s. Finishing the setup…\n", cli.Store.ID.User)
+			if err := adoptNumber(ctx, db, cli.Store.ID.User); err != nil { // Open adopts it too
+				return fmt.Errorf("whatsapp: paired, but the contacts: %w", err)
+			}
 			select { // WhatsApp restarts the connection after pairing
 			case <-connected:
 			case <-time.After(connectWait):
@@ -98,10 +101,10 @@ func Login(ctx context.Context, opt Options, out io.Writer, phone string) error 
 	return errors.New("whatsapp: pairing ended without success")
 }
 
-// newDevice returns the store's device to pair, after forgetting who wrote
-// first. It refuses a store that already has a paired device. Forgetting
-// comes before pairing, so no crash can leave a newly paired number with
-// another number's contacts.
+// newDevice returns the store's device to pair. It refuses a store that
+// already has a paired device. Who wrote first is kept until the new
+// device's number is known (adoptNumber, at the end of Login and in Open,
+// before anything is sent).
 func newDevice(ctx context.Context, db *sql.DB, container *sqlstore.Container) (*store.Device, error) {
 	dev, err := container.GetFirstDevice(ctx)
 	if err != nil {
@@ -110,16 +113,14 @@ func newDevice(ctx context.Context, db *sql.DB, container *sqlstore.Container) (
 	if dev.ID != nil {
 		return nil, fmt.Errorf(`whatsapp: already paired as +%s; run "omnicart whatsapp logout" first`, dev.ID.User)
 	}
-	if err := clearContacts(ctx, db); err != nil {
-		return nil, fmt.Errorf("whatsapp: forget contacts: %w", err)
-	}
 	return dev, nil
 }
 
-// Logout unlinks the paired device from WhatsApp, deletes it from the
-// device store, and forgets who wrote first (a newly paired number has
-// written to nobody). When WhatsApp cannot be reached it still unlinks
-// locally and says so in the error.
+// Logout unlinks the paired device from WhatsApp and deletes it from the
+// device store. Who wrote first is kept with the number they wrote to:
+// pairing that number again keeps them, another number starts with none.
+// Without a device it forgets them. When WhatsApp cannot be reached it
+// still unlinks locally and says so in the error.
 func Logout(ctx context.Context, opt Options) error {
 	opt.defaults()
 	db, container, err := openStore(ctx, opt)
@@ -131,11 +132,14 @@ func Logout(ctx context.Context, opt Options) error {
 	if err != nil {
 		return fmt.Errorf("whatsapp: read device: %w", err)
 	}
-	if err := clearContacts(ctx, db); err != nil {
-		return fmt.Errorf("whatsapp: forget contacts: %w", err)
-	}
 	if dev.ID == nil {
+		if err := clearContacts(ctx, db); err != nil {
+			return fmt.Errorf("whatsapp: forget contacts: %w", err)
+		}
 		return nil
+	}
+	if err := adoptNumber(ctx, db, dev.ID.User); err != nil {
+		return fmt.Errorf("whatsapp: contacts: %w", err)
 	}
 	cli := whatsmeow.NewClient(dev, waLogger{opt.Logger.With(slog.String("module", "whatsmeow"))})
 	cli.EnableAutoReconnect = false

@@ -16,6 +16,9 @@ import (
 //     ("79161234567@s.whatsapp.net") and by LID ("123456789012345@lid"), to
 //     the address (Address.Chat) first given to that person, and when it was
 //     given (Unix nanoseconds), so a person keeps one address.
+//   - whatsapp_number holds the shop's number the contacts wrote to: a
+//     device paired again with the same number keeps them, another
+//     number starts with none.
 
 func createTables(ctx context.Context, db *sql.DB) error {
 	_, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS whatsapp_contacts (
@@ -26,6 +29,10 @@ func createTables(ctx context.Context, db *sql.DB) error {
 		jid   TEXT PRIMARY KEY,
 		chat  TEXT NOT NULL,
 		since INTEGER NOT NULL
+	);
+	CREATE TABLE IF NOT EXISTS whatsapp_number (
+		one    INTEGER PRIMARY KEY CHECK (one = 1),
+		number TEXT NOT NULL
 	)`)
 	if err != nil {
 		return fmt.Errorf("whatsapp: create tables: %w", err)
@@ -47,13 +54,45 @@ func hasContact(ctx context.Context, db *sql.DB, chat string) (bool, error) {
 	return err == nil, err
 }
 
-// clearContacts forgets every chat: a newly paired number has written to
-// nobody.
+// adoptNumber makes number (the paired device's, digits) the one the
+// contacts wrote to. Contacts written to another number are forgotten: the
+// new number has written to nobody. A file from before the number was
+// kept has its contacts adopted: they were cleared at that pairing.
+func adoptNumber(ctx context.Context, db *sql.DB, number string) error {
+	if err := createTables(ctx, db); err != nil {
+		return err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var had string
+	switch err := tx.QueryRowContext(ctx, `SELECT number FROM whatsapp_number WHERE one = 1`).Scan(&had); {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return err
+	case had == number:
+		return nil
+	default:
+		if _, err := tx.ExecContext(ctx, `DELETE FROM whatsapp_contacts`); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO whatsapp_number (one, number) VALUES (1, ?)
+		ON CONFLICT (one) DO UPDATE SET number = excluded.number`, number); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// clearContacts forgets every chat and whose they were: nothing tells
+// which number they wrote to.
 func clearContacts(ctx context.Context, db *sql.DB) error {
 	if err := createTables(ctx, db); err != nil {
 		return err
 	}
-	_, err := db.ExecContext(ctx, `DELETE FROM whatsapp_contacts`)
+	_, err := db.ExecContext(ctx, `DELETE FROM whatsapp_contacts; DELETE FROM whatsapp_number`)
 	return err
 }
 

@@ -244,6 +244,10 @@ func Open(ctx context.Context, h bot.Handler, opt Options) (*WhatsApp, error) {
 		db.Close()
 		return nil, ErrNotPaired
 	}
+	if err := adoptNumber(ctx, db, dev.ID.User); err != nil { // a Login cut short after pairing
+		db.Close()
+		return nil, fmt.Errorf("whatsapp: contacts: %w", err)
+	}
 	cli := whatsmeow.NewClient(dev, waLogger{opt.Logger.With(slog.String("module", "whatsmeow"))})
 	cli.EnableAutoReconnect = false // Run reconnects, with its own backoff
 	updateVersion(ctx, opt.Logger)

@@ -804,31 +804,51 @@ func TestAddressStable(t *testing.T) {
 	}
 }
 
-// TestLoginForgetsContacts checks that pairing a device starts with nobody
-// having written: the new number may be another one.
-func TestLoginForgetsContacts(t *testing.T) {
+// TestPairingAgainKeepsContacts: a device paired again with the shop's
+// same number keeps who wrote first, so order notices still reach them;
+// another number starts with nobody having written.
+func TestPairingAgainKeepsContacts(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "whatsapp.db")
+	ctx := context.Background()
+	opt := Options{DB: path}
+	opt.defaults()
+	pair := func(number string) {
+		t.Helper()
+		db, container, err := openStore(ctx, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if dev, err := newDevice(ctx, db, container); err != nil || dev.ID != nil {
+			t.Fatalf("newDevice = %v, %v", dev, err)
+		}
+		if err := adoptNumber(ctx, db, number); err != nil { // what Login and Open do once paired
+			t.Fatal(err)
+		}
+	}
+	reaches := func(when string, want bool) {
+		t.Helper()
+		w, _, _ := newTest(t, Options{DB: path})
+		defer w.Close()
+		err := w.Send(ctx, annAddr, []bot.Reply{{Text: "Your order is on its way"}})
+		if got := !errors.Is(err, ErrFirstContact); got != want {
+			t.Errorf("%s: Send = %v, want reaching her %v", when, err, want)
+		}
+	}
+	// A file from before the number was kept: its contacts are the
+	// paired number's.
 	w, _, in := newTest(t, Options{DB: path})
 	w.HandleEvent(incoming(text("hi")))
 	in.next(t)
 	w.Close()
+	pair("74950000001")
+	reaches("after the first start with the number kept", true)
 
-	ctx := context.Background()
-	opt := Options{DB: path}
-	opt.defaults()
-	db, container, err := openStore(ctx, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev, err := newDevice(ctx, db, container)
-	db.Close()
-	if err != nil || dev.ID != nil {
-		t.Fatalf("newDevice = %v, %v", dev, err)
-	}
-	w2, _, _ := newTest(t, Options{DB: path})
-	if err := w2.Send(ctx, annAddr, []bot.Reply{{Text: "Hi"}}); !errors.Is(err, ErrFirstContact) {
-		t.Errorf("Send after pairing again = %v, want ErrFirstContact", err)
-	}
+	pair("74950000001") // logged out, paired again with the same phone
+	reaches("paired again with the same number", true)
+
+	pair("74950000002")
+	reaches("paired with another number", false)
 }
 
 func TestQueueBound(t *testing.T) {
