@@ -1,7 +1,6 @@
 package flows
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -69,7 +68,7 @@ func (d *desk) openSupport(c *Ctx) (string, error) {
 
 // sendCards sends the shopper's card of conv to the operators (all of
 // them, or only to when set), once per occasion.
-func (d *desk) sendCards(ctx context.Context, conv shop.Conversation, occasion string, to shop.CustomerID) error {
+func (d *desk) sendCards(ctx *Ctx, conv shop.Conversation, occasion string, to shop.CustomerID) error {
 	ops, err := d.staffCustomers(ctx, RoleOperator, "")
 	if err != nil {
 		return err

@@ -1,7 +1,6 @@
 package flows
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
@@ -14,8 +13,8 @@ import (
 
 // card is what an operator sees of the shopper of conv, in the operator's
 // language: name, chats, language, cart, last orders, last messages.
-func (d *desk) card(ctx context.Context, conv shop.Conversation, op shop.Customer) ([]shop.NoticeArg, error) {
-	sh := shopOf(ctx)
+func (d *desk) card(ctx *Ctx, conv shop.Conversation, op shop.Customer) ([]shop.NoticeArg, error) {
+	sh := ctx.Shop
 	lang := op.Lang
 	if lang == "" && sh != nil {
 		lang = sh.Lang
@@ -86,15 +85,4 @@ func (d *desk) card(ctx context.Context, conv shop.Conversation, op shop.Custome
 		shop.TextArg("chats", dash(chats, ", ")), shop.TextArg("lang", cust.Lang), shop.TextArg("cart", dash(cartText, ", ")),
 		shop.TextArg("orders", dash(orderText, "; ")), shop.TextArg("messages", dash(msgText, "\n")), shop.TextArg("state", state),
 	}, nil
-}
-
-type shopKey struct{}
-
-// shopOf is the shop in force when ctx is a *Ctx.
-func shopOf(ctx context.Context) *Shop {
-	if c, ok := ctx.(*Ctx); ok {
-		return c.Shop
-	}
-	sh, _ := ctx.Value(shopKey{}).(*Shop)
-	return sh
 }
