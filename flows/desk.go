@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"omnicart/bot"
+	"omnicart/locales"
 	"omnicart/shop"
 )
 
@@ -164,9 +164,40 @@ func (d *desk) staffCustomers(ctx context.Context, min Role, skip shop.CustomerI
 	return out, nil
 }
 
-// cardRef finds the conversation number a staff reply refers to: the
-// "#12" on the card or message replied to.
-var cardRef = regexp.MustCompile(`#(\d{1,12})\b`)
+// supportRefs are the texts staff answer by replying to them: the
+// shopper's card and the shopper's messages passed on.
+var supportRefs = []string{"support.card", "support.from_shopper"}
+
+// cardRef finds the conversation a staff reply answers: the number in a
+// support card or a passed-on message replied to, read where the text (in
+// any of the shop's languages) puts it. A reply to any other message, an
+// order alert with its "#1001" say, is not an answer to a shopper.
+func cardRef(texts *locales.Bundle, replied string) (string, bool) {
+	if texts == nil {
+		return "", false
+	}
+	for _, lang := range texts.Langs() {
+		p := texts.Printer(lang)
+		for _, key := range supportRefs {
+			before, _, ok := strings.Cut(p.T(key), "{number}")
+			if !ok || before == "" || strings.Contains(before, "{") {
+				continue
+			}
+			rest, ok := strings.CutPrefix(replied, before)
+			if !ok {
+				continue
+			}
+			n := 0
+			for n < len(rest) && n < 12 && rest[n] >= '0' && rest[n] <= '9' {
+				n++
+			}
+			if n > 0 && (n == len(rest) || rest[n] < '0' || rest[n] > '9') {
+				return rest[:n], true
+			}
+		}
+	}
+	return "", false
+}
 
 // intake runs before a message is routed: the shopper's text goes to
 // their message log (for the operator's card), and a staff member's reply
@@ -174,8 +205,8 @@ var cardRef = regexp.MustCompile(`#(\d{1,12})\b`)
 func (e *Engine) intake(c *Ctx) {
 	m := &c.Msg
 	if m.ReplyText != "" && m.Text != "" && c.Role.AtLeast(RoleOperator) {
-		if sm := cardRef.FindStringSubmatch(m.ReplyText); sm != nil {
-			m.Command, m.Payload, m.Text = "reply", sm[1]+" "+m.Text, ""
+		if n, ok := cardRef(c.Shop.Texts, m.ReplyText); ok {
+			m.Command, m.Payload, m.Text = "reply", n+" "+m.Text, ""
 			return
 		}
 	}
