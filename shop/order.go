@@ -254,6 +254,12 @@ func (o *Order) Expired() bool {
 	return o.Status == StatusCancelled && last.By == ""
 }
 
+// WasPaid reports whether o was ever paid (a paid order cancelled since
+// still owes its payment back).
+func (o *Order) WasPaid() bool {
+	return slices.ContainsFunc(o.History, func(h StatusChange) bool { return h.Status == StatusPaid })
+}
+
 // OutOfStockError says which item ran short and how many are left.
 type OutOfStockError struct {
 	Item Item

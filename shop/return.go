@@ -152,8 +152,7 @@ func (o *Order) RefundLeft() Money {
 // its money went back yet: the shop owes the rest (a refund records it;
 // the order stays cancelled).
 func (o *Order) RefundDue() bool {
-	return o.Status == StatusCancelled && o.RefundLeft().Minor > 0 &&
-		slices.ContainsFunc(o.History, func(h StatusChange) bool { return h.Status == StatusPaid })
+	return o.Status == StatusCancelled && o.RefundLeft().Minor > 0 && o.WasPaid()
 }
 
 // ReturnValue is what returning lines of o gives back when the lines

@@ -224,11 +224,12 @@ func (s *Settler) refund(ctx context.Context, log *slog.Logger, o shop.Order, p 
 	n := shop.Notice{Key: "payment-refunded/" + p.Provider + "/" + p.ID, Customer: o.CustomerID, Kind: shop.NoticeService,
 		Text: text, Args: []shop.NoticeArg{shop.NumberArg("number", o.Number), shop.MoneyArg("total", p.Amount)}}
 	_, err := s.orders.ChangeOrder(ctx, o.ID, func(o *shop.Order) ([]shop.Notice, error) {
-		if o.Status == shop.StatusCancelled && o.PaymentID == "" {
+		if o.Status == shop.StatusCancelled && o.PaymentID == "" && !o.WasPaid() {
 			// A duplicate of this payment is recognised. An order paid
-			// before keeps the payment it was paid with (a refund of it
-			// is still to come); a duplicate of this one is refunded
-			// again under the same key, which the provider takes once.
+			// before (by a bank transfer marked by hand too: no payment
+			// id) keeps the payment it was paid with (a refund of it is
+			// still to come); a duplicate of this one is refunded again
+			// under the same key, which the provider takes once.
 			o.PaymentID, o.Provider = p.ID, p.Provider
 		}
 		return []shop.Notice{n}, nil

@@ -340,12 +340,23 @@ func TestPaidAfterExpiryTakesPointsAndCodeAgain(t *testing.T) {
 // money goes back and the cancellation holds. A paid order the staff
 // cancelled keeps the payment it was paid with, for its refund.
 func TestPaymentAfterStaffCancelledIsRefunded(t *testing.T) {
-	for _, paidFirst := range []bool{false, true} {
+	// How the order was paid before the cancel: not, online, or by a bank
+	// transfer staff marked (no payment id: the order still owes it back,
+	// and must not take the late payment's id for it).
+	for _, paidFirst := range []string{"", "online", "by hand"} {
 		w := newWorld(t)
 		ctx := context.Background()
-		if paidFirst {
+		switch paidFirst {
+		case "online":
 			if out, err := w.s.Paid(ctx, w.payment("pay-1")); err != nil || out != settle.Marked {
 				t.Fatalf("first payment: %q %v", out, err)
+			}
+		case "by hand":
+			if _, err := w.db.UpdateOrder(ctx, w.order.ID, func(o *shop.Order) error {
+				o.Provider = "qr"
+				return o.Change(shop.StatusPaid, time.Now(), "telegram:200")
+			}); err != nil {
+				t.Fatal(err)
 			}
 		}
 		if _, err := w.db.UpdateOrder(ctx, w.order.ID, func(o *shop.Order) error {
@@ -355,26 +366,26 @@ func TestPaymentAfterStaffCancelledIsRefunded(t *testing.T) {
 		}
 		out, err := w.s.Paid(ctx, w.payment("pay-late"))
 		if err != nil || out != settle.Refunded || w.refunds.keys["refund/yookassa/pay-late"] != 1 {
-			t.Fatalf("paid first %v: outcome %q %v, refunds %v", paidFirst, out, err, w.refunds.keys)
+			t.Fatalf("paid first %q: outcome %q %v, refunds %v", paidFirst, out, err, w.refunds.keys)
 		}
 		o := w.get(t)
 		if o.Status != shop.StatusCancelled {
-			t.Errorf("paid first %v: the late payment undid the staff's cancel: %s", paidFirst, o.Status)
+			t.Errorf("paid first %q: the late payment undid the staff's cancel: %s", paidFirst, o.Status)
 		}
-		if want := map[bool]string{false: "pay-late", true: "pay-1"}[paidFirst]; o.PaymentID != want {
-			t.Errorf("paid first %v: order names payment %q, want %q", paidFirst, o.PaymentID, want)
+		if want := map[string]string{"": "pay-late", "online": "pay-1", "by hand": ""}[paidFirst]; o.PaymentID != want {
+			t.Errorf("paid first %q: order names payment %q, want %q", paidFirst, o.PaymentID, want)
 		}
 		if n, _, _ := w.db.Stock(ctx, shop.Item{SKU: "BEANS"}); n != 3 {
-			t.Errorf("paid first %v: stock %d, want all 3 back", paidFirst, n)
+			t.Errorf("paid first %q: stock %d, want all 3 back", paidFirst, n)
 		}
 		if nt := w.notices(t)["payment-refunded/yookassa/pay-late"]; nt.Text != "payments.refunded_cancelled" {
-			t.Errorf("paid first %v: notices %v", paidFirst, w.notices(t))
+			t.Errorf("paid first %q: notices %v", paidFirst, w.notices(t))
 		}
 		// The same notification again refunds nothing more: at most the
 		// same refund under the same key, which the provider takes once.
 		w.s.Paid(ctx, w.payment("pay-late"))
 		if len(w.refunds.keys) != 1 || w.get(t).Status != shop.StatusCancelled {
-			t.Errorf("paid first %v: refunds after a repeat %v", paidFirst, w.refunds.keys)
+			t.Errorf("paid first %q: refunds after a repeat %v", paidFirst, w.refunds.keys)
 		}
 	}
 }
