@@ -77,6 +77,27 @@ func (c Config) payWithin(o shop.Order) time.Duration {
 	return c.Orders.UnpaidTTL.Duration
 }
 
+// realMoney names an enabled method that takes real money: a bank
+// transfer, or a provider with live (not test) keys. Empty: none.
+func (p PaymentsConfig) realMoney() string {
+	switch {
+	case p.enabled(payments.MethodQR):
+		return `"qr"`
+	case p.enabled(payments.MethodStripe) && (strings.HasPrefix(p.Stripe.SecretKey, "sk_live_") || strings.HasPrefix(p.Stripe.SecretKey, "rk_live_")):
+		return `"stripe" with a live key`
+	case (p.enabled(payments.MethodYooKassa) || p.enabled(payments.MethodSBP)) && strings.HasPrefix(p.YooKassa.SecretKey, "live_"):
+		return `"yookassa" with a live key`
+	case p.enabled(payments.MethodTelegram) && strings.Contains(p.Telegram.ProviderToken, ":LIVE:"):
+		return `"telegram" with a live provider token`
+	}
+	return ""
+}
+
+// anyKey reports whether some payment provider's key is filled in.
+func (p PaymentsConfig) anyKey() bool {
+	return p.YooKassa.SecretKey != "" || p.Stripe.SecretKey != "" || p.Telegram.ProviderToken != "" || p.QR.Account != ""
+}
+
 // enabled reports whether method is in payments.methods.
 func (p PaymentsConfig) enabled(method string) bool { return slices.Contains(p.Methods, method) }
 
@@ -114,6 +135,16 @@ func (c *Config) checkPayments(path, src string) []error {
 			bad(at("payments", "methods"), "payments.methods: %q is listed twice", m)
 		}
 		seen[m] = true
+	}
+	// The demo marks orders paid without money: next to a method that
+	// takes real money, any shopper could check out for free.
+	if real := p.realMoney(); p.enabled(payments.MethodDemo) && real != "" {
+		bad(at("payments", "methods"), "payments.methods: \"demo\" marks orders paid without taking money, and %s takes real money: "+
+			"remove \"demo\" (with test keys it may stay)", real)
+	}
+	if !hasTable(src, []string{"payments", "methods"}) && p.anyKey() { // hasTable: is the key written
+		bad(at("payments", "methods"), "payments.methods is not set, so only \"demo\" (no money) is offered although payment keys are: "+
+			"list the methods to offer, like [\"yookassa\", \"sbp\"]")
 	}
 	need := func(method, value string, keys ...string) {
 		if p.enabled(method) && strings.TrimSpace(value) == "" {

@@ -159,3 +159,41 @@ func TestTransferTTL(t *testing.T) {
 		t.Errorf("no %q in:\n%s", want, got)
 	}
 }
+
+// TestCheckDemoBesideRealMoney: the demo payment, which marks orders paid
+// without money, is refused next to a method taking real money (a live
+// key, a bank transfer), and a config with keys but no methods, which
+// would offer only the demo, is refused too. Test keys may keep the demo.
+func TestCheckDemoBesideRealMoney(t *testing.T) {
+	stripe := func(methods, key string) string {
+		s := "[payments]\n"
+		if methods != "" {
+			s += "methods = " + methods + "\n"
+		}
+		return s + "[payments.stripe]\nsecret_key = \"" + key + "\"\nwebhook_secret = \"whsec_1\"\n"
+	}
+	for _, c := range []struct {
+		config, want string
+	}{
+		{stripe(`["demo", "stripe"]`, "sk_live_1"), `payments.methods: "demo" marks orders paid without taking money, and "stripe" with a live key takes real money`},
+		{stripe("", "sk_live_1"), `payments.methods is not set, so only "demo" (no money) is offered although payment keys are`},
+	} {
+		path, src, got := checkWithPayments(t, c.config)
+		want := path + ":" + strconv.Itoa(lineOf(t, src, "", "[payments]")) + ": "
+		if c.config == stripe(`["demo", "stripe"]`, "sk_live_1") {
+			want = path + ":" + strconv.Itoa(lineOf(t, src, "[payments]", "methods =")) + ": "
+		}
+		if !strings.Contains(got, want+c.want) {
+			t.Errorf("no %q in:\n%s", want+c.want, got)
+		}
+	}
+	// Test keys keep the demo beside them: check passes.
+	config, _ := copyDemo(t)
+	base, _ := os.ReadFile(config)
+	src := strings.Replace(string(base), "[http]\n", "[http]\npublic_url = \"https://shop.example\"\n", 1) + stripe(`["demo", "stripe"]`, "sk_test_1")
+	os.WriteFile(config, []byte(src), 0o644)
+	var out, errOut bytes.Buffer
+	if code := cli([]string{"check", "--config", config}, nil, &out, &errOut); code != 0 {
+		t.Errorf("demo beside a Stripe test key: exit %d\n%s", code, errOut.String())
+	}
+}
