@@ -21,7 +21,20 @@ type Action struct {
 	// Fills lists the {placeholders} Run fills in the state's say text;
 	// the loader refuses a text that needs one nothing fills.
 	Fills []string
-	Run   func(c *Ctx) (string, error)
+	// Role is the least role that may run it (staff actions); the zero
+	// RoleShopper: anyone. A flow using it must have at least that role,
+	// and the engine refuses it to anyone below.
+	Role Role
+	Run  func(c *Ctx) (string, error)
+}
+
+// forRole returns as with every action's Role set to r.
+func forRole(r Role, as Actions) Actions {
+	for name, a := range as {
+		a.Role = r
+		as[name] = a
+	}
+	return as
 }
 
 // Actions is a registry of actions by name.

@@ -32,7 +32,7 @@ const (
 const maxBroadcastText = 1000
 
 func (d *desk) broadcastActions() Actions {
-	return Actions{
+	return forRole(RoleManager, Actions{
 		"broadcast_audiences":  {Emits: []string{"pick"}, Run: d.bcAudiences},
 		"broadcast_ask_text":   {Run: d.bcAskText},
 		"broadcast_take_text":  {Emits: []string{"ok"}, Run: d.bcTakeText},
@@ -40,7 +40,7 @@ func (d *desk) broadcastActions() Actions {
 		"broadcast_create":     {Run: d.bcCreate},
 		"broadcast_send":       {Run: d.bcSend},
 		"broadcast_cancel":     {Run: d.bcCancel},
-	}
+	})
 }
 
 // audiences offered, with their locale keys.

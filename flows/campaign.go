@@ -30,7 +30,7 @@ func campaignActions(st Store) Actions {
 		"rate_order":       {Emits: []string{"low", "high"}, Fills: []string{"order"}, Run: k.rateOrder},
 		"reorder_items":    {Emits: []string{"next", "none"}, Run: k.reorderItems},
 		"open_product":     {Emits: []string{"next"}, Run: openProduct},
-		"campaigns_report": {Run: campaignsOff},
+		"campaigns_report": {Role: RoleManager, Run: campaignsOff},
 	}
 }
 

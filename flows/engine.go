@@ -139,7 +139,12 @@ func NewEngine(st Store, send Sender, pay []payments.Provider, sh *Shop, opt Opt
 	}
 	actions := builtin(st, pay, opt.DeepLinks)
 	maps.Copy(actions, deskActions(st, opt.Desk))
-	maps.Copy(actions, opt.Actions)
+	for name, a := range opt.Actions {
+		if a.Role == RoleShopper { // a replacement keeps the role of what it replaces
+			a.Role = actions[name].Role
+		}
+		actions[name] = a
+	}
 	e := &Engine{store: st, send: send, actions: actions, link: newLinker(st), opt: opt, log: opt.Logger,
 		queues: map[shop.CustomerID]*queue{}, ready: make(chan *queue, 4096), stopped: make(chan struct{})}
 	e.SetShop(sh)

@@ -69,9 +69,9 @@ func returnActions(orders Orders) Actions {
 		"return_ask_photo": {Emits: []string{"skip"}, Run: f.askPhoto},
 		"return_photo":     {Emits: []string{"ok"}, Run: f.photo},
 		"send_return":      {Fills: []string{"number", "order"}, Run: f.send},
-		"staff_returns":    {Run: staffReturns},
-		"staff_approve":    {Run: staffApproveReturn},
-		"staff_decline":    {Run: staffDeclineReturn},
+		"staff_returns":    {Role: RoleManager, Run: staffReturns},
+		"staff_approve":    {Role: RoleManager, Run: staffApproveReturn},
+		"staff_decline":    {Role: RoleManager, Run: staffDeclineReturn},
 	}
 }
 

@@ -130,6 +130,9 @@ func (s *Set) validate(actions Actions, texts *locales.Bundle, errs *Errors) {
 					bad(st.actionLine(an), "state %q: unknown action %q%s", sn, an, ownerfile.Hint(an, actionNames))
 					continue
 				}
+				if !fl.Role.AtLeast(a.Role) {
+					bad(st.actionLine(an), "state %q: action %q is for staff: give flow %q the line role: %s (or higher)", sn, an, fl.Name, a.Role)
+				}
 				for _, e := range a.Emits {
 					emits[e] = true
 					if _, ok := st.On[e]; !ok {

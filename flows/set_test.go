@@ -35,6 +35,15 @@ states:
   a:
     do: list_pikup_points
 `, []string{`shop/flows/x.yaml:6: state "a": unknown action "list_pikup_points" (did you mean "list_pickup_points"?)`}},
+		{"staff action without a role", `flow: orders_desk
+commands: [refund]
+states:
+  refund:
+    do: staff_refund
+    say: admin.usage_paid
+    buttons:
+      - {text: common.menu, to: main}
+`, []string{`shop/flows/x.yaml:5: state "refund": action "staff_refund" is for staff: give flow "orders_desk" the line role: manager (or higher)`}},
 		{"unknown target", `flow: promo
 commands: [promo]
 states:

@@ -49,9 +49,13 @@ type staffStore interface {
 // and the staff options through the engine running them (Ctx.eng).
 func staffActions() Actions {
 	all := Actions{}
-	for _, part := range []Actions{adminOrderActions(), adminCatalogActions(), adminOwnerActions()} {
+	for _, part := range []Actions{forRole(RoleManager, adminOrderActions()), forRole(RoleManager, adminCatalogActions()),
+		forRole(RoleOwner, adminOwnerActions())} {
 		maps.Copy(all, part)
 	}
+	menu := all["admin_menu"] // every member of staff has the menu
+	menu.Role = RoleOperator
+	all["admin_menu"] = menu
 	return all
 }
 

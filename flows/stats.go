@@ -121,7 +121,7 @@ type ChartSeries struct {
 }
 
 func (d *desk) statsActions() Actions {
-	return Actions{"show_stats": {Run: d.stats}}
+	return Actions{"show_stats": {Role: RoleManager, Run: d.stats}}
 }
 
 func (d *desk) stats(c *Ctx) (string, error) {

@@ -405,6 +405,15 @@ func (e *Engine) run(c *Ctx, name string) (string, error) {
 	if !ok || a.Run == nil {
 		return "", fmt.Errorf("action %q is not registered with the engine", name)
 	}
+	if !c.Role.AtLeast(a.Role) { // an owner's flow without its role: check refuses it, this holds anyway
+		c.Log.Warn("staff action refused below its role", slog.String("action", name), slog.String("role", string(a.Role)))
+		if c.Msg.Command != "" {
+			c.Say("error.unknown_command", "command", "/"+c.Msg.Command)
+		} else {
+			c.Say("error.stale")
+		}
+		return "", nil
+	}
 	return a.Run(c)
 }
 

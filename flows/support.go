@@ -29,10 +29,10 @@ func (d *desk) supportActions() Actions {
 	return Actions{
 		"open_support":      {Emits: []string{"open"}, Run: d.openSupport},
 		"to_operator":       {Emits: []string{"sent", "closed"}, Run: d.toOperator},
-		"support_queue":     {Run: d.queue},
-		"take_conversation": {Run: d.take},
-		"reply_to_shopper":  {Run: d.reply},
-		"close_support":     {Run: d.close},
+		"support_queue":     {Role: RoleOperator, Run: d.queue},
+		"take_conversation": {Role: RoleOperator, Run: d.take},
+		"reply_to_shopper":  {Role: RoleOperator, Run: d.reply},
+		"close_support":     {Role: RoleOperator, Run: d.close},
 	}
 }
 
