@@ -164,7 +164,7 @@ type Invoice struct {
 	// Payload comes back with the payment (the order id); 1-128 bytes.
 	Payload  string `json:"payload"`
 	Currency string `json:"currency"` // ISO 4217, like "RUB"
-	Amount   int64  `json:"amount"`   // in minor units
+	Amount   int64  `json:"amount"`   // in the currency's smallest unit (shop.Money.UnitAmount): yen for JPY
 	Label    string `json:"label"`    // the price line's label
 }
 

@@ -264,11 +264,12 @@ func (f payFlow) pending(c *Ctx, o shop.Order, p payments.Payment) (string, erro
 		c.out = append(c.out, bot.Reply{PhotoPNG: p.QR, Text: c.P.T("payments.transfer_qr", "number", o.Number, "total", total)})
 		return "transfer", nil
 	case p.Invoice != nil:
+		units, _ := p.Invoice.Amount.UnitAmount() // the provider refused what has none
 		c.out = append(c.out, bot.Reply{Invoice: &bot.Invoice{
 			Title:       c.P.T("payments.invoice_title", "number", o.Number),
 			Description: c.P.T("payments.invoice_description", "number", o.Number, "shop", c.Shop.Name),
 			Label:       c.P.T("payments.invoice_label", "number", o.Number),
-			Payload:     p.Invoice.Payload, Currency: p.Invoice.Amount.Currency, Amount: p.Invoice.Amount.Minor,
+			Payload:     p.Invoice.Payload, Currency: p.Invoice.Amount.Currency, Amount: units,
 		}})
 		return "pending", nil
 	case len(p.QR) > 0:

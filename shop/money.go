@@ -42,6 +42,9 @@ func ParseMoney(s, currency string) (Money, error) {
 		if err != nil || f < 0 {
 			return Money{}, fmt.Errorf("price %q is not a number", s)
 		}
+		if f != 0 && Exponent(currency) == 0 {
+			return Money{}, fmt.Errorf("price %q: %s has no fractions of a unit", s, currency)
+		}
 	}
 	return Money{Minor: w*100 + f, Currency: currency}, nil
 }
@@ -64,8 +67,12 @@ func (m Money) Decimal() string {
 }
 
 // Format formats the amount for people in the given language ("en" or "ru"):
-// "₽890" / "890 ₽", with thousands grouped and kopecks shown only when present.
+// "₽890" / "890 ₽", with thousands grouped and kopecks shown only when
+// present; a negative amount has its minus in front: "−₽50" / "−50 ₽".
 func (m Money) Format(lang string) string {
+	if m.Minor < 0 {
+		return "−" + Money{Minor: -m.Minor, Currency: m.Currency}.Format(lang)
+	}
 	whole := m.Minor / 100
 	frac := m.Minor % 100
 	sep := ","
@@ -99,6 +106,63 @@ func (m Money) Format(lang string) string {
 }
 
 func (m Money) String() string { return m.Decimal() + " " + m.Currency }
+
+// Exponent is how many decimals currency c has in its smallest unit (ISO
+// 4217): 2 for most (RUB, USD, EUR), 0 for the yen or the won, 3 for the
+// Kuwaiti dinar. Payment providers count amounts in that unit; Money keeps
+// hundredths of every currency.
+func Exponent(c string) int {
+	switch strings.ToUpper(c) {
+	case "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF":
+		return 0
+	case "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND":
+		return 3
+	}
+	return 2
+}
+
+// UnitAmount is m in its currency's smallest unit, as payment providers
+// (Stripe, Telegram) count it: ¥1,000 is 1000, $10.50 is 1050, 10 KWD is
+// 10000. A fraction its currency has no unit for is an error.
+func (m Money) UnitAmount() (int64, error) {
+	switch Exponent(m.Currency) {
+	case 0:
+		if m.Minor%100 != 0 {
+			return 0, fmt.Errorf("%s has no fractions of a unit: %s", m.Currency, m.Decimal())
+		}
+		return m.Minor / 100, nil
+	case 3:
+		return m.Minor * 10, nil
+	}
+	return m.Minor, nil
+}
+
+// ProviderMoney is what a provider reports, amount in currency's smallest
+// unit, as Money; an amount Money cannot keep comes back negative, so it
+// matches no order and is refused as a wrong amount.
+func ProviderMoney(amount int64, currency string) Money {
+	m, err := FromUnits(amount, currency)
+	if err != nil {
+		return Money{Minor: -1, Currency: strings.ToUpper(currency)}
+	}
+	return m
+}
+
+// FromUnits is amount in currency's smallest unit as Money; an amount
+// finer than Money keeps (a fils of a dinar) is an error.
+func FromUnits(amount int64, currency string) (Money, error) {
+	currency = strings.ToUpper(currency)
+	switch Exponent(currency) {
+	case 0:
+		return Money{Minor: amount * 100, Currency: currency}, nil
+	case 3:
+		if amount%10 != 0 {
+			return Money{}, fmt.Errorf("%d %s thousandths: finer than the shop keeps", amount, currency)
+		}
+		return Money{Minor: amount / 10, Currency: currency}, nil
+	}
+	return Money{Minor: amount, Currency: currency}, nil
+}
 
 func currencySymbol(c string) string {
 	switch c {

@@ -102,6 +102,9 @@ func (p Promo) Discount(lines []Line, category func(sku string) string) (Money, 
 		return Money{}, &PromoError{Code: p.Code, Reason: PromoNoItems, Promo: p}
 	}
 	off := eligible.Minor * int64(min(max(p.Percent, 0), 100)) / 100
+	if Exponent(all.Currency) == 0 {
+		off -= off % 100
+	}
 	if p.Percent == 0 {
 		off = min(p.Amount.Minor, eligible.Minor)
 	}

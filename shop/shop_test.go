@@ -34,11 +34,51 @@ func TestMoneyFormat(t *testing.T) {
 		{Money{123456789, "RUB"}, "ru", "1\u00a0234\u00a0567,89\u00a0₽"},
 		{Money{123456700, "USD"}, "en", "$1,234,567"},
 		{Money{5, "XYZ"}, "en", "0.05 XYZ"},
+		{Money{-12345650, "RUB"}, "en", "−₽123,456.50"},
+		{Money{-12345650, "RUB"}, "ru", "−123\u00a0456,50\u00a0₽"},
+		{Money{100000, "JPY"}, "en", "1,000 JPY"},
 	}
 	for _, tt := range tests {
 		if got := tt.m.Format(tt.lang); got != tt.want {
 			t.Errorf("%v.Format(%s) = %q, want %q", tt.m, tt.lang, got, tt.want)
 		}
+	}
+}
+
+// TestUnitAmount: providers count in the currency's smallest unit, which
+// is not always a hundredth: ¥1,000 is 1000, 10 KWD is 10000.
+func TestUnitAmount(t *testing.T) {
+	for _, tt := range []struct {
+		m    Money
+		want int64
+	}{
+		{Money{89050, "RUB"}, 89050},
+		{Money{100000, "JPY"}, 1000},
+		{Money{100000, "jpy"}, 1000},
+		{Money{1050, "KWD"}, 10500},
+	} {
+		got, err := tt.m.UnitAmount()
+		if err != nil || got != tt.want {
+			t.Errorf("%v.UnitAmount() = %d, %v; want %d", tt.m, got, err, tt.want)
+		}
+		back, err := FromUnits(got, tt.m.Currency)
+		if err != nil || back.Minor != tt.m.Minor {
+			t.Errorf("FromUnits(%d, %s) = %v, %v; want %v", got, tt.m.Currency, back, err, tt.m)
+		}
+	}
+	if _, err := (Money{100050, "JPY"}).UnitAmount(); err == nil {
+		t.Error("¥1,000.50 was sent to a provider")
+	}
+	if _, err := FromUnits(10501, "KWD"); err == nil {
+		t.Error("a fils of a dinar was read into Money")
+	}
+	// 10% off ¥1,005 is ¥100, not ¥100.50: the total stays payable.
+	off, err := Promo{Percent: 10}.Discount([]Line{{Item: Item{SKU: "TEA"}, Qty: 1, Price: Money{100500, "JPY"}}}, func(string) string { return "" })
+	if err != nil || off != (Money{10000, "JPY"}) {
+		t.Errorf("10%% off ¥1,005 = %v, %v; want ¥100", off, err)
+	}
+	if _, err := ParseMoney("990.50", "JPY"); err == nil {
+		t.Error("a catalog price of ¥990.50 was taken")
 	}
 }
 

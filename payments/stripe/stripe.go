@@ -121,6 +121,10 @@ func (p *Provider) Charge(ctx context.Context, o shop.Order) (payments.Payment, 
 	if o.Total.Minor <= 0 {
 		return payments.Payment{}, fmt.Errorf("stripe charge %s: nothing to pay: %w", o.ID, payments.ErrDeclined)
 	}
+	units, err := o.Total.UnitAmount() // Stripe counts yen as yen, dinars in fils
+	if err != nil {
+		return payments.Payment{}, fmt.Errorf("stripe charge %s: %v: %w", o.ID, err, payments.ErrDeclined)
+	}
 	f := url.Values{}
 	f.Set("mode", "payment")
 	f.Set("success_url", p.opt.SuccessURL)
@@ -132,7 +136,7 @@ func (p *Provider) Charge(ctx context.Context, o shop.Order) (payments.Payment, 
 	f.Set("payment_intent_data[metadata][order_id]", o.ID)
 	f.Set("line_items[0][quantity]", "1")
 	f.Set("line_items[0][price_data][currency]", strings.ToLower(o.Total.Currency))
-	f.Set("line_items[0][price_data][unit_amount]", strconv.FormatInt(o.Total.Minor, 10))
+	f.Set("line_items[0][price_data][unit_amount]", strconv.FormatInt(units, 10))
 	f.Set("line_items[0][price_data][product_data][name]", "Order "+strconv.FormatInt(o.Number, 10))
 	var s session
 	if err := p.do(ctx, http.MethodPost, "/v1/checkout/sessions", payments.IdempotencyKey(payments.MethodStripe, o), f, &s); err != nil {
@@ -151,7 +155,7 @@ func convert(s session) payments.Payment {
 		order = s.ClientReferenceID
 	}
 	out := payments.Payment{ID: s.ID, OrderID: order, URL: s.URL, Provider: payments.MethodStripe,
-		Amount: shop.Money{Minor: s.AmountTotal, Currency: strings.ToUpper(s.Currency)}}
+		Amount: shop.ProviderMoney(s.AmountTotal, s.Currency)}
 	switch {
 	case s.PaymentStatus == "paid":
 		out.Status = payments.Succeeded
@@ -193,7 +197,11 @@ func (p *Provider) Refund(ctx context.Context, id string, amount shop.Money, key
 	}
 	f := url.Values{}
 	f.Set("payment_intent", s.PaymentIntent)
-	f.Set("amount", strconv.FormatInt(amount.Minor, 10))
+	units, err := amount.UnitAmount()
+	if err != nil {
+		return fmt.Errorf("stripe refund %s: %w", id, err)
+	}
+	f.Set("amount", strconv.FormatInt(units, 10))
 	var r struct {
 		ID     string `json:"id"`
 		Status string `json:"status"`

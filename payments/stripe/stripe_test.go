@@ -146,3 +146,32 @@ func TestAPIErrors(t *testing.T) {
 		t.Fatalf("bad id: %v", err)
 	}
 }
+
+// TestZeroDecimalCurrency: Stripe counts yen in yen, not hundredths: a
+// ¥1,000 order asks for 1000 and reads back as ¥1,000; ¥0.50 cannot be
+// asked for at all.
+func TestZeroDecimalCurrency(t *testing.T) {
+	f := stripetest.New(t)
+	p, err := stripe.New(stripe.Options{SecretKey: f.SecretKey, WebhookSecret: secret, APIURL: f.URL, SuccessURL: "https://shop.example/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	yen := shop.Order{ID: "o-jpy", Number: 1002, Total: shop.Money{Minor: 100000, Currency: "JPY"}}
+	pay, err := p.Charge(ctx, yen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forms, _ := f.Forms()
+	if got := forms[len(forms)-1]["line_items[0][price_data][unit_amount]"]; got != "1000" {
+		t.Errorf("¥1,000 asked as unit_amount %s, want 1000", got)
+	}
+	read, err := p.Payment(ctx, pay.ID)
+	if err != nil || read.Amount != yen.Total {
+		t.Errorf("the session reads back as %v (%v), want %v", read.Amount, err, yen.Total)
+	}
+	yen.Total.Minor = 100050
+	if _, err := p.Charge(ctx, shop.Order{ID: "o-half", Number: 1003, Total: yen.Total}); !errors.Is(err, payments.ErrDeclined) {
+		t.Errorf("¥1,000.50: %v, want declined", err)
+	}
+}

@@ -55,6 +55,9 @@ func (*Provider) Charge(_ context.Context, o shop.Order) (payments.Payment, erro
 	if o.Total.Minor <= 0 {
 		return payments.Payment{}, fmt.Errorf("telegram invoice %s: nothing to pay: %w", o.ID, payments.ErrDeclined)
 	}
+	if _, err := o.Total.UnitAmount(); err != nil {
+		return payments.Payment{}, fmt.Errorf("telegram invoice %s: %v: %w", o.ID, err, payments.ErrDeclined)
+	}
 	return payments.Payment{OrderID: o.ID, Amount: o.Total, Status: payments.Pending, Provider: payments.MethodTelegram,
 		Invoice: &payments.Invoice{Payload: o.ID, Amount: o.Total}}, nil
 }
@@ -88,7 +91,7 @@ func (p *Provider) PreCheckout(ctx context.Context, payload, currency string, to
 		return RefuseGone
 	case o.Status != shop.StatusNew:
 		return RefuseGone // paid already
-	case o.Total.Minor != total || !strings.EqualFold(o.Total.Currency, currency):
+	case shop.ProviderMoney(total, currency) != shop.Money{Minor: o.Total.Minor, Currency: strings.ToUpper(o.Total.Currency)}:
 		return RefuseChanged
 	}
 	return ""
@@ -128,7 +131,7 @@ func (p *Provider) KeepPayment(ctx context.Context, payload, currency string, to
 
 func settlePayment(payload, currency string, total int64, chargeID string) settle.Payment {
 	return settle.Payment{Provider: payments.MethodTelegram, ID: chargeID, OrderID: payload,
-		Amount: shop.Money{Minor: total, Currency: strings.ToUpper(currency)}}
+		Amount: shop.ProviderMoney(total, currency)} // Telegram counts yen as yen
 }
 
 // keptPrefix names the kept Telegram payments.
