@@ -59,6 +59,9 @@ func add(m *shop.Money, v shop.Money) {
 // CountStats counts the events from since to until.
 func CountStats(c Analytics, ctx *Ctx, since, until time.Time) (StatsReport, error) {
 	r := StatsReport{Since: since, Until: until, Funnel: map[string][]int{"": make([]int, len(FunnelStages))}, BySource: map[string][]int{}}
+	if ctx.Shop != nil && ctx.Shop.Catalog != nil { // "₽0" in a week without sales
+		r.Sales.Currency, r.Refunded.Currency = ctx.Shop.Catalog.Currency, ctx.Shop.Catalog.Currency
+	}
 	type key struct {
 		group string
 		cust  shop.CustomerID
@@ -95,7 +98,7 @@ func CountStats(c Analytics, ctx *Ctx, since, until time.Time) (StatsReport, err
 		}
 		channel := e.Channel
 		if channel == "" {
-			channel = "other"
+			channel = otherChannel
 		}
 		count(r.Funnel, "", e.Customer, stage)
 		count(r.Funnel, channel, e.Customer, stage)
@@ -103,6 +106,17 @@ func CountStats(c Analytics, ctx *Ctx, since, until time.Time) (StatsReport, err
 		return true
 	})
 	return r, err
+}
+
+// otherChannel groups the events of no channel (a payment's webhook).
+const otherChannel = "other"
+
+// funnelName is a funnel row's name in the reader's language.
+func funnelName(c *Ctx, channel string) string {
+	if channel == otherChannel {
+		return c.P.T("stats.channel_other")
+	}
+	return staffChannel(c.P, channel)
 }
 
 // FunnelChart is the /stats chart: the funnel's stages along the bottom,
@@ -157,7 +171,7 @@ func (d *desk) stats(c *Ctx) (string, error) {
 	channels := slices.Sorted(maps.Keys(r.Funnel))
 	for _, ch := range channels {
 		if ch != "" {
-			lines = append(lines, row(ch, r.Funnel[ch]))
+			lines = append(lines, row(funnelName(c, ch), r.Funnel[ch]))
 		}
 	}
 	var sources []string
@@ -168,8 +182,12 @@ func (d *desk) stats(c *Ctx) (string, error) {
 		}
 		sources = append(sources, row(name, r.BySource[src]))
 	}
+	revenue := c.Money(r.Revenue())
+	if r.Refunded.Minor != 0 {
+		revenue = c.P.T("stats.revenue_less", "revenue", revenue, "refunded", c.Money(r.Refunded))
+	}
 	text := c.P.T("stats.text", "period", label, "orders", r.Orders, "paid", r.Paid,
-		"revenue", c.Money(r.Revenue()), "refunded", c.Money(r.Refunded), "average", c.Money(r.Average()),
+		"revenue", revenue, "average", c.Money(r.Average()),
 		"channels", strings.Join(lines, "\n"), "sources", strings.Join(sources, "\n"))
 	c.SayText(text)
 	if d.opt.Chart == nil {
@@ -188,7 +206,7 @@ func (d *desk) stats(c *Ctx) (string, error) {
 		for i, n := range r.Funnel[name] {
 			vals[i] = float64(n)
 		}
-		ch.Series = append(ch.Series, ChartSeries{Name: name, Values: vals})
+		ch.Series = append(ch.Series, ChartSeries{Name: funnelName(c, name), Values: vals})
 	}
 	if len(ch.Series) == 0 {
 		return "", nil

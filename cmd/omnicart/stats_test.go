@@ -121,8 +121,9 @@ func TestStatsMatchTheEvents(t *testing.T) {
 			shop.Money{Minor: refunded, Currency: "RUB"}.Format("en"), avg.Format("en")),
 		row("All", want["All"]),
 	}
+	names := map[string]string{"telegram": "Telegram", "web": "Web chat", "whatsapp": "WhatsApp"} // as staff read them
 	for _, ch := range channels {
-		wants = append(wants, row(ch, want[ch]))
+		wants = append(wants, row(names[ch], want[ch]))
 	}
 	for name, v := range bySource {
 		wants = append(wants, row(name, v))
