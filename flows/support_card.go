@@ -19,13 +19,20 @@ func (d *desk) card(ctx *Ctx, conv shop.Conversation, op shop.Customer) ([]shop.
 	if lang == "" && sh != nil {
 		lang = sh.Lang
 	}
-	cust, err := d.st.Customer(ctx, conv.Customer)
-	if err != nil {
-		return nil, err
-	}
-	cart, err := d.st.Cart(ctx, conv.Customer)
-	if err != nil {
-		return nil, err
+	// The shopper asking now is read from the turn: a first message's
+	// name, chat and language are saved only after it.
+	var cust shop.Customer
+	var cart shop.Cart
+	if ctx.Customer != nil && ctx.Customer.ID == conv.Customer && ctx.Cart != nil {
+		cust, cart = *ctx.Customer, *ctx.Cart
+	} else {
+		var err error
+		if cust, err = d.st.Customer(ctx, conv.Customer); err != nil {
+			return nil, err
+		}
+		if cart, err = d.st.Cart(ctx, conv.Customer); err != nil {
+			return nil, err
+		}
 	}
 	orders, err := d.st.Orders(ctx, conv.Customer)
 	if err != nil {
