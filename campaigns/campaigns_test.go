@@ -443,6 +443,11 @@ func TestLoadErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "needs {items}") {
 		t.Errorf("placeholders: %v", err)
 	}
+	// Only campaigns.yaml is read: campaigns.yml would be ignored without a word.
+	_, err = Load(fstest.MapFS{"campaigns.yml": {Data: []byte("campaigns:\n  winback: off\n")}}, "shop", locales.Default())
+	if want := "shop/campaigns.yml: name the file campaigns.yaml"; err == nil || err.Error() != want {
+		t.Errorf("campaigns.yml: %v; want %s", err, want)
+	}
 	c, err := Load(fstest.MapFS{FileName: {Data: []byte("campaigns:\n  abandoned_cart: {delay: 10m}\n")}}, "shop", locales.Default())
 	if err != nil || c.Get(Cart).Delay != 10*time.Minute || c.Get(Cart).Active != 30*time.Minute || c.Get(CartAgain) == nil {
 		t.Fatalf("override: %v %+v", err, c)

@@ -135,6 +135,10 @@ func Default() *Config {
 func Load(shop fs.FS, name string, texts *locales.Bundle) (*Config, error) {
 	c := Default()
 	if shop != nil {
+		var errs ownerfile.Errors
+		if errs.MisnamedYAML(shop, name, FileName); len(errs) > 0 {
+			return nil, errs
+		}
 		data, err := fs.ReadFile(shop, FileName)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):

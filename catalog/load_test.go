@@ -161,6 +161,25 @@ products:
 			want: []string{`shop/catalog.yaml:22: YAML: did not find expected '-' indicator`},
 		},
 		{
+			// Only .yaml files are read: a .yml one would be skipped
+			// without a word, its products missing.
+			name: "files named .yml",
+			files: []string{
+				"catalog.yaml", teaCategory,
+				"catalog/tea.yml", "products: [{sku: A, category: tea, name: A, price: 1}]\n",
+				"catalog/notes.txt", "x",
+				"promos.yml", "promos: [{code: WELCOME10, percent: 10}]\n",
+				"delivery.yml", "courier: {price: 300}\n",
+				"delivery.yaml", "",
+			},
+			want: []string{
+				`shop/catalog/tea.yml: name the file tea.yaml`,
+				`shop/delivery.yaml: file not found`,
+				`shop/delivery.yml: name the file delivery.yaml`,
+				`shop/promos.yml: name the file promos.yaml`,
+			},
+		},
+		{
 			name: "colon in a text",
 			files: []string{"catalog.yaml", `currency: RUB
 categories:

@@ -87,6 +87,7 @@ func parseFlows(fsys fs.FS, name string, into map[string]*Flow, errs *Errors) {
 		errs.Add(name, 0, "%v", err)
 		return
 	}
+	errs.MisnamedYAML(fsys, name, "*.yaml")
 	sort.Strings(files)
 	for _, f := range files {
 		data, err := fs.ReadFile(fsys, f)

@@ -131,6 +131,34 @@ states:
 	}
 }
 
+// TestLoadFileErrors: problems of whole files, reported exactly.
+func TestLoadFileErrors(t *testing.T) {
+	promo := "flow: promo\ncommands: [promo]\nstates:\n  a:\n    say: help.text\n    buttons: [{text: common.menu, to: main}]\n"
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  []string
+	}{
+		{"a file named .yml is not read", map[string]string{"promo.yml": promo, "notes.txt": "x"},
+			[]string{`shop/flows/promo.yml: name the file promo.yaml`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := flows.Load(ownerFS(tt.files), "shop/flows", flows.Builtin(), locales.Default())
+			if got, want := errString(err), strings.Join(tt.want, "\n"); got != want {
+				t.Errorf("errors:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return err.Error()
+}
+
 // TestOutsideEventsInFlows: a flow reacts to outside events with on:
 // although no action emits them.
 func TestOutsideEventsInFlows(t *testing.T) {
