@@ -449,6 +449,15 @@ products:
 			},
 		},
 		{
+			// Excel on Russian Windows saves Windows-1251: "Чай" is
+			// D7 E0 E9 there. The products it holds are not read, so A's
+			// related C is not reported as missing.
+			name: "CSV not in UTF-8",
+			files: []string{"catalog.yaml", teaCategory + "products:\n  - {sku: A, category: tea, name: A, price: 1, related: [C]}\n",
+				"products.csv", "sku,category,name_en,name_ru,price\nB,tea,Tea,Tea,1\nC,tea,Tea,\xd7\xe0\xe9,1\n"},
+			want: []string{`shop/products.csv:3: not UTF-8 (save the file as UTF-8)`},
+		},
+		{
 			name: "CSV with semicolons",
 			files: []string{"catalog.yaml", teaCategory,
 				"products.csv", "sku;category;name_en;price\nA;tea;A;1\n"},
