@@ -60,6 +60,7 @@ func Load(owner fs.FS, name string, actions Actions, texts *locales.Bundle) (*Se
 		parseFlows(owner, name, all, &errs)
 	}
 	if len(errs) > 0 {
+		errs.Sort()
 		return nil, errs
 	}
 	s := &Set{flows: all, states: map[string]*State{}, events: map[string][]fsm.EventDesc{},

@@ -141,6 +141,30 @@ func TestLoadFileErrors(t *testing.T) {
 	}{
 		{"a file named .yml is not read", map[string]string{"promo.yml": promo, "notes.txt": "x"},
 			[]string{`shop/flows/promo.yml: name the file promo.yaml`}},
+		{"two files define one flow", map[string]string{"a.yaml": promo, "b.yaml": "# the same again\n" + promo},
+			[]string{`shop/flows/b.yaml:2: flow "promo" already defined at shop/flows/a.yaml:1`}},
+		{"keys given twice", map[string]string{"a.yaml": `flow: promo
+commands: {promo: a, promo: a}
+states:
+  a:
+    say: help.text
+    do: list_categories
+    say: menu.text
+    buttons:
+      - {text: common.menu, to: main, to: cart}
+    on: {pick: a}
+    do: show_cart
+    buttons: []
+flow: other
+`},
+			[]string{
+				`shop/flows/a.yaml:2: commands: promo given twice`,
+				`shop/flows/a.yaml:7: state "a": say given twice`,
+				`shop/flows/a.yaml:9: state "a": button: to given twice`,
+				`shop/flows/a.yaml:11: state "a": do given twice`,
+				`shop/flows/a.yaml:12: state "a": buttons given twice`,
+				`shop/flows/a.yaml:13: flow given twice`,
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
