@@ -143,6 +143,18 @@ func TestLoadFileErrors(t *testing.T) {
 			[]string{`shop/flows/promo.yml: name the file promo.yaml`}},
 		{"two files define one flow", map[string]string{"a.yaml": promo, "b.yaml": "# the same again\n" + promo},
 			[]string{`shop/flows/b.yaml:2: flow "promo" already defined at shop/flows/a.yaml:1`}},
+		{"the owner's main flow drops /start", map[string]string{"main.yaml": `flow: main
+start: menu
+commands: {menu: menu, help: menu, lang: menu}
+states:
+  menu:
+    say: help.text
+    buttons:
+      - {text: menu.catalog, to: browse}
+      - {text: menu.cart, to: cart}
+      - {text: menu.orders, to: orders}
+      - {text: menu.search, to: search}
+`}, []string{`shop/flows/main.yaml:3: flow "main" replaces the built-in one, which handled /start, and no flow handles it now (add it to the commands, like commands: {start: menu})`}},
 		{"keys given twice", map[string]string{"a.yaml": `flow: promo
 commands: {promo: a, promo: a}
 states:
