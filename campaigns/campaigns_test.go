@@ -2,6 +2,7 @@ package campaigns
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -227,6 +228,57 @@ func TestAbandonedCartReminderAndSecondWithCoupon(t *testing.T) {
 	}
 }
 
+// TestCouponOff: with coupon: off a campaign whose built-in text shows the
+// coupon sends its coupon-free text, every placeholder filled; a text the
+// owner names that needs a coupon is refused at the campaign's line.
+func TestCouponOff(t *testing.T) {
+	texts := locales.Default()
+	file := "campaigns:\n  abandoned_cart:\n    second: {coupon: off}\n  winback: {coupon: off}\n  birthday:\n    coupon: off\n"
+	c, err := Load(fstest.MapFS{FileName: {Data: []byte(file)}}, "shop", texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{CartAgain: "campaign.cart_again_no_coupon", Winback: "campaign.winback_no_coupon", Birthday: "campaign.birthday_no_coupon"} {
+		if got := c.Get(name); got == nil || got.Coupon != nil || got.Text != want {
+			t.Errorf("%s = %+v; want text %s without a coupon", name, got, want)
+		}
+	}
+
+	w := newWorld(t, noon)
+	w.sh.Campaigns = c
+	id := w.customer("telegram:1", "GRINDER-X")
+	w.now = time.Date(2026, 12, 1, 10, 0, 0, 0, moscow)
+	if ds := w.run(Cart); reasons(ds) != string(id)+":send" {
+		t.Fatalf("first reminder: %s", reasons(ds))
+	}
+	w.now = time.Date(2026, 12, 2, 10, 1, 0, 0, moscow)
+	ds := w.run(CartAgain)
+	if reasons(ds) != string(id)+":send" {
+		t.Fatalf("second reminder: %s", reasons(ds))
+	}
+	n := ds[0].Notice
+	if n.Text != "campaign.cart_again_no_coupon" || ds[0].Coupon != nil {
+		t.Errorf("second reminder sends %s with coupon %+v", n.Text, ds[0].Coupon)
+	}
+	for _, ph := range texts.Placeholders(n.Text) {
+		if !slices.ContainsFunc(n.Args, func(a shop.NoticeArg) bool { return a.Name == ph }) {
+			t.Errorf("text %s: {%s} is not filled (args %+v)", n.Text, ph, n.Args)
+		}
+	}
+
+	for _, tt := range []struct{ file, want string }{
+		{"campaigns:\n  birthday:\n    coupon: off\n    text: campaign.birthday\n",
+			`shop/campaigns.yaml:2: campaign "birthday": text "campaign.birthday" needs {code}, {percent}, {until}, which only a coupon fills, and the campaign has no coupon (give it one, like coupon: {percent: 10, valid: 48h}, or text: campaign.birthday_no_coupon)`},
+		{"campaigns:\n  abandoned_cart:\n    second:\n      coupon: off\n      text: campaign.cart_again\n",
+			`shop/campaigns.yaml:4: campaign "abandoned_cart_2": text "campaign.cart_again" needs {code}, {percent}, {until}, which only a coupon fills, and the campaign has no coupon (give it one, like coupon: {percent: 10, valid: 48h}, or text: campaign.cart_again_no_coupon)`},
+	} {
+		_, err := Load(fstest.MapFS{FileName: {Data: []byte(tt.file)}}, "shop", texts)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("Load(%q) = %v\nwant %s", tt.file, err, tt.want)
+		}
+	}
+}
+
 func argText(n shop.Notice, name string) string {
 	for _, a := range n.Args {
 		if a.Name == name {
@@ -442,6 +494,11 @@ func TestLoadErrors(t *testing.T) {
 	_, err = Load(fstest.MapFS{FileName: {Data: []byte("campaigns:\n  birthday:\n    text: campaign.cart\n")}}, "shop", locales.Default())
 	if err == nil || !strings.Contains(err.Error(), "needs {items}") {
 		t.Errorf("placeholders: %v", err)
+	}
+	// Only campaigns.yaml is read: campaigns.yml would be ignored without a word.
+	_, err = Load(fstest.MapFS{"campaigns.yml": {Data: []byte("campaigns:\n  winback: off\n")}}, "shop", locales.Default())
+	if want := "shop/campaigns.yml: name the file campaigns.yaml"; err == nil || err.Error() != want {
+		t.Errorf("campaigns.yml: %v; want %s", err, want)
 	}
 	c, err := Load(fstest.MapFS{FileName: {Data: []byte("campaigns:\n  abandoned_cart: {delay: 10m}\n")}}, "shop", locales.Default())
 	if err != nil || c.Get(Cart).Delay != 10*time.Minute || c.Get(Cart).Active != 30*time.Minute || c.Get(CartAgain) == nil {

@@ -63,6 +63,17 @@ var fills = map[string][]string{
 	Birthday:     {"name", "code", "percent", "until"},
 }
 
+// couponFills are the fills only a campaign's coupon gives.
+var couponFills = []string{"code", "percent", "until"}
+
+// noCouponText is, for each built-in text that shows a coupon, the one
+// sent instead when the owner turns the coupon off.
+var noCouponText = map[string]string{
+	"campaign.cart_again": "campaign.cart_again_no_coupon",
+	"campaign.winback":    "campaign.winback_no_coupon",
+	"campaign.birthday":   "campaign.birthday_no_coupon",
+}
+
 // Config is the campaigns of a shop, with the rules all of them share.
 type Config struct {
 	// PerDay and PerWeek cap the marketing messages one customer gets
@@ -135,6 +146,10 @@ func Default() *Config {
 func Load(shop fs.FS, name string, texts *locales.Bundle) (*Config, error) {
 	c := Default()
 	if shop != nil {
+		var errs ownerfile.Errors
+		if errs.MisnamedYAML(shop, name, FileName); len(errs) > 0 {
+			return nil, errs
+		}
 		data, err := fs.ReadFile(shop, FileName)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
@@ -170,10 +185,22 @@ func checkText(c *Campaign, fillsOf string, texts *locales.Bundle, errs *ownerfi
 		errs.Add(c.File, c.Line, "campaign %q: unknown text %q%s", c.Name, c.Text, ownerfile.Hint(c.Text, texts.Keys()))
 		return
 	}
+	var needCoupon []string
 	for _, ph := range texts.Placeholders(c.Text) {
-		if !slices.Contains(fills[fillsOf], ph) {
+		switch {
+		case !slices.Contains(fills[fillsOf], ph):
 			errs.Add(c.File, c.Line, "campaign %q: text %q needs {%s}, which this campaign does not fill (it fills %v)", c.Name, c.Text, ph, fills[fillsOf])
+		case c.Coupon == nil && slices.Contains(couponFills, ph):
+			needCoupon = append(needCoupon, "{"+ph+"}")
 		}
+	}
+	if len(needCoupon) > 0 {
+		instead := "a text without them"
+		if t, ok := noCouponText[c.Text]; ok {
+			instead = "text: " + t
+		}
+		errs.Add(c.File, c.Line, "campaign %q: text %q needs %s, which only a coupon fills, and the campaign has no coupon (give it one, like coupon: {percent: 10, valid: 48h}, or %s)",
+			c.Name, c.Text, strings.Join(needCoupon, ", "), instead)
 	}
 }
 
@@ -307,6 +334,11 @@ func (f fileReader) campaign(n *yaml.Node, camp *Campaign, top bool) {
 	}
 	if v := m["coupon"]; v != nil {
 		f.coupon(v, ctx, &camp.Coupon)
+		// coupon: off without a text of the owner's: the built-in text
+		// shows the code, so its twin without one is sent instead.
+		if t, ok := noCouponText[camp.Text]; ok && camp.Coupon == nil && m["text"] == nil {
+			camp.Text = t
+		}
 	}
 	if v := m["second"]; v != nil {
 		if camp.Second == nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"omnicart/ownerfile"
 )
@@ -22,6 +23,13 @@ var csvColumns = []string{"sku", "category", "name_en", "name_ru", "description_
 // cannot be read to its end, the loader is marked broken: the products it
 // lost may be what other products refer to.
 func (l *loader) loadCSV(file string, data []byte) {
+	// Excel on Russian Windows saves CSV in Windows-1251: read as UTF-8,
+	// every Russian name would be garbled.
+	if line := badUTF8Line(data); line > 0 {
+		l.errorf(file, line, "not UTF-8 (save the file as UTF-8)")
+		l.broken = true
+		return
+	}
 	// Spreadsheets often start UTF-8 files with a byte order mark, which
 	// would hide the quotes of a quoted first cell from the CSV reader.
 	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
@@ -156,4 +164,24 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// badUTF8Line returns the line of the first byte of data that is not
+// UTF-8, 0 when all of it is.
+func badUTF8Line(data []byte) int {
+	if utf8.Valid(data) {
+		return 0
+	}
+	line := 1
+	for len(data) > 0 {
+		r, size := utf8.DecodeRune(data)
+		if r == utf8.RuneError && size == 1 {
+			return line
+		}
+		if r == '\n' {
+			line++
+		}
+		data = data[size:]
+	}
+	return line
 }

@@ -99,6 +99,11 @@ func (l *loader) noteText(file string, line int, what string, t Text) {
 func (l *loader) where(a at) string { return fmt.Sprintf("%s:%d", path.Join(l.name, a.file), a.line) }
 
 func (l *loader) load() {
+	// A catalog file named .yml is not read: its products would look missing.
+	n := len(l.errs)
+	l.errs.MisnamedYAML(l.fsys, l.name, catalogFile, catalogGlob)
+	l.broken = len(l.errs) > n
+	l.errs.MisnamedYAML(l.fsys, l.name, deliveryFile, promosFile)
 	docs := l.catalogDocs()
 	if len(docs) > 0 {
 		l.findCurrency(docs)

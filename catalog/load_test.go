@@ -161,6 +161,25 @@ products:
 			want: []string{`shop/catalog.yaml:22: YAML: did not find expected '-' indicator`},
 		},
 		{
+			// Only .yaml files are read: a .yml one would be skipped
+			// without a word, its products missing.
+			name: "files named .yml",
+			files: []string{
+				"catalog.yaml", teaCategory,
+				"catalog/tea.yml", "products: [{sku: A, category: tea, name: A, price: 1}]\n",
+				"catalog/notes.txt", "x",
+				"promos.yml", "promos: [{code: WELCOME10, percent: 10}]\n",
+				"delivery.yml", "courier: {price: 300}\n",
+				"delivery.yaml", "",
+			},
+			want: []string{
+				`shop/catalog/tea.yml: name the file tea.yaml`,
+				`shop/delivery.yaml: file not found`,
+				`shop/delivery.yml: name the file delivery.yaml`,
+				`shop/promos.yml: name the file promos.yaml`,
+			},
+		},
+		{
 			name: "colon in a text",
 			files: []string{"catalog.yaml", `currency: RUB
 categories:
@@ -428,6 +447,15 @@ products:
 				`shop/products.csv:1: unknown column "stok" (did you mean "stock"?)`,
 				`shop/products.csv:1: missing column "name_en" or "name_ru"`,
 			},
+		},
+		{
+			// Excel on Russian Windows saves Windows-1251: "Чай" is
+			// D7 E0 E9 there. The products it holds are not read, so A's
+			// related C is not reported as missing.
+			name: "CSV not in UTF-8",
+			files: []string{"catalog.yaml", teaCategory + "products:\n  - {sku: A, category: tea, name: A, price: 1, related: [C]}\n",
+				"products.csv", "sku,category,name_en,name_ru,price\nB,tea,Tea,Tea,1\nC,tea,Tea,\xd7\xe0\xe9,1\n"},
+			want: []string{`shop/products.csv:3: not UTF-8 (save the file as UTF-8)`},
 		},
 		{
 			name: "CSV with semicolons",

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"fmt"
 	"io/fs"
 	"path"
 	"sort"
@@ -41,11 +42,12 @@ type Flow struct {
 	// Commands maps a slash command to the state it opens ("cart": "view").
 	Commands map[string]string
 	// Role is who may use the flow; RoleShopper: everyone.
-	Role    Role
-	States  map[string]*State
-	File    string
-	Line    int
-	cmdLine int
+	Role     Role
+	States   map[string]*State
+	File     string
+	Line     int
+	cmdLine  int
+	nameLine int // line of flow:
 }
 
 // State is one node of a flow.
@@ -80,14 +82,16 @@ type (
 )
 
 // parseFlows reads every *.yaml file of fsys; a flow in a later set replaces
-// one of the same name.
+// one of the same name, two of one name in the same set are an error.
 func parseFlows(fsys fs.FS, name string, into map[string]*Flow, errs *Errors) {
 	files, err := fs.Glob(fsys, "*.yaml")
 	if err != nil {
 		errs.Add(name, 0, "%v", err)
 		return
 	}
+	errs.MisnamedYAML(fsys, name, "*.yaml")
 	sort.Strings(files)
+	defined := map[string]*Flow{}
 	for _, f := range files {
 		data, err := fs.ReadFile(fsys, f)
 		if err != nil {
@@ -95,9 +99,15 @@ func parseFlows(fsys fs.FS, name string, into map[string]*Flow, errs *Errors) {
 			continue
 		}
 		fl := parseFlow(data, path.Join(name, f), errs)
-		if fl != nil {
-			into[fl.Name] = fl
+		if fl == nil {
+			continue
 		}
+		if prev := defined[fl.Name]; prev != nil {
+			errs.Add(fl.File, fl.nameLine, "flow %q already defined at %s:%d", fl.Name, prev.File, prev.nameLine)
+			continue
+		}
+		defined[fl.Name] = fl
+		into[fl.Name] = fl
 	}
 }
 
@@ -120,17 +130,17 @@ func parseFlow(data []byte, file string, errs *Errors) *Flow {
 	fl := &Flow{File: file, Line: top.Line, States: map[string]*State{}}
 	var states *yaml.Node
 	cmdLine := 0
-	eachPair(top, func(k, v *yaml.Node) {
+	eachField(top, "", bad, func(k, v *yaml.Node) {
 		switch k.Value {
 		case "flow":
-			fl.Name = scalar(v, bad)
+			fl.Name, fl.nameLine = scalar(v, bad), k.Line
 		case "start":
 			fl.Start = scalar(v, bad)
 		case "commands":
 			fl.Commands = map[string]string{}
 			switch v.Kind {
 			case yaml.MappingNode:
-				eachPair(v, func(ck, cv *yaml.Node) { fl.Commands[ck.Value] = scalar(cv, bad) })
+				eachField(v, "commands: ", bad, func(ck, cv *yaml.Node) { fl.Commands[ck.Value] = scalar(cv, bad) })
 			default:
 				for _, c := range scalars(v, bad) {
 					fl.Commands[c] = ""
@@ -189,7 +199,7 @@ func parseFlow(data []byte, file string, errs *Errors) *Flow {
 			bad(v.Line, "state %q: want a mapping (say, do, input, buttons, on, next)", k.Value)
 			return
 		}
-		eachPair(v, func(sk, sv *yaml.Node) {
+		eachField(v, fmt.Sprintf("state %q: ", k.Value), bad, func(sk, sv *yaml.Node) {
 			switch sk.Value {
 			case "say":
 				st.Say, st.sayAt = scalar(sv, bad), sv.Line
@@ -218,7 +228,7 @@ func parseFlow(data []byte, file string, errs *Errors) *Flow {
 						continue
 					}
 					btn := Button{Line: b.Line}
-					eachPair(b, func(bk, bv *yaml.Node) {
+					eachField(b, fmt.Sprintf("state %q: button: ", k.Value), bad, func(bk, bv *yaml.Node) {
 						switch bk.Value {
 						case "text":
 							btn.Text = scalar(bv, bad)
@@ -272,6 +282,21 @@ func eachPair(n *yaml.Node, fn func(k, v *yaml.Node)) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		fn(n.Content[i], n.Content[i+1])
 	}
+}
+
+// eachField is eachPair for a mapping of fields: a key given twice is
+// reported, "<ctx><key> given twice", and skipped (YAML would keep the
+// last one without a word).
+func eachField(n *yaml.Node, ctx string, bad func(int, string, ...any), fn func(k, v *yaml.Node)) {
+	seen := map[string]bool{}
+	eachPair(n, func(k, v *yaml.Node) {
+		if seen[k.Value] {
+			bad(k.Line, "%s%s given twice", ctx, k.Value)
+			return
+		}
+		seen[k.Value] = true
+		fn(k, v)
+	})
 }
 
 func scalar(n *yaml.Node, bad func(int, string, ...any)) string {

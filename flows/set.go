@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"cmp"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -56,15 +57,24 @@ func Load(owner fs.FS, name string, actions Actions, texts *locales.Bundle) (*Se
 		return nil, err
 	}
 	parseFlows(sub, "flows(built-in)", all, &errs)
+	// The built-in flow that handles /start: an owner's flow replacing it
+	// without the command is named when nothing handles /start.
+	var startFlow *Flow
+	for _, fl := range all {
+		if _, ok := fl.Commands["start"]; ok {
+			startFlow = fl
+		}
+	}
 	if owner != nil {
 		parseFlows(owner, name, all, &errs)
 	}
 	if len(errs) > 0 {
+		errs.Sort()
 		return nil, errs
 	}
 	s := &Set{flows: all, states: map[string]*State{}, events: map[string][]fsm.EventDesc{},
 		commands: map[string]string{}, starts: map[string]bool{}, emitted: map[string]map[string]bool{}}
-	s.validate(actions, texts, &errs)
+	s.validate(actions, texts, startFlow, &errs)
 	if len(errs) > 0 {
 		errs.Sort()
 		return nil, errs
@@ -72,7 +82,7 @@ func Load(owner fs.FS, name string, actions Actions, texts *locales.Bundle) (*Se
 	return s, nil
 }
 
-func (s *Set) validate(actions Actions, texts *locales.Bundle, errs *Errors) {
+func (s *Set) validate(actions Actions, texts *locales.Bundle, startFlow *Flow, errs *Errors) {
 	actionNames := slices.Sorted(maps.Keys(actions))
 	keyNames := texts.Keys()
 	for _, fl := range s.flows {
@@ -174,7 +184,17 @@ func (s *Set) validate(actions Actions, texts *locales.Bundle, errs *Errors) {
 		return
 	}
 	if _, ok := s.commands["start"]; !ok {
-		*errs = append(*errs, Error{File: "flows", Msg: "no flow handles /start (add commands: {start: <state>} to a flow)"})
+		var replaced *Flow // the owner's flow in place of the built-in one that handled /start
+		if startFlow != nil && s.flows[startFlow.Name] != startFlow {
+			replaced = s.flows[startFlow.Name]
+		}
+		if fl := replaced; fl != nil {
+			line := cmp.Or(fl.cmdLine, fl.nameLine, fl.Line)
+			*errs = append(*errs, Error{File: fl.File, Line: line, Msg: fmt.Sprintf(
+				"flow %q replaces the built-in one, which handled /start, and no flow handles it now (add it to the commands, like commands: {start: %s})", fl.Name, fl.Start)})
+		} else {
+			*errs = append(*errs, Error{File: "flows", Msg: "no flow handles /start (add commands: {start: <state>} to a flow)"})
+		}
 	}
 	// Every state must be reachable from some flow's start or a command.
 	seen := map[string]bool{}

@@ -140,6 +140,70 @@ states:
 	}
 }
 
+// TestLoadFileErrors: problems of whole files, reported exactly.
+func TestLoadFileErrors(t *testing.T) {
+	promo := "flow: promo\ncommands: [promo]\nstates:\n  a:\n    say: help.text\n    buttons: [{text: common.menu, to: main}]\n"
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  []string
+	}{
+		{"a file named .yml is not read", map[string]string{"promo.yml": promo, "notes.txt": "x"},
+			[]string{`shop/flows/promo.yml: name the file promo.yaml`}},
+		{"two files define one flow", map[string]string{"a.yaml": promo, "b.yaml": "# the same again\n" + promo},
+			[]string{`shop/flows/b.yaml:2: flow "promo" already defined at shop/flows/a.yaml:1`}},
+		{"the owner's main flow drops /start", map[string]string{"main.yaml": `flow: main
+start: menu
+commands: {menu: menu, help: menu, lang: menu}
+states:
+  menu:
+    say: help.text
+    buttons:
+      - {text: menu.catalog, to: browse}
+      - {text: menu.cart, to: cart}
+      - {text: menu.orders, to: orders}
+      - {text: menu.search, to: search}
+`}, []string{`shop/flows/main.yaml:3: flow "main" replaces the built-in one, which handled /start, and no flow handles it now (add it to the commands, like commands: {start: menu})`}},
+		{"keys given twice", map[string]string{"a.yaml": `flow: promo
+commands: {promo: a, promo: a}
+states:
+  a:
+    say: help.text
+    do: list_categories
+    say: menu.text
+    buttons:
+      - {text: common.menu, to: main, to: cart}
+    on: {pick: a}
+    do: show_cart
+    buttons: []
+flow: other
+`},
+			[]string{
+				`shop/flows/a.yaml:2: commands: promo given twice`,
+				`shop/flows/a.yaml:7: state "a": say given twice`,
+				`shop/flows/a.yaml:9: state "a": button: to given twice`,
+				`shop/flows/a.yaml:11: state "a": do given twice`,
+				`shop/flows/a.yaml:12: state "a": buttons given twice`,
+				`shop/flows/a.yaml:13: flow given twice`,
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := flows.Load(ownerFS(tt.files), "shop/flows", flows.Builtin(), locales.Default())
+			if got, want := errString(err), strings.Join(tt.want, "\n"); got != want {
+				t.Errorf("errors:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return err.Error()
+}
+
 // TestOutsideEventsInFlows: a flow reacts to outside events with on:
 // although no action emits them.
 func TestOutsideEventsInFlows(t *testing.T) {

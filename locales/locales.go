@@ -112,8 +112,6 @@ func parseDir(fsys fs.FS, name string) (*Bundle, error) {
 		l, ext := strings.CutSuffix(e.Name(), ".yaml")
 		switch {
 		case e.IsDir():
-		case strings.HasSuffix(e.Name(), ".yml"):
-			errs = append(errs, Error{File: file, Msg: "name the file " + strings.TrimSuffix(e.Name(), ".yml") + ".yaml"})
 		case !ext:
 		case !validLang(l):
 			errs = append(errs, Error{File: file, Msg: `the file name must be a language code, like "en.yaml"`})
@@ -128,6 +126,7 @@ func parseDir(fsys fs.FS, name string) (*Bundle, error) {
 			b.langs[l] = &lang{file: file, texts: texts}
 		}
 	}
+	errs.MisnamedYAML(fsys, name, "*.yaml")
 	if err := sorted(errs); err != nil {
 		return nil, err
 	}

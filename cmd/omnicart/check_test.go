@@ -60,3 +60,35 @@ func TestCheckRefusesAmbiguousPrice(t *testing.T) {
 		t.Errorf("check printed\n%s\nwant %s ... like 11.50", errOut.String(), want)
 	}
 }
+
+// TestCheckRefusesYmlFiles: owner files named .yml are not read, so check
+// says to rename each of them instead of passing without their content.
+func TestCheckRefusesYmlFiles(t *testing.T) {
+	config, shopDir := copyDemo(t)
+	if err := os.Rename(filepath.Join(shopDir, "promos.yaml"), filepath.Join(shopDir, "promos.yml")); err != nil {
+		t.Fatal(err)
+	}
+	for file, data := range map[string]string{
+		"catalog/tea.yml": "products: [{sku: TEA-X, category: tea, name: X, price: 1}]\n",
+		"campaigns.yml":   "campaigns:\n  winback: off\n",
+		"flows/cart.yml":  "flow: cart\n",
+		"texts/ru.yml":    "menu.text: x\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(shopDir, file)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(shopDir, file), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out, errOut bytes.Buffer
+	if code := cli([]string{"check", "--config", config}, nil, &out, &errOut); code != 1 {
+		t.Fatalf("check exit %d; want 1:\n%s%s", code, out.String(), errOut.String())
+	}
+	for _, want := range []string{"catalog/tea.yml: name the file tea.yaml", "promos.yml: name the file promos.yaml",
+		"campaigns.yml: name the file campaigns.yaml", "flows/cart.yml: name the file cart.yaml", "texts/ru.yml: name the file ru.yaml"} {
+		if !strings.Contains(errOut.String(), shopDir+"/"+want+"\n") {
+			t.Errorf("check printed\n%s\nwant the line %s/%s", errOut.String(), shopDir, want)
+		}
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -82,11 +84,22 @@ func subDir(fsys fs.FS, dir string) (fs.FS, bool) {
 }
 
 // stamp sums the sizes and modification times of the shop's files, so a
-// change of any file (editors save by rename) changes it.
-func stamp(dir string) int64 {
+// change of any file (editors save by rename) changes it. Files for which
+// skip is true (given their path under dir, and a directory before its
+// files) are left out.
+func stamp(dir string, skip func(path string) bool) int64 {
 	var sum int64
 	fs.WalkDir(os.DirFS(dir), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil {
+			return nil
+		}
+		if p != "." && skip(filepath.Join(dir, filepath.FromSlash(p))) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
 			return nil
 		}
 		if info, err := d.Info(); err == nil {
@@ -97,6 +110,40 @@ func stamp(dir string) int64 {
 	return sum
 }
 
+// notOwnerFiles reports the paths inside the shop directory that the shop
+// itself writes: the data directory (Badger writes all the time), the
+// backups, the WhatsApp store with its -wal, -shm and -journal files, and
+// *.log files (its own log, when sent there, has a line for every reload).
+// Watching them would reload the shop every two seconds.
+func notOwnerFiles(cfg Config) func(path string) bool {
+	abs := func(p string) string {
+		if p == "" {
+			return ""
+		}
+		a, err := filepath.Abs(p)
+		if err != nil {
+			return filepath.Clean(p)
+		}
+		return a
+	}
+	shopDir := abs(cfg.Shop.Dir)
+	var dirs []string
+	for _, d := range []string{cfg.Data.Dir, cfg.Backup.Dir} {
+		// The shop directory itself is the owner's, even when the data is kept in it.
+		if d := abs(d); d != "" && d != shopDir {
+			dirs = append(dirs, d)
+		}
+	}
+	wa := abs(cfg.WhatsApp.DB)
+	return func(p string) bool {
+		p = abs(p)
+		if strings.HasSuffix(p, ".log") || wa != "" && (p == wa || strings.HasPrefix(p, wa+"-")) {
+			return true
+		}
+		return slices.Contains(dirs, p)
+	}
+}
+
 // watchShop reloads the shop when its files change or on reload(); a shop
 // that fails to load is logged and the running one stays.
 func watchShop(ctx context.Context, cfg Config, log *slog.Logger, reload <-chan os.Signal, apply func(*flows.Shop)) error {
@@ -105,9 +152,14 @@ func watchShop(ctx context.Context, cfg Config, log *slog.Logger, reload <-chan 
 	}
 	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
+	skip := notOwnerFiles(cfg)
+	dir, err := filepath.Abs(cfg.Shop.Dir) // skip compares absolute paths
+	if err != nil {
+		dir = cfg.Shop.Dir
+	}
 	last := int64(0)
 	if cfg.Shop.Dir != "" {
-		last = stamp(cfg.Shop.Dir)
+		last = stamp(dir, skip)
 	}
 	for {
 		select {
@@ -118,7 +170,7 @@ func watchShop(ctx context.Context, cfg Config, log *slog.Logger, reload <-chan 
 			if cfg.Shop.Dir == "" {
 				continue
 			}
-			now := stamp(cfg.Shop.Dir)
+			now := stamp(dir, skip)
 			if now == last {
 				continue
 			}
