@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"omnicart/catalog"
 	"omnicart/shop"
 )
 
@@ -28,10 +29,7 @@ func adminCatalogActions() Actions {
 // fileItem reads an item of the files' catalog (case does not matter), or
 // says it is unknown and returns false.
 func fileItem(c *Ctx, word string) (shop.Item, string, bool) {
-	cat := c.Shop.File
-	if cat == nil {
-		cat = c.Shop.Catalog
-	}
+	cat := fileCatalog(c)
 	for _, w := range []string{word, strings.ToUpper(word)} {
 		if item, ok := cat.ItemKnown(w); ok {
 			return item, item.Key(), true
@@ -39,6 +37,14 @@ func fileItem(c *Ctx, word string) (shop.Item, string, bool) {
 	}
 	c.Text(c.P.T("admin.no_item", "item", word))
 	return shop.Item{}, "", false
+}
+
+// fileCatalog is the catalog as its files say, without the overrides.
+func fileCatalog(c *Ctx) *catalog.Catalog {
+	if c.Shop.File != nil {
+		return c.Shop.File
+	}
+	return c.Shop.Catalog
 }
 
 func staffSetStock(c *Ctx) (string, error) {
@@ -61,8 +67,14 @@ func staffSetStock(c *Ctx) (string, error) {
 		return "", nil
 	}
 	// Stock is counted per counter: a variant that shares its product's
-	// stock sets the product's.
-	key := c.Shop.File.StockKey(item)
+	// stock sets the product's. A product whose variants each count their
+	// own has no counter of its own that anything reads: refused.
+	cat := fileCatalog(c)
+	if own := cat.OwnStock(item.SKU); item.Variant == "" && len(own) > 0 {
+		c.Text(c.P.T("admin.stock_per_variant", "item", item.SKU, "variants", strings.Join(own, ", "), "first", own[0]))
+		return "", nil
+	}
+	key := cat.StockKey(item)
 	old, known, err := c.eng.store.Stock(c, shop.Item{SKU: key})
 	if err != nil {
 		return unexpected(c, "stock", err)
@@ -194,7 +206,7 @@ func staffClearOverride(c *Ctx) (string, error) {
 		return "", nil
 	}
 	var fileStock *int
-	if n, ok := c.Shop.File.StockSeed()[key]; ok {
+	if n, ok := fileCatalog(c).StockSeed()[key]; ok {
 		fileStock = &n
 	}
 	e := audit(c, "clear")
