@@ -633,3 +633,47 @@ func TestStockOverrideSetAgainAfterSales(t *testing.T) {
 		t.Errorf("stock after /stock 5 again = %d, want 5", n)
 	}
 }
+
+// /hide of a hidden item and /show of a shown one change nothing: nothing
+// is written or audited, and the override keeps who made it and when.
+func TestOverrideNoOpWritesNothing(t *testing.T) {
+	ctx := t.Context()
+	db := openMem(t)
+	key := filter.Key()
+	hide := func(by string, hidden bool) (before, after shop.Override) {
+		t.Helper()
+		before, after, err := db.SetOverride(ctx, key, key, shop.AuditEntry{By: by, Action: "hide"},
+			func(o *shop.Override) { o.Hidden = hidden })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return before, after
+	}
+	hide("manager", false) // shown already: no override made
+	if ov, _ := db.Overrides(ctx); len(ov) != 0 {
+		t.Errorf("showing a shown item made overrides %+v", ov)
+	}
+	hide("manager", true)
+	was, now := hide("owner", true) // hidden already
+	if !was.Hidden || !now.Hidden || now.By != "manager" {
+		t.Errorf("hiding again: before %+v, after %+v; want hidden by manager", was, now)
+	}
+	price := shop.Money{Minor: 100, Currency: "RUB"}
+	for range 2 {
+		if _, _, err := db.SetOverride(ctx, key, key, shop.AuditEntry{By: "owner", Action: "price"},
+			func(o *shop.Override) { p := price; o.Price = &p }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log, err := db.AuditLog(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(log) != 2 || log[0].Action != "price" || log[1].By != "manager" {
+		t.Errorf("audit log %+v, want one hide by the manager and one price", log)
+	}
+	ov, _ := db.Overrides(ctx)
+	if len(ov) != 1 || ov[0].By != "owner" {
+		t.Errorf("overrides %+v", ov)
+	}
+}
