@@ -376,3 +376,89 @@ func TestTransferAfterExpiry(t *testing.T) {
 		}
 	}
 }
+
+// buttons returns the rows of buttons of replies: label → data, in order,
+// and fails on button data a channel would refuse.
+func buttons(t *testing.T, replies []bot.Reply) (labels []string, data map[string]string) {
+	t.Helper()
+	data = map[string]string{}
+	for _, r := range replies {
+		for _, row := range r.Choices {
+			for _, b := range row {
+				if len(b.Data) > bot.MaxChoiceData {
+					t.Errorf("button %q: data %q is %d bytes", b.Label, b.Data, len(b.Data))
+				}
+				labels = append(labels, b.Label)
+				data[b.Label] = b.Data
+			}
+		}
+	}
+	return labels, data
+}
+
+// /list shows the orders waiting longest first and pages on to the rest:
+// twelve paid orders are all reachable, ten and then two.
+func TestStaffListPaging(t *testing.T) {
+	h := newStaffHarness(t, "en")
+	ctx := context.Background()
+	price := shop.Money{Minor: 29000, Currency: "RUB"}
+	var numbers []int64
+	for i := range 12 {
+		cust, err := h.db.CustomerFor(ctx, fmt.Sprintf("web:shopper%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := h.db.PlaceOrder(ctx, shop.Order{CustomerID: cust.ID, Total: price,
+			Lines: []shop.Line{{Item: shop.Item{SKU: "ETH-250"}, Qty: 1, Price: price}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.db.UpdateOrder(ctx, o.ID, func(o *shop.Order) error { return o.Move(shop.StatusPaid, o.UpdatedAt) }); err != nil {
+			t.Fatal(err)
+		}
+		numbers = append(numbers, o.Number)
+	}
+	h.drain(t)
+	orderLabels := func(labels []string) (out []string) {
+		for _, l := range labels {
+			if strings.HasPrefix(l, "#") {
+				out = append(out, strings.Fields(l)[0])
+			}
+		}
+		return out
+	}
+	want := func(ns []int64) (out []string) {
+		for _, n := range ns {
+			out = append(out, fmt.Sprintf("#%d", n))
+		}
+		return out
+	}
+	for _, cmd := range []string{"/list", "/list paid", "/list PAID", "/list Paid 1"} {
+		r, err := h.chats["manager"].Line(cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		labels, data := buttons(t, r)
+		if got := orderLabels(labels); !slices.Equal(got, want(numbers[:10])) {
+			t.Errorf("%s: orders %v, want the ten oldest %v", cmd, got, want(numbers[:10]))
+		}
+		next := data["Next ›"]
+		if cmd == "/list" {
+			next = data["paid: 11–12 of 12 ›"]
+		}
+		if next == "" {
+			t.Fatalf("%s: no button to the next page in %q", cmd, labels)
+		}
+		r, err = h.chats["manager"].Send(bot.Message{Button: next})
+		if err != nil {
+			t.Fatal(err)
+		}
+		labels, data = buttons(t, r)
+		if got := orderLabels(labels); !slices.Equal(got, want(numbers[10:])) || data["‹ Prev"] == "" || data["Next ›"] != "" {
+			t.Errorf("%s, next page: orders %v, buttons %q; want %v and a way back", cmd, got, labels, want(numbers[10:]))
+		}
+		if !strings.Contains(r[len(r)-1].Text, "page 2 of 2") {
+			t.Errorf("%s, next page: %q", cmd, r[len(r)-1].Text)
+		}
+	}
+}

@@ -194,6 +194,39 @@ func (db *DB) OrdersByStatus(ctx context.Context, s shop.Status, limit int) ([]s
 	return orders, total, nil
 }
 
+// OrdersByStatusPage returns up to limit orders in status s after the
+// first offset, oldest first (by number: the order waiting longest comes
+// first), and how many there are in all. Like OrdersByStatus it reads the
+// status index for counting and skipping, and only the orders it returns.
+func (db *DB) OrdersByStatusPage(ctx context.Context, s shop.Status, offset, limit int) ([]shop.Order, int, error) {
+	if err := db.IndexOrders(ctx); err != nil {
+		return nil, 0, err
+	}
+	var orders []shop.Order
+	total := 0
+	err := db.view(ctx, func(txn *badger.Txn) error {
+		prefix := orderStatusPrefix(s)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+		defer it.Close()
+		for it.Rewind(); it.ValidForPrefix(prefix); it.Next() {
+			total++
+			if total <= offset || len(orders) >= limit {
+				continue
+			}
+			var o shop.Order
+			if err := getOrder(txn, string(it.Item().Key()[len(prefix)+17:]), &o); err != nil {
+				return err
+			}
+			orders = append(orders, o)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("orders %s: %w", s, err)
+	}
+	return orders, total, nil
+}
+
 // returnStock puts the stock of o's lines back (a cancelled order).
 func returnStock(txn *badger.Txn, o shop.Order) error {
 	for _, l := range o.Lines {

@@ -677,3 +677,38 @@ func TestOverrideNoOpWritesNothing(t *testing.T) {
 		t.Errorf("overrides %+v", ov)
 	}
 }
+
+// The staff's lists page through a status oldest first: the orders that
+// have waited longest are on the first page, and every order is on one.
+func TestOrdersByStatusPage(t *testing.T) {
+	ctx := t.Context()
+	db := openMem(t)
+	if err := db.SyncStock(ctx, map[string]int{filter.Key(): 100}); err != nil {
+		t.Fatal(err)
+	}
+	var want []int64
+	for i := range 12 {
+		c, err := db.CustomerFor(ctx, fmt.Sprintf("web:%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := db.PlaceOrder(ctx, filterOrder(c.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, o.Number)
+	}
+	var got []int64
+	for offset := 0; offset < 20; offset += 5 {
+		page, total, err := db.OrdersByStatusPage(ctx, shop.StatusNew, offset, 5)
+		if err != nil || total != 12 {
+			t.Fatalf("page at %d: total %d, %v", offset, total, err)
+		}
+		for _, o := range page {
+			got = append(got, o.Number)
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("pages give %v, want %v", got, want)
+	}
+}
