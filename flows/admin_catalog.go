@@ -185,7 +185,7 @@ func staffListOverrides(c *Ctx) (string, error) {
 		}
 		b.WriteString("\n" + c.P.T("admin.override_line", "item", o.Item, "what", strings.Join(what, ", "),
 			"by", o.By, "time", c.Time(o.At)))
-		c.Row(CommandButton(c.P.T("admin.clear_button", "item", o.Item), "clear", o.Item))
+		c.Row(CommandButton(c.P.T("admin.clear_button", "item", o.Item), "clear", itemRef(o.Item)))
 	}
 	c.Text(c.P.T("admin.overrides_title", "count", len(ov)) + b.String())
 	return "", nil
@@ -201,7 +201,19 @@ func staffClearOverride(c *Ctx) (string, error) {
 		c.Text(c.P.T("admin.usage_clear"))
 		return "", nil
 	}
-	_, key, ok := fileItem(c, w[0])
+	word := w[0]
+	if strings.HasPrefix(word, refMark) { // a Clear button of /overrides
+		item, ok, err := overrideOfRef(c, st, word)
+		if err != nil {
+			return unexpected(c, "clear override", err)
+		}
+		if !ok {
+			c.Text(c.P.T("error.stale"))
+			return "", nil
+		}
+		word = item
+	}
+	_, key, ok := fileItem(c, word)
 	if !ok {
 		return "", nil
 	}
@@ -222,4 +234,30 @@ func staffClearOverride(c *Ctx) (string, error) {
 	c.eng.refreshCatalog()
 	c.Text(c.P.T("admin.clear_done", "item", key))
 	return "", nil
+}
+
+// refMark starts the short reference of an item on a button: a SKU cannot
+// start with it.
+const refMark = "#"
+
+// itemRef is the short reference a button carries for an item: a SKU and
+// a variant may take 65 bytes, more than button data holds with the
+// command ("cmd:clear|"), and a cut key could name another variant. It is
+// the hash the link screen gives chat addresses (addrRef), at most 14
+// bytes.
+func itemRef(item string) string { return refMark + addrRef(item) }
+
+// overrideOfRef returns the item of the override whose reference is ref,
+// and false when no override has it any more (cleared meanwhile).
+func overrideOfRef(c *Ctx, st staffStore, ref string) (string, bool, error) {
+	ov, err := st.Overrides(c)
+	if err != nil {
+		return "", false, err
+	}
+	for _, o := range ov {
+		if itemRef(o.Item) == ref {
+			return o.Item, true, nil
+		}
+	}
+	return "", false, nil
 }

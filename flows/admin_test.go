@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"omnicart/bot"
@@ -460,5 +462,88 @@ func TestStaffListPaging(t *testing.T) {
 		if !strings.Contains(r[len(r)-1].Text, "page 2 of 2") {
 			t.Errorf("%s, next page: %q", cmd, r[len(r)-1].Text)
 		}
+	}
+}
+
+// withLongItem puts into h's shop the demo catalog with a product whose
+// SKU and variant ids are as long as the catalog allows (32 bytes each):
+// its items' keys are 65 bytes, more than button data holds.
+func withLongItem(t *testing.T, h *staffHarness) (sku string) {
+	t.Helper()
+	sku = strings.Repeat("S", 32)
+	fsys := fstest.MapFS{}
+	err := fs.WalkDir(demo.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := demo.FS.ReadFile(path)
+		fsys[path] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys["catalog.yaml"].Data = append(fsys["catalog.yaml"].Data, []byte(`
+  - sku: `+sku+`
+    category: tea
+    name: {en: Long, ru: Длинный}
+    price: 100
+    stock: 5
+    variants:
+      - {id: `+strings.Repeat("v", 31)+`a, name: {en: A, ru: А}, stock: 1}
+      - {id: `+strings.Repeat("v", 31)+`b, name: {en: B, ru: Б}, stock: 1}
+`)...)
+	cat, err := catalog.Load(fsys, "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := *h.eng.Shop()
+	sh.Catalog, sh.File = cat, nil
+	h.eng.SetShop(&sh)
+	return sku
+}
+
+// The Clear button of an item whose key does not fit in button data
+// clears that item, and only it.
+func TestClearButtonLongItem(t *testing.T) {
+	h := newStaffHarness(t, "en")
+	sku := withLongItem(t, h)
+	a, b := sku+"/"+strings.Repeat("v", 31)+"a", sku+"/"+strings.Repeat("v", 31)+"b"
+	mgr := h.chats["manager"]
+	for _, item := range []string{a, b} {
+		if _, err := mgr.Line("/hide " + item); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := mgr.Line("/overrides")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, data := buttons(t, r)
+	clear := data["Clear "+a]
+	if clear == "" {
+		t.Fatalf("no Clear button for %s: %v", a, data)
+	}
+	r, err = mgr.Send(bot.Message{Button: clear})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := bottest.Render(r); !strings.Contains(got, a+" is as the catalog's files say again.") {
+		t.Errorf("pressing Clear %s: %q", a, got)
+	}
+	ov, err := h.db.Overrides(context.Background())
+	if err != nil || len(ov) != 1 || ov[0].Item != b || !ov[0].Hidden {
+		t.Errorf("overrides after clearing %s: %+v, %v; want %s still hidden", a, ov, err, b)
+	}
+	// Pressed again, the button is stale: it clears nothing else.
+	r, err = mgr.Send(bot.Message{Button: clear})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := bottest.Render(r); !strings.Contains(got, "no longer applies") {
+		t.Errorf("pressing Clear %s again: %q", a, got)
+	}
+	if ov, _ := h.db.Overrides(context.Background()); len(ov) != 1 {
+		t.Errorf("overrides after a stale Clear: %+v", ov)
 	}
 }
