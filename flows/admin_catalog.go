@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"omnicart/bot"
 	"omnicart/catalog"
 	"omnicart/shop"
 )
@@ -158,6 +159,8 @@ func staffHide(c *Ctx, hide bool) (string, error) {
 	return "", nil
 }
 
+// staffListOverrides lists the overrides (/overrides [page]), listLimit
+// at a time, each with a button to clear it.
 func staffListOverrides(c *Ctx) (string, error) {
 	st, ok := staff(c)
 	if !ok {
@@ -171,8 +174,15 @@ func staffListOverrides(c *Ctx) (string, error) {
 		c.Text(c.P.T("admin.overrides_none"))
 		return "", nil
 	}
+	pages := (len(ov) + listLimit - 1) / listLimit
+	page := 1
+	if w := fields(c.Arg); len(w) > 0 {
+		if n, err := strconv.Atoi(w[0]); err == nil && n > 1 {
+			page = min(n, pages)
+		}
+	}
 	var b strings.Builder
-	for _, o := range ov {
+	for _, o := range ov[(page-1)*listLimit : min(page*listLimit, len(ov))] {
 		var what []string
 		if o.Price != nil {
 			what = append(what, c.P.T("admin.override_price", "price", c.Money(*o.Price)))
@@ -187,7 +197,19 @@ func staffListOverrides(c *Ctx) (string, error) {
 			"by", o.By, "time", c.Time(o.At)))
 		c.Row(CommandButton(c.P.T("admin.clear_button", "item", o.Item), "clear", itemRef(o.Item)))
 	}
-	c.Text(c.P.T("admin.overrides_title", "count", len(ov)) + b.String())
+	title := c.P.T("admin.overrides_title", "count", len(ov))
+	if pages > 1 {
+		title = c.P.T("admin.overrides_title_paged", "count", len(ov), "paging", c.P.T("common.paging", "page", page, "pages", pages))
+		var row []bot.Choice
+		if page > 1 {
+			row = append(row, CommandButton(c.P.T("common.prev"), "overrides", strconv.Itoa(page-1)))
+		}
+		if page < pages {
+			row = append(row, CommandButton(c.P.T("common.next"), "overrides", strconv.Itoa(page+1)))
+		}
+		c.Row(row...)
+	}
+	c.Text(title + b.String())
 	return "", nil
 }
 

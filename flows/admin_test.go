@@ -547,3 +547,52 @@ func TestClearButtonLongItem(t *testing.T) {
 		t.Errorf("overrides after a stale Clear: %+v", ov)
 	}
 }
+
+// /overrides pages: 49 changes are five screens of at most ten, each well
+// within a message, and Next reaches every one.
+func TestOverridesPaging(t *testing.T) {
+	h := newStaffHarness(t, "en")
+	ctx := context.Background()
+	var want []string
+	for i := range 49 {
+		item := fmt.Sprintf("ITEM-%02d", i)
+		want = append(want, item)
+		if _, _, err := h.db.SetOverride(ctx, item, item, shop.AuditEntry{By: "telegram:200", Action: "hide"},
+			func(o *shop.Override) { o.Hidden = true }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mgr := h.chats["manager"]
+	r, err := mgr.Line("/overrides")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for page := 1; ; page++ {
+		labels, data := buttons(t, r)
+		text := r[len(r)-1].Text
+		if !strings.Contains(text, fmt.Sprintf("(49, page %d of 5)", page)) || len(text) > 1000 {
+			t.Errorf("page %d: %q", page, text)
+		}
+		clears := 0
+		for _, l := range labels {
+			if item, ok := strings.CutPrefix(l, "Clear "); ok {
+				got = append(got, item)
+				clears++
+			}
+		}
+		if clears > 10 {
+			t.Errorf("page %d has %d Clear buttons", page, clears)
+		}
+		next := data["Next ›"]
+		if next == "" {
+			break
+		}
+		if r, err = mgr.Send(bot.Message{Button: next}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("the pages show %v, want %v", got, want)
+	}
+}
