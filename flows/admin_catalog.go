@@ -113,11 +113,12 @@ func staffSetPrice(c *Ctx) (string, error) {
 		return "", nil
 	}
 	before := "—"
-	if p, ok := c.Catalog().Product(item.SKU); ok {
-		before = c.Money(p.PriceOf(item.Variant))
-	}
 	e := audit(c, "price")
-	e.Before, e.After = before, m.Format("en")
+	e.Before, e.After = before, m.String() // language-neutral: /audit reads it (admin_owner.go)
+	if p, ok := c.Catalog().Product(item.SKU); ok {
+		was := p.PriceOf(item.Variant)
+		before, e.Before = c.Money(was), was.String()
+	}
 	if _, _, err := st.SetOverride(c, key, key, e, func(o *shop.Override) { o.Price = &m }); err != nil {
 		return unexpected(c, "set price", err)
 	}

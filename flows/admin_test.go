@@ -596,3 +596,46 @@ func TestOverridesPaging(t *testing.T) {
 		t.Errorf("the pages show %v, want %v", got, want)
 	}
 }
+
+// /audit reads its entries in the reader's language, amounts in the
+// reader's format; an entry written before the log was language-neutral
+// is shown as it was written.
+func TestAuditInReadersLanguage(t *testing.T) {
+	h := newStaffHarness(t, "ru")
+	ctx := context.Background()
+	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	for i, e := range []shop.AuditEntry{
+		{Action: "refund", Target: "1001", Before: "paid", After: "refunded part ₽100 (by hand)"}, // written before
+		{Action: "refund", Target: "1002", Before: "paid", After: "refunded 1190.00 RUB"},
+		{Action: "paid", Target: "1003", Before: "cancelled expired", After: "paid"},
+		{Action: "price", Target: "ETH-250", Before: "890.00 RUB", After: "1950.50 RUB"},
+		{Action: "show", Target: "KEN-250", Before: "hidden", After: "shown"},
+		{Action: "return", Target: "1004", Before: "pending", After: "approved refund 100.00 RUB"},
+		{Action: "backup", After: "failed"},
+		{Action: "support", Target: "conversation 3", After: "taken"}, // the desk's: as written
+	} {
+		e.At, e.By = at.Add(time.Duration(i)*time.Minute), "telegram:200"
+		if err := h.db.Audit(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := h.chats["owner"].Line("/audit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(bottest.Render(r)) // amounts keep together
+	for _, want := range []string{
+		"возврат денег 1001: оплачен → refunded part ₽100 (by hand)",
+		"возврат денег 1002: оплачен → деньги возвращены 1 190 ₽",
+		"оплата 1003: отменён (не оплачен вовремя) → оплачен",
+		"цена ETH-250: 890 ₽ → 1 950,50 ₽",
+		"показать KEN-250: скрыт → в продаже",
+		"заявка на возврат 1004: ждёт решения → одобрена — возврат 100 ₽",
+		"резервная копия —: не удалась",
+		"support conversation 3: taken",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("/audit lacks %q:\n%s", want, got)
+		}
+	}
+}
