@@ -106,15 +106,16 @@ func staffListOrders(c *Ctx) (string, error) {
 			page = n
 		}
 	}
-	_, n, err := pg.OrdersByStatusPage(c, s, 0, 0)
+	orders, n, err := pg.OrdersByStatusPage(c, s, (page-1)*listLimit, listLimit)
 	if err != nil {
 		return unexpected(c, "list orders", err)
 	}
 	pages := max(1, (n+listLimit-1)/listLimit)
-	page = min(page, pages)
-	orders, n, err := pg.OrdersByStatusPage(c, s, (page-1)*listLimit, listLimit)
-	if err != nil {
-		return unexpected(c, "list orders", err)
+	if page > pages { // past the end (the list shrank since): its last page
+		page = pages
+		if orders, n, err = pg.OrdersByStatusPage(c, s, (page-1)*listLimit, listLimit); err != nil {
+			return unexpected(c, "list orders", err)
+		}
 	}
 	text := c.P.T("admin.list_status", "status", statusName(c, s), "count", n)
 	if pages > 1 {
@@ -124,16 +125,24 @@ func staffListOrders(c *Ctx) (string, error) {
 	if len(orders) == 0 {
 		text += "\n" + c.P.T("admin.list_empty")
 	}
-	var row []bot.Choice
-	if page > 1 {
-		row = append(row, CommandButton(c.P.T("common.prev"), "list", fmt.Sprintf("%s %d", s, page-1)))
-	}
-	if page < pages {
-		row = append(row, CommandButton(c.P.T("common.next"), "list", fmt.Sprintf("%s %d", s, page+1)))
-	}
-	c.Row(row...)
+	pageButtons(c, page, pages, func(p int) (string, string) { return "list", fmt.Sprintf("%s %d", s, p) })
 	c.Text(text)
 	return "", nil
+}
+
+// pageButtons adds the Prev and Next buttons of page (from 1) of pages: a
+// command and its argument for another page, which cmd gives.
+func pageButtons(c *Ctx, page, pages int, cmd func(page int) (command, arg string)) {
+	var row []bot.Choice
+	if page > 1 {
+		command, arg := cmd(page - 1)
+		row = append(row, CommandButton(c.P.T("common.prev"), command, arg))
+	}
+	if page < pages {
+		command, arg := cmd(page + 1)
+		row = append(row, CommandButton(c.P.T("common.next"), command, arg))
+	}
+	c.Row(row...)
 }
 
 // listToDo lists the first orders of each status waiting for the staff,

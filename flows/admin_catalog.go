@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"strings"
 
-	"omnicart/bot"
 	"omnicart/catalog"
 	"omnicart/shop"
 )
@@ -201,14 +200,7 @@ func staffListOverrides(c *Ctx) (string, error) {
 	title := c.P.T("admin.overrides_title", "count", len(ov))
 	if pages > 1 {
 		title = c.P.T("admin.overrides_title_paged", "count", len(ov), "paging", c.P.T("common.paging", "page", page, "pages", pages))
-		var row []bot.Choice
-		if page > 1 {
-			row = append(row, CommandButton(c.P.T("common.prev"), "overrides", strconv.Itoa(page-1)))
-		}
-		if page < pages {
-			row = append(row, CommandButton(c.P.T("common.next"), "overrides", strconv.Itoa(page+1)))
-		}
-		c.Row(row...)
+		pageButtons(c, page, pages, func(p int) (string, string) { return "overrides", strconv.Itoa(p) })
 	}
 	c.Text(title + b.String())
 	return "", nil

@@ -463,6 +463,15 @@ func TestStaffListPaging(t *testing.T) {
 			t.Errorf("%s, next page: %q", cmd, r[len(r)-1].Text)
 		}
 	}
+	// A page past the end (the list shrank since the button was sent) is
+	// the last one.
+	r, err := h.chats["manager"].Line("/list paid 99")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if labels, _ := buttons(t, r); !slices.Equal(orderLabels(labels), want(numbers[10:])) || !strings.Contains(r[len(r)-1].Text, "page 2 of 2") {
+		t.Errorf("/list paid 99: %q, buttons %q", r[len(r)-1].Text, labels)
+	}
 }
 
 // withLongItem puts into h's shop the demo catalog with a product whose

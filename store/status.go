@@ -166,32 +166,7 @@ func (db *DB) OrderByNumber(ctx context.Context, n int64) (shop.Order, error) {
 // how many there are in all. It reads the status index only (counting
 // reads keys, not orders).
 func (db *DB) OrdersByStatus(ctx context.Context, s shop.Status, limit int) ([]shop.Order, int, error) {
-	if err := db.IndexOrders(ctx); err != nil {
-		return nil, 0, err
-	}
-	var orders []shop.Order
-	total := 0
-	err := db.view(ctx, func(txn *badger.Txn) error {
-		prefix := orderStatusPrefix(s)
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: true})
-		defer it.Close()
-		for it.Seek(append(slices.Clip(prefix), 0xff)); it.ValidForPrefix(prefix); it.Next() {
-			total++
-			if len(orders) >= limit {
-				continue
-			}
-			var o shop.Order
-			if err := getOrder(txn, string(it.Item().Key()[len(prefix)+17:]), &o); err != nil {
-				return err
-			}
-			orders = append(orders, o)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, 0, fmt.Errorf("orders %s: %w", s, err)
-	}
-	return orders, total, nil
+	return db.ordersByStatus(ctx, s, 0, limit, true)
 }
 
 // OrdersByStatusPage returns up to limit orders in status s after the
@@ -199,6 +174,10 @@ func (db *DB) OrdersByStatus(ctx context.Context, s shop.Status, limit int) ([]s
 // first), and how many there are in all. Like OrdersByStatus it reads the
 // status index for counting and skipping, and only the orders it returns.
 func (db *DB) OrdersByStatusPage(ctx context.Context, s shop.Status, offset, limit int) ([]shop.Order, int, error) {
+	return db.ordersByStatus(ctx, s, offset, limit, false)
+}
+
+func (db *DB) ordersByStatus(ctx context.Context, s shop.Status, offset, limit int, newest bool) ([]shop.Order, int, error) {
 	if err := db.IndexOrders(ctx); err != nil {
 		return nil, 0, err
 	}
@@ -206,9 +185,14 @@ func (db *DB) OrdersByStatusPage(ctx context.Context, s shop.Status, offset, lim
 	total := 0
 	err := db.view(ctx, func(txn *badger.Txn) error {
 		prefix := orderStatusPrefix(s)
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: newest})
 		defer it.Close()
-		for it.Rewind(); it.ValidForPrefix(prefix); it.Next() {
+		if newest {
+			it.Seek(append(slices.Clip(prefix), 0xff))
+		} else {
+			it.Rewind()
+		}
+		for ; it.ValidForPrefix(prefix); it.Next() {
 			total++
 			if total <= offset || len(orders) >= limit {
 				continue
