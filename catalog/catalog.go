@@ -163,9 +163,6 @@ func (c *Catalog) InCategory(id string) []Product {
 	return ps
 }
 
-// StockSeed returns the stock to start from, keyed by shop.Item.Key(): one
-// entry per variant that counts its own stock, and one under the bare SKU
-// for a product without variants or with variants that share its stock.
 // StockKey is the stock counter item draws from: its own when the variant
 // counts its stock, else the product's, which its variants share.
 func (c *Catalog) StockKey(item shop.Item) string {
@@ -179,7 +176,28 @@ func (c *Catalog) StockKey(item shop.Item) string {
 	return p.SKU
 }
 
-// StockSeed returns the stock of every counter, keyed like StockKey.
+// OwnStock returns the items ("SKU/variant") of the variants of the product
+// sku that count their own stock, when every variant does: the product's
+// own counter is then read by nothing. It returns nil when the product has
+// no variants, or any variant shares the product's stock.
+func (c *Catalog) OwnStock(sku string) []string {
+	p, ok := c.Product(sku)
+	if !ok {
+		return nil
+	}
+	var items []string
+	for _, v := range p.Variants {
+		if v.Stock == nil {
+			return nil
+		}
+		items = append(items, shop.Item{SKU: p.SKU, Variant: v.ID}.Key())
+	}
+	return items
+}
+
+// StockSeed returns the stock to start from, keyed like StockKey: one
+// entry per variant that counts its own stock, and one under the bare SKU
+// for a product without variants or with variants that share its stock.
 func (c *Catalog) StockSeed() map[string]int {
 	m := make(map[string]int, len(c.Products))
 	for _, p := range c.Products {

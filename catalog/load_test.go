@@ -76,6 +76,13 @@ func TestLoadDemo(t *testing.T) {
 			t.Errorf("StockSeed() has %q", key)
 		}
 	}
+	// Every variant of ESP-BLEND counts its own stock: its own counter is
+	// read by nothing. V60-02's white variant shares the product's.
+	for sku, want := range map[string]string{"ESP-BLEND": "ESP-BLEND/250g ESP-BLEND/1kg", "V60-02": "", "ETH-250": "", "nope": ""} {
+		if got := strings.Join(c.OwnStock(sku), " "); got != want {
+			t.Errorf("OwnStock(%q) = %q, want %q", sku, got, want)
+		}
+	}
 }
 
 func TestTextIn(t *testing.T) {

@@ -1,8 +1,10 @@
 package flows
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"omnicart/bot"
@@ -69,44 +71,115 @@ func adminMenu(c *Ctx) (string, error) {
 	return "", nil
 }
 
+// statusPages is the store's paged list of a status, oldest first; *store.DB
+// has it. (It belongs in staffStore, beside OrdersByStatus.)
+type statusPages interface {
+	OrdersByStatusPage(ctx context.Context, s shop.Status, offset, limit int) ([]shop.Order, int, error)
+}
+
+// staffListOrders lists the orders to do (/list: paid, packed, awaiting
+// payment) or of one status (/list STATUS [page]), listLimit at a time,
+// oldest first: the orders waiting longest come first, and Next pages on
+// to the rest.
 func staffListOrders(c *Ctx) (string, error) {
 	st, ok := staff(c)
 	if !ok {
 		return "", nil
 	}
-	statuses := []shop.Status{shop.StatusPaid, shop.StatusPacked, shop.StatusNew}
-	title := c.P.T("admin.list_new")
-	if arg := strings.TrimSpace(c.Arg); arg != "" {
-		s, ok := shop.ParseStatus(arg)
-		if !ok {
-			c.Text(c.P.T("admin.bad_status", "status", arg, "statuses", statusList()))
-			return "", nil
-		}
-		statuses, title = []shop.Status{s}, ""
+	pg, ok := st.(statusPages)
+	if !ok {
+		c.Text(c.P.T("admin.unavailable"))
+		return "", nil
 	}
+	w := fields(c.Arg)
+	if len(w) == 0 {
+		return listToDo(c, pg)
+	}
+	s, ok := shop.ParseStatus(strings.ToLower(w[0]))
+	if !ok {
+		c.Text(c.P.T("admin.bad_status", "status", w[0], "statuses", statusList()))
+		return "", nil
+	}
+	page := 1
+	if len(w) > 1 {
+		if n, err := strconv.Atoi(w[1]); err == nil && n > 1 {
+			page = n
+		}
+	}
+	orders, n, err := pg.OrdersByStatusPage(c, s, (page-1)*listLimit, listLimit)
+	if err != nil {
+		return unexpected(c, "list orders", err)
+	}
+	pages := max(1, (n+listLimit-1)/listLimit)
+	if page > pages { // past the end (the list shrank since): its last page
+		page = pages
+		if orders, n, err = pg.OrdersByStatusPage(c, s, (page-1)*listLimit, listLimit); err != nil {
+			return unexpected(c, "list orders", err)
+		}
+	}
+	text := c.P.T("admin.list_status", "status", statusName(c, s), "count", n)
+	if pages > 1 {
+		text += c.P.T("common.paging", "page", page, "pages", pages)
+	}
+	orderRows(c, orders)
+	if len(orders) == 0 {
+		text += "\n" + c.P.T("admin.list_empty")
+	}
+	pageButtons(c, page, pages, func(p int) (string, string) { return "list", fmt.Sprintf("%s %d", s, p) })
+	c.Text(text)
+	return "", nil
+}
+
+// pageButtons adds the Prev and Next buttons of page (from 1) of pages: a
+// command and its argument for another page, which cmd gives.
+func pageButtons(c *Ctx, page, pages int, cmd func(page int) (command, arg string)) {
+	var row []bot.Choice
+	if page > 1 {
+		command, arg := cmd(page - 1)
+		row = append(row, CommandButton(c.P.T("common.prev"), command, arg))
+	}
+	if page < pages {
+		command, arg := cmd(page + 1)
+		row = append(row, CommandButton(c.P.T("common.next"), command, arg))
+	}
+	c.Row(row...)
+}
+
+// listToDo lists the first orders of each status waiting for the staff,
+// with a button on to the next ones of a status that has more.
+func listToDo(c *Ctx, pg statusPages) (string, error) {
 	var b strings.Builder
 	shown := 0
-	for _, s := range statuses {
-		orders, n, err := st.OrdersByStatus(c, s, listLimit)
+	var more []bot.Choice
+	for _, s := range []shop.Status{shop.StatusPaid, shop.StatusPacked, shop.StatusNew} {
+		orders, n, err := pg.OrdersByStatusPage(c, s, 0, listLimit)
 		if err != nil {
 			return unexpected(c, "list orders", err)
 		}
-		if title == "" {
-			title = c.P.T("admin.list_status", "status", statusName(c, s), "count", n)
-		} else {
-			b.WriteString("\n" + c.P.T("admin.status_count", "status", statusName(c, s), "count", n))
+		b.WriteString("\n" + c.P.T("admin.status_count", "status", statusName(c, s), "count", n))
+		shown += len(orders)
+		orderRows(c, orders)
+		if n > len(orders) {
+			more = append(more, CommandButton(c.P.T("admin.list_more", "status", statusName(c, s),
+				"from", len(orders)+1, "to", min(n, 2*listLimit), "count", n), "list", fmt.Sprintf("%s 2", s)))
 		}
-		for _, o := range orders {
-			shown++
-			c.Row(CommandButton(c.P.T("admin.order_button", "number", o.Number, "date", c.Date(o.CreatedAt),
-				"total", c.Money(o.Total), "name", o.Name, "status", statusName(c, o.Status)), "order", fmt.Sprint(o.Number)))
-		}
+	}
+	for _, m := range more {
+		c.Row(m)
 	}
 	if shown == 0 {
 		b.WriteString("\n" + c.P.T("admin.list_empty"))
 	}
-	c.Text(title + b.String())
+	c.Text(c.P.T("admin.list_new") + b.String())
 	return "", nil
+}
+
+// orderRows adds a button for each order, opening its card.
+func orderRows(c *Ctx, orders []shop.Order) {
+	for _, o := range orders {
+		c.Row(CommandButton(c.P.T("admin.order_button", "number", o.Number, "date", c.Date(o.CreatedAt),
+			"total", c.Money(o.Total), "name", o.Name, "status", statusName(c, o.Status)), "order", fmt.Sprint(o.Number)))
+	}
 }
 
 func statusList() string {

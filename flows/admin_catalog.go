@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"omnicart/catalog"
 	"omnicart/shop"
 )
 
@@ -28,10 +29,7 @@ func adminCatalogActions() Actions {
 // fileItem reads an item of the files' catalog (case does not matter), or
 // says it is unknown and returns false.
 func fileItem(c *Ctx, word string) (shop.Item, string, bool) {
-	cat := c.Shop.File
-	if cat == nil {
-		cat = c.Shop.Catalog
-	}
+	cat := fileCatalog(c)
 	for _, w := range []string{word, strings.ToUpper(word)} {
 		if item, ok := cat.ItemKnown(w); ok {
 			return item, item.Key(), true
@@ -39,6 +37,14 @@ func fileItem(c *Ctx, word string) (shop.Item, string, bool) {
 	}
 	c.Text(c.P.T("admin.no_item", "item", word))
 	return shop.Item{}, "", false
+}
+
+// fileCatalog is the catalog as its files say, without the overrides.
+func fileCatalog(c *Ctx) *catalog.Catalog {
+	if c.Shop.File != nil {
+		return c.Shop.File
+	}
+	return c.Shop.Catalog
 }
 
 func staffSetStock(c *Ctx) (string, error) {
@@ -61,8 +67,14 @@ func staffSetStock(c *Ctx) (string, error) {
 		return "", nil
 	}
 	// Stock is counted per counter: a variant that shares its product's
-	// stock sets the product's.
-	key := c.Shop.File.StockKey(item)
+	// stock sets the product's. A product whose variants each count their
+	// own has no counter of its own that anything reads: refused.
+	cat := fileCatalog(c)
+	if own := cat.OwnStock(item.SKU); item.Variant == "" && len(own) > 0 {
+		c.Text(c.P.T("admin.stock_per_variant", "item", item.SKU, "variants", strings.Join(own, ", "), "first", own[0]))
+		return "", nil
+	}
+	key := cat.StockKey(item)
 	old, known, err := c.eng.store.Stock(c, shop.Item{SKU: key})
 	if err != nil {
 		return unexpected(c, "stock", err)
@@ -100,11 +112,12 @@ func staffSetPrice(c *Ctx) (string, error) {
 		return "", nil
 	}
 	before := "—"
-	if p, ok := c.Catalog().Product(item.SKU); ok {
-		before = c.Money(p.PriceOf(item.Variant))
-	}
 	e := audit(c, "price")
-	e.Before, e.After = before, m.Format("en")
+	e.Before, e.After = before, m.String() // language-neutral: /audit reads it (admin_owner.go)
+	if p, ok := c.Catalog().Product(item.SKU); ok {
+		was := p.PriceOf(item.Variant)
+		before, e.Before = c.Money(was), was.String()
+	}
 	if _, _, err := st.SetOverride(c, key, key, e, func(o *shop.Override) { o.Price = &m }); err != nil {
 		return unexpected(c, "set price", err)
 	}
@@ -146,6 +159,8 @@ func staffHide(c *Ctx, hide bool) (string, error) {
 	return "", nil
 }
 
+// staffListOverrides lists the overrides (/overrides [page]), listLimit
+// at a time, each with a button to clear it.
 func staffListOverrides(c *Ctx) (string, error) {
 	st, ok := staff(c)
 	if !ok {
@@ -159,8 +174,15 @@ func staffListOverrides(c *Ctx) (string, error) {
 		c.Text(c.P.T("admin.overrides_none"))
 		return "", nil
 	}
+	pages := (len(ov) + listLimit - 1) / listLimit
+	page := 1
+	if w := fields(c.Arg); len(w) > 0 {
+		if n, err := strconv.Atoi(w[0]); err == nil && n > 1 {
+			page = min(n, pages)
+		}
+	}
 	var b strings.Builder
-	for _, o := range ov {
+	for _, o := range ov[(page-1)*listLimit : min(page*listLimit, len(ov))] {
 		var what []string
 		if o.Price != nil {
 			what = append(what, c.P.T("admin.override_price", "price", c.Money(*o.Price)))
@@ -173,9 +195,14 @@ func staffListOverrides(c *Ctx) (string, error) {
 		}
 		b.WriteString("\n" + c.P.T("admin.override_line", "item", o.Item, "what", strings.Join(what, ", "),
 			"by", o.By, "time", c.Time(o.At)))
-		c.Row(CommandButton(c.P.T("admin.clear_button", "item", o.Item), "clear", o.Item))
+		c.Row(CommandButton(c.P.T("admin.clear_button", "item", o.Item), "clear", itemRef(o.Item)))
 	}
-	c.Text(c.P.T("admin.overrides_title", "count", len(ov)) + b.String())
+	title := c.P.T("admin.overrides_title", "count", len(ov))
+	if pages > 1 {
+		title = c.P.T("admin.overrides_title_paged", "count", len(ov), "paging", c.P.T("common.paging", "page", page, "pages", pages))
+		pageButtons(c, page, pages, func(p int) (string, string) { return "overrides", strconv.Itoa(p) })
+	}
+	c.Text(title + b.String())
 	return "", nil
 }
 
@@ -189,12 +216,24 @@ func staffClearOverride(c *Ctx) (string, error) {
 		c.Text(c.P.T("admin.usage_clear"))
 		return "", nil
 	}
-	_, key, ok := fileItem(c, w[0])
+	word := w[0]
+	if strings.HasPrefix(word, refMark) { // a Clear button of /overrides
+		item, ok, err := overrideOfRef(c, st, word)
+		if err != nil {
+			return unexpected(c, "clear override", err)
+		}
+		if !ok {
+			c.Text(c.P.T("error.stale"))
+			return "", nil
+		}
+		word = item
+	}
+	_, key, ok := fileItem(c, word)
 	if !ok {
 		return "", nil
 	}
 	var fileStock *int
-	if n, ok := c.Shop.File.StockSeed()[key]; ok {
+	if n, ok := fileCatalog(c).StockSeed()[key]; ok {
 		fileStock = &n
 	}
 	e := audit(c, "clear")
@@ -210,4 +249,30 @@ func staffClearOverride(c *Ctx) (string, error) {
 	c.eng.refreshCatalog()
 	c.Text(c.P.T("admin.clear_done", "item", key))
 	return "", nil
+}
+
+// refMark starts the short reference of an item on a button: a SKU cannot
+// start with it.
+const refMark = "#"
+
+// itemRef is the short reference a button carries for an item: a SKU and
+// a variant may take 65 bytes, more than button data holds with the
+// command ("cmd:clear|"), and a cut key could name another variant. It is
+// the hash the link screen gives chat addresses (addrRef), at most 14
+// bytes.
+func itemRef(item string) string { return refMark + addrRef(item) }
+
+// overrideOfRef returns the item of the override whose reference is ref,
+// and false when no override has it any more (cleared meanwhile).
+func overrideOfRef(c *Ctx, st staffStore, ref string) (string, bool, error) {
+	ov, err := st.Overrides(c)
+	if err != nil {
+		return "", false, err
+	}
+	for _, o := range ov {
+		if itemRef(o.Item) == ref {
+			return o.Item, true, nil
+		}
+	}
+	return "", false, nil
 }

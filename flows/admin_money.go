@@ -83,7 +83,7 @@ func paidAfterExpiry(c *Ctx, st staffStore, o shop.Order) (string, error) {
 		return unexpected(c, "mark paid after expiry", err)
 	}
 	e := audit(c, "paid")
-	e.Target, e.Before, e.After = fmt.Sprint(o.Number), string(shop.StatusCancelled)+" (expired)", string(shop.StatusPaid)
+	e.Target, e.Before, e.After = fmt.Sprint(o.Number), string(shop.StatusCancelled)+" expired", string(shop.StatusPaid)
 	if err := st.Audit(c, e); err != nil {
 		c.Log.Warn("audit", slog.Any("err", err))
 	}
@@ -181,12 +181,12 @@ func refundOrder(c *Ctx, st staffStore, o shop.Order, amount shop.Money, ret int
 		}
 	}
 	e := audit(c, "refund")
-	e.After = string(shop.StatusRefunded) + " " + amount.Format("en")
+	e.After = string(shop.StatusRefunded) + " " + amount.String() // language-neutral: /audit reads it (admin_owner.go)
 	if !full {
-		e.After = "refunded part " + amount.Format("en")
+		e.After = string(shop.StatusRefunded) + " part " + amount.String()
 	}
 	if !through {
-		e.After += " (by hand)"
+		e.After += " by_hand"
 	}
 	seen := o.Refunded
 	changed, err := st.ChangeOrderAudited(c, o.ID, e, func(o *shop.Order) ([]shop.Notice, error) {

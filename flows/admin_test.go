@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"omnicart/bot"
@@ -373,6 +375,276 @@ func TestTransferAfterExpiry(t *testing.T) {
 			t.Errorf("sold out: order %s, reply %q; want it cancelled and the money given back by hand", got.Status, replies[0].Text)
 		case !soldOut && (got.Status != shop.StatusPaid || left != before-1 || !strings.Contains(replies[0].Text, "it is back, paid")):
 			t.Errorf("in stock: order %s, stock %d (was %d), reply %q; want it paid with its item taken again", got.Status, left, before, replies[0].Text)
+		}
+	}
+}
+
+// buttons returns the rows of buttons of replies: label → data, in order,
+// and fails on button data a channel would refuse.
+func buttons(t *testing.T, replies []bot.Reply) (labels []string, data map[string]string) {
+	t.Helper()
+	data = map[string]string{}
+	for _, r := range replies {
+		for _, row := range r.Choices {
+			for _, b := range row {
+				if len(b.Data) > bot.MaxChoiceData {
+					t.Errorf("button %q: data %q is %d bytes", b.Label, b.Data, len(b.Data))
+				}
+				labels = append(labels, b.Label)
+				data[b.Label] = b.Data
+			}
+		}
+	}
+	return labels, data
+}
+
+// /list shows the orders waiting longest first and pages on to the rest:
+// twelve paid orders are all reachable, ten and then two.
+func TestStaffListPaging(t *testing.T) {
+	h := newStaffHarness(t, "en")
+	ctx := context.Background()
+	price := shop.Money{Minor: 29000, Currency: "RUB"}
+	var numbers []int64
+	for i := range 12 {
+		cust, err := h.db.CustomerFor(ctx, fmt.Sprintf("web:shopper%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := h.db.PlaceOrder(ctx, shop.Order{CustomerID: cust.ID, Total: price,
+			Lines: []shop.Line{{Item: shop.Item{SKU: "ETH-250"}, Qty: 1, Price: price}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.db.UpdateOrder(ctx, o.ID, func(o *shop.Order) error { return o.Move(shop.StatusPaid, o.UpdatedAt) }); err != nil {
+			t.Fatal(err)
+		}
+		numbers = append(numbers, o.Number)
+	}
+	h.drain(t)
+	orderLabels := func(labels []string) (out []string) {
+		for _, l := range labels {
+			if strings.HasPrefix(l, "#") {
+				out = append(out, strings.Fields(l)[0])
+			}
+		}
+		return out
+	}
+	want := func(ns []int64) (out []string) {
+		for _, n := range ns {
+			out = append(out, fmt.Sprintf("#%d", n))
+		}
+		return out
+	}
+	for _, cmd := range []string{"/list", "/list paid", "/list PAID", "/list Paid 1"} {
+		r, err := h.chats["manager"].Line(cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		labels, data := buttons(t, r)
+		if got := orderLabels(labels); !slices.Equal(got, want(numbers[:10])) {
+			t.Errorf("%s: orders %v, want the ten oldest %v", cmd, got, want(numbers[:10]))
+		}
+		next := data["Next ›"]
+		if cmd == "/list" {
+			next = data["paid: 11–12 of 12 ›"]
+		}
+		if next == "" {
+			t.Fatalf("%s: no button to the next page in %q", cmd, labels)
+		}
+		r, err = h.chats["manager"].Send(bot.Message{Button: next})
+		if err != nil {
+			t.Fatal(err)
+		}
+		labels, data = buttons(t, r)
+		if got := orderLabels(labels); !slices.Equal(got, want(numbers[10:])) || data["‹ Prev"] == "" || data["Next ›"] != "" {
+			t.Errorf("%s, next page: orders %v, buttons %q; want %v and a way back", cmd, got, labels, want(numbers[10:]))
+		}
+		if !strings.Contains(r[len(r)-1].Text, "page 2 of 2") {
+			t.Errorf("%s, next page: %q", cmd, r[len(r)-1].Text)
+		}
+	}
+	// A page past the end (the list shrank since the button was sent) is
+	// the last one.
+	r, err := h.chats["manager"].Line("/list paid 99")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if labels, _ := buttons(t, r); !slices.Equal(orderLabels(labels), want(numbers[10:])) || !strings.Contains(r[len(r)-1].Text, "page 2 of 2") {
+		t.Errorf("/list paid 99: %q, buttons %q", r[len(r)-1].Text, labels)
+	}
+}
+
+// withLongItem puts into h's shop the demo catalog with a product whose
+// SKU and variant ids are as long as the catalog allows (32 bytes each):
+// its items' keys are 65 bytes, more than button data holds.
+func withLongItem(t *testing.T, h *staffHarness) (sku string) {
+	t.Helper()
+	sku = strings.Repeat("S", 32)
+	fsys := fstest.MapFS{}
+	err := fs.WalkDir(demo.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := demo.FS.ReadFile(path)
+		fsys[path] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys["catalog.yaml"].Data = append(fsys["catalog.yaml"].Data, []byte(`
+  - sku: `+sku+`
+    category: tea
+    name: {en: Long, ru: Длинный}
+    price: 100
+    stock: 5
+    variants:
+      - {id: `+strings.Repeat("v", 31)+`a, name: {en: A, ru: А}, stock: 1}
+      - {id: `+strings.Repeat("v", 31)+`b, name: {en: B, ru: Б}, stock: 1}
+`)...)
+	cat, err := catalog.Load(fsys, "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := *h.eng.Shop()
+	sh.Catalog, sh.File = cat, nil
+	h.eng.SetShop(&sh)
+	return sku
+}
+
+// The Clear button of an item whose key does not fit in button data
+// clears that item, and only it.
+func TestClearButtonLongItem(t *testing.T) {
+	h := newStaffHarness(t, "en")
+	sku := withLongItem(t, h)
+	a, b := sku+"/"+strings.Repeat("v", 31)+"a", sku+"/"+strings.Repeat("v", 31)+"b"
+	mgr := h.chats["manager"]
+	for _, item := range []string{a, b} {
+		if _, err := mgr.Line("/hide " + item); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := mgr.Line("/overrides")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, data := buttons(t, r)
+	clear := data["Clear "+a]
+	if clear == "" {
+		t.Fatalf("no Clear button for %s: %v", a, data)
+	}
+	r, err = mgr.Send(bot.Message{Button: clear})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := bottest.Render(r); !strings.Contains(got, a+" is as the catalog's files say again.") {
+		t.Errorf("pressing Clear %s: %q", a, got)
+	}
+	ov, err := h.db.Overrides(context.Background())
+	if err != nil || len(ov) != 1 || ov[0].Item != b || !ov[0].Hidden {
+		t.Errorf("overrides after clearing %s: %+v, %v; want %s still hidden", a, ov, err, b)
+	}
+	// Pressed again, the button is stale: it clears nothing else.
+	r, err = mgr.Send(bot.Message{Button: clear})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := bottest.Render(r); !strings.Contains(got, "no longer applies") {
+		t.Errorf("pressing Clear %s again: %q", a, got)
+	}
+	if ov, _ := h.db.Overrides(context.Background()); len(ov) != 1 {
+		t.Errorf("overrides after a stale Clear: %+v", ov)
+	}
+}
+
+// /overrides pages: 49 changes are five screens of at most ten, each well
+// within a message, and Next reaches every one.
+func TestOverridesPaging(t *testing.T) {
+	h := newStaffHarness(t, "en")
+	ctx := context.Background()
+	var want []string
+	for i := range 49 {
+		item := fmt.Sprintf("ITEM-%02d", i)
+		want = append(want, item)
+		if _, _, err := h.db.SetOverride(ctx, item, item, shop.AuditEntry{By: "telegram:200", Action: "hide"},
+			func(o *shop.Override) { o.Hidden = true }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mgr := h.chats["manager"]
+	r, err := mgr.Line("/overrides")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for page := 1; ; page++ {
+		labels, data := buttons(t, r)
+		text := r[len(r)-1].Text
+		if !strings.Contains(text, fmt.Sprintf("(49, page %d of 5)", page)) || len(text) > 1000 {
+			t.Errorf("page %d: %q", page, text)
+		}
+		clears := 0
+		for _, l := range labels {
+			if item, ok := strings.CutPrefix(l, "Clear "); ok {
+				got = append(got, item)
+				clears++
+			}
+		}
+		if clears > 10 {
+			t.Errorf("page %d has %d Clear buttons", page, clears)
+		}
+		next := data["Next ›"]
+		if next == "" {
+			break
+		}
+		if r, err = mgr.Send(bot.Message{Button: next}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("the pages show %v, want %v", got, want)
+	}
+}
+
+// /audit reads its entries in the reader's language, amounts in the
+// reader's format; an entry written before the log was language-neutral
+// is shown as it was written.
+func TestAuditInReadersLanguage(t *testing.T) {
+	h := newStaffHarness(t, "ru")
+	ctx := context.Background()
+	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	for i, e := range []shop.AuditEntry{
+		{Action: "refund", Target: "1001", Before: "paid", After: "refunded part ₽100 (by hand)"}, // written before
+		{Action: "refund", Target: "1002", Before: "paid", After: "refunded 1190.00 RUB"},
+		{Action: "paid", Target: "1003", Before: "cancelled expired", After: "paid"},
+		{Action: "price", Target: "ETH-250", Before: "890.00 RUB", After: "1950.50 RUB"},
+		{Action: "show", Target: "KEN-250", Before: "hidden", After: "shown"},
+		{Action: "return", Target: "1004", Before: "pending", After: "approved refund 100.00 RUB"},
+		{Action: "backup", After: "failed"},
+		{Action: "support", Target: "conversation 3", After: "taken"}, // the desk's: as written
+	} {
+		e.At, e.By = at.Add(time.Duration(i)*time.Minute), "telegram:200"
+		if err := h.db.Audit(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := h.chats["owner"].Line("/audit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(bottest.Render(r)) // amounts keep together
+	for _, want := range []string{
+		"возврат денег 1001: оплачен → refunded part ₽100 (by hand)",
+		"возврат денег 1002: оплачен → деньги возвращены 1 190 ₽",
+		"оплата 1003: отменён (не оплачен вовремя) → оплачен",
+		"цена ETH-250: 890 ₽ → 1 950,50 ₽",
+		"показать KEN-250: скрыт → в продаже",
+		"заявка на возврат 1004: ждёт решения → одобрена — возврат 100 ₽",
+		"резервная копия —: не удалась",
+		"support conversation 3: taken",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("/audit lacks %q:\n%s", want, got)
 		}
 	}
 }

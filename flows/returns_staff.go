@@ -215,7 +215,7 @@ func approveRefund(c *Ctx, st returnStore, r shop.Return, o shop.Order) (string,
 		amount = o.Refunded
 	}
 	e := audit(c, "return")
-	e.After = fmt.Sprintf("%s: %s %s", shop.ReturnApproved, shop.WantRefund, amount.Format("en"))
+	e.After = fmt.Sprintf("%s %s %s", shop.ReturnApproved, shop.WantRefund, amount) // read by /audit (admin_owner.go)
 	r, _, err := st.DecideReturn(c, r.N, e, nil, func(r *shop.Return, _ *shop.Order) ([]shop.Notice, error) {
 		r.Status, r.By, r.Decided, r.Refund = shop.ReturnApproved, by(c), c.Now, amount
 		return []shop.Notice{{Key: fmt.Sprintf("return-approved/%d", r.N), Customer: r.Customer, Kind: shop.NoticeService,

@@ -4,7 +4,10 @@ import "time"
 
 // AuditEntry is one thing a member of staff did: who (their chat
 // address), what (the command), to what (an order number, a SKU), and the
-// value before and after, as they read to a person.
+// value before and after. The values are language-neutral (status codes,
+// words such as "hidden", amounts as Money.String writes them, then
+// ": " and a note as written): /audit reads them in the reader's language
+// (flows/admin_owner.go).
 type AuditEntry struct {
 	At     time.Time `json:"at"`
 	By     string    `json:"by"`

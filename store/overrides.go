@@ -54,8 +54,10 @@ func stockOverridden(txn *badger.Txn, item string) (bool, error) {
 
 // SetOverride changes the override of item with fn and records the staff
 // action e in the audit log, in one transaction; e.Before and e.After,
-// when empty, describe the override before and after. An override left
-// empty is removed. When fn sets a stock (a new *int, even of the same
+// when empty, describe the override before and after. When fn changes
+// nothing (hiding a hidden item, showing a shown one, the price it has),
+// nothing is written or audited, and the override keeps its author and
+// time. An override left empty is removed. When fn sets a stock (a new *int, even of the same
 // number), the live stock of item becomes that stock (stockItem names its
 // counter: the item or its product's). It returns the override before and
 // after.
@@ -68,6 +70,10 @@ func (db *DB) SetOverride(ctx context.Context, item, stockItem string, e shop.Au
 		after = before
 		after.Item, after.By, after.At = item, e.By, db.now()
 		fn(&after)
+		if sameOverride(before, after) {
+			after = before
+			return nil
+		}
 		// fn set a stock when after.Stock is not before's pointer: /stock
 		// sets the live stock even to the number it set before (sales
 		// have taken from it since); /price and /hide leave it alone.
@@ -93,6 +99,14 @@ func (db *DB) SetOverride(ctx context.Context, item, stockItem string, e shop.Au
 		return before, after, fmt.Errorf("override %s: sync: %w", item, err)
 	}
 	return before, after, nil
+}
+
+// sameOverride reports whether b changes the catalog as a does. A stock
+// set again, even to the same number, is a change: it sets the live stock
+// (see SetOverride).
+func sameOverride(a, b shop.Override) bool {
+	samePrice := a.Price == b.Price || (a.Price != nil && b.Price != nil && *a.Price == *b.Price)
+	return samePrice && a.Stock == b.Stock && a.Hidden == b.Hidden
 }
 
 // ClearOverride drops the override of item, so the catalog's files say

@@ -166,6 +166,18 @@ func (db *DB) OrderByNumber(ctx context.Context, n int64) (shop.Order, error) {
 // how many there are in all. It reads the status index only (counting
 // reads keys, not orders).
 func (db *DB) OrdersByStatus(ctx context.Context, s shop.Status, limit int) ([]shop.Order, int, error) {
+	return db.ordersByStatus(ctx, s, 0, limit, true)
+}
+
+// OrdersByStatusPage returns up to limit orders in status s after the
+// first offset, oldest first (by number: the order waiting longest comes
+// first), and how many there are in all. Like OrdersByStatus it reads the
+// status index for counting and skipping, and only the orders it returns.
+func (db *DB) OrdersByStatusPage(ctx context.Context, s shop.Status, offset, limit int) ([]shop.Order, int, error) {
+	return db.ordersByStatus(ctx, s, offset, limit, false)
+}
+
+func (db *DB) ordersByStatus(ctx context.Context, s shop.Status, offset, limit int, newest bool) ([]shop.Order, int, error) {
 	if err := db.IndexOrders(ctx); err != nil {
 		return nil, 0, err
 	}
@@ -173,11 +185,16 @@ func (db *DB) OrdersByStatus(ctx context.Context, s shop.Status, limit int) ([]s
 	total := 0
 	err := db.view(ctx, func(txn *badger.Txn) error {
 		prefix := orderStatusPrefix(s)
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: true})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: newest})
 		defer it.Close()
-		for it.Seek(append(slices.Clip(prefix), 0xff)); it.ValidForPrefix(prefix); it.Next() {
+		if newest {
+			it.Seek(append(slices.Clip(prefix), 0xff))
+		} else {
+			it.Rewind()
+		}
+		for ; it.ValidForPrefix(prefix); it.Next() {
 			total++
-			if len(orders) >= limit {
+			if total <= offset || len(orders) >= limit {
 				continue
 			}
 			var o shop.Order

@@ -633,3 +633,82 @@ func TestStockOverrideSetAgainAfterSales(t *testing.T) {
 		t.Errorf("stock after /stock 5 again = %d, want 5", n)
 	}
 }
+
+// /hide of a hidden item and /show of a shown one change nothing: nothing
+// is written or audited, and the override keeps who made it and when.
+func TestOverrideNoOpWritesNothing(t *testing.T) {
+	ctx := t.Context()
+	db := openMem(t)
+	key := filter.Key()
+	hide := func(by string, hidden bool) (before, after shop.Override) {
+		t.Helper()
+		before, after, err := db.SetOverride(ctx, key, key, shop.AuditEntry{By: by, Action: "hide"},
+			func(o *shop.Override) { o.Hidden = hidden })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return before, after
+	}
+	hide("manager", false) // shown already: no override made
+	if ov, _ := db.Overrides(ctx); len(ov) != 0 {
+		t.Errorf("showing a shown item made overrides %+v", ov)
+	}
+	hide("manager", true)
+	was, now := hide("owner", true) // hidden already
+	if !was.Hidden || !now.Hidden || now.By != "manager" {
+		t.Errorf("hiding again: before %+v, after %+v; want hidden by manager", was, now)
+	}
+	price := shop.Money{Minor: 100, Currency: "RUB"}
+	for range 2 {
+		if _, _, err := db.SetOverride(ctx, key, key, shop.AuditEntry{By: "owner", Action: "price"},
+			func(o *shop.Override) { p := price; o.Price = &p }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log, err := db.AuditLog(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(log) != 2 || log[0].Action != "price" || log[1].By != "manager" {
+		t.Errorf("audit log %+v, want one hide by the manager and one price", log)
+	}
+	ov, _ := db.Overrides(ctx)
+	if len(ov) != 1 || ov[0].By != "owner" {
+		t.Errorf("overrides %+v", ov)
+	}
+}
+
+// The staff's lists page through a status oldest first: the orders that
+// have waited longest are on the first page, and every order is on one.
+func TestOrdersByStatusPage(t *testing.T) {
+	ctx := t.Context()
+	db := openMem(t)
+	if err := db.SyncStock(ctx, map[string]int{filter.Key(): 100}); err != nil {
+		t.Fatal(err)
+	}
+	var want []int64
+	for i := range 12 {
+		c, err := db.CustomerFor(ctx, fmt.Sprintf("web:%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := db.PlaceOrder(ctx, filterOrder(c.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, o.Number)
+	}
+	var got []int64
+	for offset := 0; offset < 20; offset += 5 {
+		page, total, err := db.OrdersByStatusPage(ctx, shop.StatusNew, offset, 5)
+		if err != nil || total != 12 {
+			t.Fatalf("page at %d: total %d, %v", offset, total, err)
+		}
+		for _, o := range page {
+			got = append(got, o.Number)
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("pages give %v, want %v", got, want)
+	}
+}
