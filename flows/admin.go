@@ -1,7 +1,6 @@
 package flows
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -71,12 +70,6 @@ func adminMenu(c *Ctx) (string, error) {
 	return "", nil
 }
 
-// statusPages is the store's paged list of a status, oldest first; *store.DB
-// has it. (It belongs in staffStore, beside OrdersByStatus.)
-type statusPages interface {
-	OrdersByStatusPage(ctx context.Context, s shop.Status, offset, limit int) ([]shop.Order, int, error)
-}
-
 // staffListOrders lists the orders to do (/list: paid, packed, awaiting
 // payment) or of one status (/list STATUS [page]), listLimit at a time,
 // oldest first: the orders waiting longest come first, and Next pages on
@@ -86,14 +79,9 @@ func staffListOrders(c *Ctx) (string, error) {
 	if !ok {
 		return "", nil
 	}
-	pg, ok := st.(statusPages)
-	if !ok {
-		c.Text(c.P.T("admin.unavailable"))
-		return "", nil
-	}
 	w := fields(c.Arg)
 	if len(w) == 0 {
-		return listToDo(c, pg)
+		return listToDo(c, st)
 	}
 	s, ok := shop.ParseStatus(strings.ToLower(w[0]))
 	if !ok {
@@ -106,14 +94,14 @@ func staffListOrders(c *Ctx) (string, error) {
 			page = n
 		}
 	}
-	orders, n, err := pg.OrdersByStatusPage(c, s, (page-1)*listLimit, listLimit)
+	orders, n, err := st.OrdersByStatusPage(c, s, (page-1)*listLimit, listLimit)
 	if err != nil {
 		return unexpected(c, "list orders", err)
 	}
 	pages := max(1, (n+listLimit-1)/listLimit)
 	if page > pages { // past the end (the list shrank since): its last page
 		page = pages
-		if orders, n, err = pg.OrdersByStatusPage(c, s, (page-1)*listLimit, listLimit); err != nil {
+		if orders, n, err = st.OrdersByStatusPage(c, s, (page-1)*listLimit, listLimit); err != nil {
 			return unexpected(c, "list orders", err)
 		}
 	}
@@ -147,12 +135,12 @@ func pageButtons(c *Ctx, page, pages int, cmd func(page int) (command, arg strin
 
 // listToDo lists the first orders of each status waiting for the staff,
 // with a button on to the next ones of a status that has more.
-func listToDo(c *Ctx, pg statusPages) (string, error) {
+func listToDo(c *Ctx, st staffStore) (string, error) {
 	var b strings.Builder
 	shown := 0
 	var more []bot.Choice
 	for _, s := range []shop.Status{shop.StatusPaid, shop.StatusPacked, shop.StatusNew} {
-		orders, n, err := pg.OrdersByStatusPage(c, s, 0, listLimit)
+		orders, n, err := st.OrdersByStatusPage(c, s, 0, listLimit)
 		if err != nil {
 			return unexpected(c, "list orders", err)
 		}

@@ -36,6 +36,8 @@ type StaffOptions struct {
 type staffStore interface {
 	OrderByNumber(ctx context.Context, n int64) (shop.Order, error)
 	OrdersByStatus(ctx context.Context, s shop.Status, limit int) ([]shop.Order, int, error)
+	// OrdersByStatusPage lists a status oldest first, limit from offset.
+	OrdersByStatusPage(ctx context.Context, s shop.Status, offset, limit int) ([]shop.Order, int, error)
 	ChangeOrderAudited(ctx context.Context, id string, e shop.AuditEntry, fn func(*shop.Order) ([]shop.Notice, error)) (shop.Order, error)
 	FindCustomer(ctx context.Context, q string) (shop.Customer, error)
 	Audit(ctx context.Context, e shop.AuditEntry) error
