@@ -39,15 +39,25 @@ func (k checkout) freeSlots(c *Ctx, day catalog.SlotDay) ([]shop.Slot, error) {
 
 // dayLabel names a day for the shopper: "Today, 20 Nov", "Sat, 21 Nov".
 func dayLabel(c *Ctx, d time.Time) string {
-	today := c.Now.In(c.Shop.zone())
 	name := strings.Split(c.P.T("checkout.weekdays"), ",")[int(d.Weekday())%7]
-	switch d.YearDay() - today.YearDay() {
+	switch daysAfter(c.Now.In(c.Shop.zone()), d) {
 	case 0:
 		name = c.P.T("checkout.today")
 	case 1:
 		name = c.P.T("checkout.tomorrow")
 	}
 	return c.P.T("checkout.day", "weekday", strings.TrimSpace(name), "date", d.Format(c.P.T("checkout.day_layout")))
+}
+
+// daysAfter is how many calendar days day d is after day from, each read
+// in its own time zone: 1 from 31 December to 1 January (year days would
+// give -364), whatever the length of the months and years between.
+func daysAfter(from, d time.Time) int {
+	y, m, dd := from.Date()
+	a := time.Date(y, m, dd, 0, 0, 0, 0, time.UTC)
+	y, m, dd = d.Date()
+	b := time.Date(y, m, dd, 0, 0, 0, 0, time.UTC)
+	return int(b.Sub(a).Hours() / 24)
 }
 
 // slotLabel names a window for the shopper: "Sat, 21 Nov, 10:00–14:00".
