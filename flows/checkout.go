@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"omnicart/shop"
@@ -107,7 +108,7 @@ func (k checkout) takePhone(c *Ctx) (string, error) {
 	if c.Msg.Contact != nil {
 		raw = c.Msg.Contact.Phone
 	}
-	phone, ok := normalizePhone(raw)
+	phone, ok := normalizePhone(raw, localPhones(c))
 	if !ok && strings.TrimSpace(raw) == "" && c.Customer.Phone != "" {
 		phone, ok = c.Customer.Phone, true
 	}
@@ -130,35 +131,62 @@ func (k checkout) takePhone(c *Ctx) (string, error) {
 	return "ok", nil
 }
 
-// normalizePhone keeps "+" and digits: "+7 (999) 123-45-67" → "+79991234567".
-// A number needs 10 to 15 digits.
-func normalizePhone(s string) (string, bool) {
+// normalizePhone reads a phone number as people type it and returns it as
+// "+" and digits: "+7 (999) 123-45-67" → "+79991234567". Spaces (any
+// Unicode space, NBSP included), dashes (any Unicode dash), dots and
+// brackets may separate the digits; one "+" may lead. The rules:
+//
+//   - +7 (Russia, Kazakhstan) is followed by exactly 10 digits;
+//   - another country code may not start with 0, and the whole number has
+//     10 to 15 digits (E.164);
+//   - 8 and 10 more digits is a Russian number dialled at home: +7;
+//   - 10 digits starting with 9 (a Russian mobile without its code) are
+//     +7 and the 10 digits when local is true (the shop sells in roubles);
+//     other 10 digits without "+" are refused: a national number whose
+//     country is unknown;
+//   - 11 to 15 digits without "+" are read as if it led them ("7999...").
+func normalizePhone(s string, local bool) (string, bool) {
 	s = strings.TrimSpace(s)
 	var b strings.Builder
+	plus := false
 	for i, r := range s {
 		switch {
 		case r >= '0' && r <= '9':
 			b.WriteRune(r)
 		case r == '+' && i == 0:
-			b.WriteRune(r)
-		case r == ' ' || r == '-' || r == '(' || r == ')' || r == '.':
+			plus = true
+		case unicode.IsSpace(r), unicode.Is(unicode.Zs, r), unicode.Is(unicode.Pd, r), r == '\u2212',
+			r == '(' || r == ')' || r == '.':
 		default:
 			return "", false
 		}
 	}
-	p := b.String()
-	digits := strings.TrimPrefix(p, "+")
-	if len(digits) < 10 || len(digits) > 15 {
+	digits := b.String()
+	if !plus {
+		switch {
+		case len(digits) == 11 && digits[0] == '8':
+			digits = "7" + digits[1:]
+		case len(digits) == 10:
+			if !local || digits[0] != '9' {
+				return "", false
+			}
+			digits = "7" + digits
+		}
+	}
+	switch {
+	case digits == "" || digits[0] == '0':
+		return "", false
+	case digits[0] == '7' && len(digits) != 11:
+		return "", false
+	case len(digits) < 10 || len(digits) > 15:
 		return "", false
 	}
-	if !strings.HasPrefix(p, "+") {
-		if len(digits) == 11 && digits[0] == '8' {
-			digits = "7" + digits[1:]
-		}
-		p = "+" + digits
-	}
-	return p, true
+	return "+" + digits, true
 }
+
+// localPhones reports whether the shop reads a 10-digit number starting
+// with 9 as a Russian mobile (+7): when it sells in roubles.
+func localPhones(c *Ctx) bool { return c.Catalog().Currency == "RUB" }
 
 func askDelivery(c *Ctx) (string, error) {
 	if c.Event == "keep" {

@@ -105,6 +105,6 @@ func (f ordersFlow) showOrder(c *Ctx) (string, error) {
 // digits, CDEK's 10), shown as it was given.
 func courierPhone(tracking string) (string, bool) {
 	t := strings.TrimSpace(tracking)
-	phone, ok := normalizePhone(t) // 11 digits starting with 8 or 7 become +7 and 10 more
+	phone, ok := normalizePhone(t, false) // 11 digits starting with 8 or 7 become +7 and 10 more
 	return phone, ok && (strings.HasPrefix(t, "+") || len(phone) == 12 && strings.HasPrefix(phone, "+7"))
 }
