@@ -102,7 +102,7 @@ func refused(c *Ctx, err error) (ev string, ok bool) {
 	var pe *shop.PromoError
 	switch {
 	case err == nil:
-		for _, v := range []string{varPromo, varUsePoints, varSlot, varSlotDay, varCrossSell} {
+		for _, v := range []string{varPromo, varUsePoints, varSlot, varSlotDay, varCrossSell, varSummary} {
 			delete(c.Vars, v)
 		}
 		return "", false

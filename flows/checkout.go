@@ -197,8 +197,10 @@ func askDelivery(c *Ctx) (string, error) {
 	if d.Courier.FreeFrom.Minor > 0 {
 		free = c.P.T("checkout.courier_free_from", "amount", c.Money(d.Courier.FreeFrom))
 	}
-	courier := c.Money(d.CourierPrice(c.Cart.Total()))
-	if d.CourierPrice(c.Cart.Total()).Minor == 0 {
+	lines, _ := pricedNow(c, c.Cart.Lines)
+	items := shop.Cart{Lines: lines}.Total()
+	courier := c.Money(d.CourierPrice(items))
+	if d.CourierPrice(items).Minor == 0 {
 		courier, free = c.P.T("checkout.free"), c.P.T("checkout.free_for_this_order")
 	}
 	c.Args("name", c.Customer.Name, "phone", c.Customer.Phone,
@@ -295,6 +297,12 @@ func (k checkout) showSummary(c *Ctx) (string, error) {
 	if len(c.Cart.Lines) == 0 {
 		return "empty", nil
 	}
+	// The summary shows the prices in force, which placing the order
+	// takes: a price changed since the item was carted is updated, and said.
+	if lines, changed := pricedNow(c, c.Cart.Lines); changed {
+		c.Cart.Lines = lines
+		c.Say("checkout.prices_changed")
+	}
 	d := delivery(c)
 	if needsSlot(c, d) {
 		c.Say("checkout.window_gone")
@@ -304,6 +312,8 @@ func (k checkout) showSummary(c *Ctx) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// What the shopper confirms: placing the order checks it costs that.
+	c.Vars[varSummary] = strconv.FormatInt(b.total.Minor, 10)
 	if c.Event == "promo" && b.promo != nil {
 		c.Say("checkout.promo_applied", "code", b.promo.Code, "amount", c.Money(b.discount))
 	}
@@ -366,6 +376,27 @@ func (k checkout) showSummary(c *Ctx) (string, error) {
 		"total", c.Money(b.total), "name", c.Customer.Name, "phone", c.Customer.Phone,
 		"totals", strings.Join(totals, "\n"), "points", points, "offer", offer)
 	return "", nil
+}
+
+// pricedNow returns lines at the catalog's prices in force, and whether
+// any of them differs from the price lines have. A line whose product or
+// variant is no longer sold keeps its price (placing the order says it
+// is gone).
+func pricedNow(c *Ctx, lines []shop.Line) ([]shop.Line, bool) {
+	out := make([]shop.Line, len(lines))
+	changed := false
+	for i, l := range lines {
+		out[i] = l
+		p, ok := c.Catalog().Product(l.SKU)
+		if _, hasVariant := p.Variant(l.Variant); !ok || l.Variant != "" && !hasVariant {
+			continue
+		}
+		if now := p.PriceOf(l.Variant); now != l.Price {
+			out[i].Price = now
+			changed = true
+		}
+	}
+	return out, changed
 }
 
 // pickupDetails adds a pickup point's hours and a map link to where.
