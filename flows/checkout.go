@@ -416,6 +416,16 @@ func mapURL(lat, lon float64) string {
 	return fmt.Sprintf("https://www.openstreetmap.org/?mlat=%.5f&mlon=%.5f#map=17/%.5f/%.5f", lat, lon, lat, lon)
 }
 
+// placedDelivery says where and when placed order o goes: the courier's
+// address and window (as the summary named it) or the pickup point.
+func placedDelivery(c *Ctx, o shop.Order) string {
+	_, where := orderDelivery(c, o.Delivery)
+	if o.Slot != nil {
+		where = c.P.T("checkout.delivery_in", "delivery", where, "slot", slotLabel(c, *o.Slot))
+	}
+	return where
+}
+
 // orderDelivery returns the courier fee for the order's lines before any
 // discount and a line describing the delivery.
 func orderDelivery(c *Ctx, d shop.Delivery) (shop.Money, string) {

@@ -58,9 +58,9 @@ func (f ordersFlow) showOrder(c *Ctx) (string, error) {
 	for _, l := range o.Lines {
 		b.WriteString("\n" + c.P.T("cart.line", "name", itemName(c, l.Item), "qty", l.Qty, "price", c.Money(l.Price), "total", c.Money(l.Total())))
 	}
-	_, where := orderDelivery(c, o.Delivery)
 	text := c.P.T("orders.detail", "number", o.Number, "date", c.Time(o.CreatedAt),
-		"status", statusText(c, o), "lines", b.String(), "delivery", where, "total", c.Money(o.Total))
+		"status", statusText(c, o), "lines", b.String(), "delivery", placedDelivery(c, o),
+		"totals", orderSums(c.P, o), "total", c.Money(o.Total))
 	if o.Tracking != "" {
 		if phone, ok := courierPhone(o.Tracking); ok {
 			text += "\n" + c.P.T("orders.courier_phone", "phone", phone)

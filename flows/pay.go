@@ -26,7 +26,7 @@ func payActions(orders placer, pay []payments.Provider) Actions {
 		"take_payment":   {Emits: []string{"paid", "failed", "gone", "pending", "transfer", "choose"}, Run: f.takePayment},
 		"await_payment":  {Fills: []string{"number", "total", "url"}, Run: f.awaitPayment},
 		"await_transfer": {Fills: []string{"number", "total"}, Run: f.awaitTransfer},
-		"order_done":     {Fills: []string{"number", "total", "delivery"}, Run: f.orderDone},
+		"order_done":     {Fills: []string{"number", "total", "delivery", "totals"}, Run: f.orderDone},
 	}
 }
 
@@ -346,7 +346,6 @@ func (f payFlow) orderDone(c *Ctx) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("paid order: %w", err)
 	}
-	_, where := orderDelivery(c, o.Delivery)
-	c.Args("number", o.Number, "total", c.Money(o.Total), "delivery", where)
+	c.Args("number", o.Number, "total", c.Money(o.Total), "delivery", placedDelivery(c, o), "totals", orderSums(c.P, o))
 	return "", nil
 }
