@@ -20,7 +20,7 @@ type PickupPoint struct {
 // Courier is delivery to the shopper's door.
 type Courier struct {
 	Price    shop.Money
-	FreeFrom shop.Money // subtotal from which delivery is free; zero: never free
+	FreeFrom shop.Money // items total (before promo codes and points) from which delivery is free; zero: never free
 	Note     Text
 	// Slots, when set, are the windows the shopper chooses from.
 	Slots *Slots
@@ -62,7 +62,9 @@ func (d Delivery) Point(id string) (PickupPoint, bool) {
 	return PickupPoint{}, false
 }
 
-// CourierPrice is what courier delivery costs for an order of subtotal.
+// CourierPrice is what courier delivery costs for an order whose items
+// cost subtotal before any promo code or points: a discount never makes
+// a free delivery paid.
 func (d Delivery) CourierPrice(subtotal shop.Money) shop.Money {
 	c := d.Courier
 	if c.FreeFrom.Minor > 0 && subtotal.Minor >= c.FreeFrom.Minor {

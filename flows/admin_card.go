@@ -37,9 +37,13 @@ func orderCard(p *locales.Printer, sh *Shop, o shop.Order, withStatus bool) stri
 		}
 		payment = p.T("admin.payment_paid", "provider", provider)
 	}
+	delivery := deliveryText(p, sh.Catalog, o.Delivery)
+	if o.Slot != nil { // the weekday, not "Tomorrow": the card is read later too
+		delivery = p.T("checkout.delivery_in", "delivery", delivery, "slot", windowName(p, sh.zone(), time.Time{}, *o.Slot))
+	}
 	body := p.T("admin.order_body", "date", sh.zoneTime(p, o.CreatedAt), "channel", staffChannel(p, o.Channel),
-		"customer", customer, "lines", lines.String(), "delivery", deliveryText(p, sh.Catalog, o.Delivery),
-		"total", o.Total.Format(lang), "payment", payment)
+		"customer", customer, "lines", lines.String(), "delivery", delivery,
+		"totals", orderSums(p, o), "total", o.Total.Format(lang), "payment", payment)
 	if o.Tracking != "" {
 		body += "\n" + p.T("admin.tracking", "tracking", o.Tracking)
 	}
@@ -58,6 +62,36 @@ func orderCard(p *locales.Printer, sh *Shop, o shop.Order, withStatus bool) stri
 		hist.WriteString("\n" + p.T("admin.history_line", "status", p.T("status."+string(h.Status)), "time", sh.zoneTime(p, h.At), "by", who))
 	}
 	return p.T("admin.order_card", "number", o.Number, "status", p.T("status."+string(o.Status)), "body", body) + hist.String()
+}
+
+// orderSums writes the lines of an order's total in p's language, as its
+// summary showed them: the items, the promo code's discount, the points
+// paid and the delivery fee. With the total below them they add up: the
+// fee is what the total has beyond the rest (the fee recorded, or the one
+// an order placed before fees were recorded paid).
+func orderSums(p *locales.Printer, o shop.Order) string {
+	lang, cur := p.Lang(), o.Total.Currency
+	money := func(minor int64) string { return shop.Money{Minor: minor, Currency: cur}.Format(lang) }
+	items := o.Items().Minor
+	sums := []string{p.T("checkout.sum_items", "amount", money(items))}
+	if o.Discount.Minor > 0 {
+		code := ""
+		if o.Promo != nil {
+			code = o.Promo.Code
+		}
+		sums = append(sums, p.T("checkout.sum_discount", "code", code, "amount", money(o.Discount.Minor)))
+	}
+	points := o.PointsValue().Minor
+	if o.Points > 0 {
+		sums = append(sums, p.N("checkout.sum_points", int(o.Points), "amount", money(points)))
+	}
+	switch fee := o.Total.Minor - (items - o.Discount.Minor - points); {
+	case fee > 0:
+		sums = append(sums, p.T("orders.sum_delivery", "amount", money(fee)))
+	case fee == 0:
+		sums = append(sums, p.T("orders.sum_delivery", "amount", p.T("checkout.free")))
+	}
+	return strings.Join(sums, "\n")
 }
 
 // zoneTime formats an instant in the shop's time zone and p's language.

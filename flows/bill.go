@@ -58,7 +58,9 @@ func billFor(c *Ctx, st Extras, lines []shop.Line, d shop.Delivery) (b bill, dro
 	b.pointsValue = shop.Money{Minor: b.points * shop.PointValue, Currency: cur}
 	b.fee = zero
 	if d.Method == shop.DeliveryCourier {
-		b.fee = c.Catalog().Delivery.CourierPrice(goods)
+		// Free delivery is earned by the items before the discount and the
+		// points, as the delivery screen says: a code never makes it paid.
+		b.fee = c.Catalog().Delivery.CourierPrice(b.items)
 		b.fee.Currency = cur
 		if s, ok := chosenSlot(c); ok && c.Catalog().Delivery.Courier.Slots != nil {
 			b.slot = &s
@@ -100,7 +102,7 @@ func refused(c *Ctx, err error) (ev string, ok bool) {
 	var pe *shop.PromoError
 	switch {
 	case err == nil:
-		for _, v := range []string{varPromo, varUsePoints, varSlot, varSlotDay, varCrossSell} {
+		for _, v := range []string{varPromo, varUsePoints, varSlot, varSlotDay, varCrossSell, varSummary} {
 			delete(c.Vars, v)
 		}
 		return "", false

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"omnicart/shop"
@@ -107,7 +108,7 @@ func (k checkout) takePhone(c *Ctx) (string, error) {
 	if c.Msg.Contact != nil {
 		raw = c.Msg.Contact.Phone
 	}
-	phone, ok := normalizePhone(raw)
+	phone, ok := normalizePhone(raw, localPhones(c))
 	if !ok && strings.TrimSpace(raw) == "" && c.Customer.Phone != "" {
 		phone, ok = c.Customer.Phone, true
 	}
@@ -130,35 +131,62 @@ func (k checkout) takePhone(c *Ctx) (string, error) {
 	return "ok", nil
 }
 
-// normalizePhone keeps "+" and digits: "+7 (999) 123-45-67" → "+79991234567".
-// A number needs 10 to 15 digits.
-func normalizePhone(s string) (string, bool) {
+// normalizePhone reads a phone number as people type it and returns it as
+// "+" and digits: "+7 (999) 123-45-67" → "+79991234567". Spaces (any
+// Unicode space, NBSP included), dashes (any Unicode dash), dots and
+// brackets may separate the digits; one "+" may lead. The rules:
+//
+//   - +7 (Russia, Kazakhstan) is followed by exactly 10 digits;
+//   - another country code may not start with 0, and the whole number has
+//     10 to 15 digits (E.164);
+//   - 8 and 10 more digits is a Russian number dialled at home: +7;
+//   - 10 digits starting with 9 (a Russian mobile without its code) are
+//     +7 and the 10 digits when local is true (the shop sells in roubles);
+//     other 10 digits without "+" are refused: a national number whose
+//     country is unknown;
+//   - 11 to 15 digits without "+" are read as if it led them ("7999...").
+func normalizePhone(s string, local bool) (string, bool) {
 	s = strings.TrimSpace(s)
 	var b strings.Builder
+	plus := false
 	for i, r := range s {
 		switch {
 		case r >= '0' && r <= '9':
 			b.WriteRune(r)
 		case r == '+' && i == 0:
-			b.WriteRune(r)
-		case r == ' ' || r == '-' || r == '(' || r == ')' || r == '.':
+			plus = true
+		case unicode.IsSpace(r), unicode.Is(unicode.Zs, r), unicode.Is(unicode.Pd, r), r == '\u2212',
+			r == '(' || r == ')' || r == '.':
 		default:
 			return "", false
 		}
 	}
-	p := b.String()
-	digits := strings.TrimPrefix(p, "+")
-	if len(digits) < 10 || len(digits) > 15 {
+	digits := b.String()
+	if !plus {
+		switch {
+		case len(digits) == 11 && digits[0] == '8':
+			digits = "7" + digits[1:]
+		case len(digits) == 10:
+			if !local || digits[0] != '9' {
+				return "", false
+			}
+			digits = "7" + digits
+		}
+	}
+	switch {
+	case digits == "" || digits[0] == '0':
+		return "", false
+	case digits[0] == '7' && len(digits) != 11:
+		return "", false
+	case len(digits) < 10 || len(digits) > 15:
 		return "", false
 	}
-	if !strings.HasPrefix(p, "+") {
-		if len(digits) == 11 && digits[0] == '8' {
-			digits = "7" + digits[1:]
-		}
-		p = "+" + digits
-	}
-	return p, true
+	return "+" + digits, true
 }
+
+// localPhones reports whether the shop reads a 10-digit number starting
+// with 9 as a Russian mobile (+7): when it sells in roubles.
+func localPhones(c *Ctx) bool { return c.Catalog().Currency == "RUB" }
 
 func askDelivery(c *Ctx) (string, error) {
 	if c.Event == "keep" {
@@ -169,8 +197,10 @@ func askDelivery(c *Ctx) (string, error) {
 	if d.Courier.FreeFrom.Minor > 0 {
 		free = c.P.T("checkout.courier_free_from", "amount", c.Money(d.Courier.FreeFrom))
 	}
-	courier := c.Money(d.CourierPrice(c.Cart.Total()))
-	if d.CourierPrice(c.Cart.Total()).Minor == 0 {
+	lines, _ := pricedNow(c, c.Cart.Lines)
+	items := shop.Cart{Lines: lines}.Total()
+	courier := c.Money(d.CourierPrice(items))
+	if d.CourierPrice(items).Minor == 0 {
 		courier, free = c.P.T("checkout.free"), c.P.T("checkout.free_for_this_order")
 	}
 	c.Args("name", c.Customer.Name, "phone", c.Customer.Phone,
@@ -267,6 +297,12 @@ func (k checkout) showSummary(c *Ctx) (string, error) {
 	if len(c.Cart.Lines) == 0 {
 		return "empty", nil
 	}
+	// The summary shows the prices in force, which placing the order
+	// takes: a price changed since the item was carted is updated, and said.
+	if lines, changed := pricedNow(c, c.Cart.Lines); changed {
+		c.Cart.Lines = lines
+		c.Say("checkout.prices_changed")
+	}
 	d := delivery(c)
 	if needsSlot(c, d) {
 		c.Say("checkout.window_gone")
@@ -276,6 +312,8 @@ func (k checkout) showSummary(c *Ctx) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// What the shopper confirms: placing the order checks it costs that.
+	c.Vars[varSummary] = strconv.FormatInt(b.total.Minor, 10)
 	if c.Event == "promo" && b.promo != nil {
 		c.Say("checkout.promo_applied", "code", b.promo.Code, "amount", c.Money(b.discount))
 	}
@@ -340,6 +378,27 @@ func (k checkout) showSummary(c *Ctx) (string, error) {
 	return "", nil
 }
 
+// pricedNow returns lines at the catalog's prices in force, and whether
+// any of them differs from the price lines have. A line whose product or
+// variant is no longer sold keeps its price (placing the order says it
+// is gone).
+func pricedNow(c *Ctx, lines []shop.Line) ([]shop.Line, bool) {
+	out := make([]shop.Line, len(lines))
+	changed := false
+	for i, l := range lines {
+		out[i] = l
+		p, ok := c.Catalog().Product(l.SKU)
+		if _, hasVariant := p.Variant(l.Variant); !ok || l.Variant != "" && !hasVariant {
+			continue
+		}
+		if now := p.PriceOf(l.Variant); now != l.Price {
+			out[i].Price = now
+			changed = true
+		}
+	}
+	return out, changed
+}
+
 // pickupDetails adds a pickup point's hours and a map link to where.
 func pickupDetails(c *Ctx, id, where string) string {
 	p, ok := c.Catalog().Delivery.Point(id)
@@ -355,6 +414,16 @@ func pickupDetails(c *Ctx, id, where string) string {
 // mapURL links a point on OpenStreetMap.
 func mapURL(lat, lon float64) string {
 	return fmt.Sprintf("https://www.openstreetmap.org/?mlat=%.5f&mlon=%.5f#map=17/%.5f/%.5f", lat, lon, lat, lon)
+}
+
+// placedDelivery says where and when placed order o goes: the courier's
+// address and window (as the summary named it) or the pickup point.
+func placedDelivery(c *Ctx, o shop.Order) string {
+	_, where := orderDelivery(c, o.Delivery)
+	if o.Slot != nil {
+		where = c.P.T("checkout.delivery_in", "delivery", where, "slot", slotLabel(c, *o.Slot))
+	}
+	return where
 }
 
 // orderDelivery returns the courier fee for the order's lines before any

@@ -58,9 +58,9 @@ func (f ordersFlow) showOrder(c *Ctx) (string, error) {
 	for _, l := range o.Lines {
 		b.WriteString("\n" + c.P.T("cart.line", "name", itemName(c, l.Item), "qty", l.Qty, "price", c.Money(l.Price), "total", c.Money(l.Total())))
 	}
-	_, where := orderDelivery(c, o.Delivery)
 	text := c.P.T("orders.detail", "number", o.Number, "date", c.Time(o.CreatedAt),
-		"status", statusText(c, o), "lines", b.String(), "delivery", where, "total", c.Money(o.Total))
+		"status", statusText(c, o), "lines", b.String(), "delivery", placedDelivery(c, o),
+		"totals", orderSums(c.P, o), "total", c.Money(o.Total))
 	if o.Tracking != "" {
 		if phone, ok := courierPhone(o.Tracking); ok {
 			text += "\n" + c.P.T("orders.courier_phone", "phone", phone)
@@ -105,6 +105,6 @@ func (f ordersFlow) showOrder(c *Ctx) (string, error) {
 // digits, CDEK's 10), shown as it was given.
 func courierPhone(tracking string) (string, bool) {
 	t := strings.TrimSpace(tracking)
-	phone, ok := normalizePhone(t) // 11 digits starting with 8 or 7 become +7 and 10 more
+	phone, ok := normalizePhone(t, false) // 11 digits starting with 8 or 7 become +7 and 10 more
 	return phone, ok && (strings.HasPrefix(t, "+") || len(phone) == 12 && strings.HasPrefix(phone, "+7"))
 }

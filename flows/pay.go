@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,7 +26,7 @@ func payActions(orders placer, pay []payments.Provider) Actions {
 		"take_payment":   {Emits: []string{"paid", "failed", "gone", "pending", "transfer", "choose"}, Run: f.takePayment},
 		"await_payment":  {Fills: []string{"number", "total", "url"}, Run: f.awaitPayment},
 		"await_transfer": {Fills: []string{"number", "total"}, Run: f.awaitTransfer},
-		"order_done":     {Fills: []string{"number", "total", "delivery"}, Run: f.orderDone},
+		"order_done":     {Fills: []string{"number", "total", "delivery", "totals"}, Run: f.orderDone},
 	}
 }
 
@@ -66,6 +67,14 @@ func (f payFlow) placeOrder(c *Ctx) (string, error) {
 		l.StockKey = c.Catalog().StockKey(l.Item)
 		lines = append(lines, l)
 	}
+	// The summary showed the cart's prices: a price changed since (the
+	// owner edited the catalog) is not placed unseen. The cart takes the
+	// new prices and the summary is shown again.
+	if priced, changed := pricedNow(c, c.Cart.Lines); changed {
+		c.Cart.Lines = priced
+		c.Say("checkout.prices_changed")
+		return "changed", nil
+	}
 	if open, err := f.unpaidOrders(c); err != nil {
 		return "", err
 	} else if open >= maxUnpaid {
@@ -77,6 +86,12 @@ func (f payFlow) placeOrder(c *Ctx) (string, error) {
 	// The total's lines: discount, points, delivery fee, window (checkout.go).
 	if ev, err := priceOrder(c, f.orders, &o); ev != "" || err != nil {
 		return ev, err
+	}
+	// Nor is any other change of the total the summary showed (the
+	// delivery price, a code's terms, the cart changed in another chat).
+	if shown := c.Vars[varSummary]; shown != "" && shown != strconv.FormatInt(o.Total.Minor, 10) {
+		c.Say("checkout.prices_changed")
+		return "changed", nil
 	}
 	placed, err := f.orders.PlaceOrder(c, o)
 	if ev, ok := refused(c, err); ok { // a full window, a used-up code (checkout.go)
@@ -332,7 +347,6 @@ func (f payFlow) orderDone(c *Ctx) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("paid order: %w", err)
 	}
-	_, where := orderDelivery(c, o.Delivery)
-	c.Args("number", o.Number, "total", c.Money(o.Total), "delivery", where)
+	c.Args("number", o.Number, "total", c.Money(o.Total), "delivery", placedDelivery(c, o), "totals", orderSums(c.P, o))
 	return "", nil
 }

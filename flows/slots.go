@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"omnicart/catalog"
+	"omnicart/locales"
 	"omnicart/shop"
 )
 
@@ -38,25 +39,46 @@ func (k checkout) freeSlots(c *Ctx, day catalog.SlotDay) ([]shop.Slot, error) {
 }
 
 // dayLabel names a day for the shopper: "Today, 20 Nov", "Sat, 21 Nov".
-func dayLabel(c *Ctx, d time.Time) string {
-	today := c.Now.In(c.Shop.zone())
-	name := strings.Split(c.P.T("checkout.weekdays"), ",")[int(d.Weekday())%7]
-	switch d.YearDay() - today.YearDay() {
-	case 0:
-		name = c.P.T("checkout.today")
-	case 1:
-		name = c.P.T("checkout.tomorrow")
+func dayLabel(c *Ctx, d time.Time) string { return dayName(c.P, c.Shop.zone(), c.Now, d) }
+
+// dayName names day d in p's language: "Today" and "Tomorrow" counted
+// from now in zone, else the weekday ("Sat, 21 Nov"); with now zero (a
+// text read later, like the staff's order card) always the weekday.
+func dayName(p *locales.Printer, zone *time.Location, now, d time.Time) string {
+	name := strings.Split(p.T("checkout.weekdays"), ",")[int(d.Weekday())%7]
+	if !now.IsZero() {
+		switch daysAfter(now.In(zone), d) {
+		case 0:
+			name = p.T("checkout.today")
+		case 1:
+			name = p.T("checkout.tomorrow")
+		}
 	}
-	return c.P.T("checkout.day", "weekday", strings.TrimSpace(name), "date", d.Format(c.P.T("checkout.day_layout")))
+	return p.T("checkout.day", "weekday", strings.TrimSpace(name), "date", d.Format(p.T("checkout.day_layout")))
+}
+
+// daysAfter is how many calendar days day d is after day from, each read
+// in its own time zone: 1 from 31 December to 1 January (year days would
+// give -364), whatever the length of the months and years between.
+func daysAfter(from, d time.Time) int {
+	y, m, dd := from.Date()
+	a := time.Date(y, m, dd, 0, 0, 0, 0, time.UTC)
+	y, m, dd = d.Date()
+	b := time.Date(y, m, dd, 0, 0, 0, 0, time.UTC)
+	return int(b.Sub(a).Hours() / 24)
 }
 
 // slotLabel names a window for the shopper: "Sat, 21 Nov, 10:00–14:00".
-func slotLabel(c *Ctx, s shop.Slot) string {
-	d, err := time.ParseInLocation(time.DateOnly, s.Day, c.Shop.zone())
+func slotLabel(c *Ctx, s shop.Slot) string { return windowName(c.P, c.Shop.zone(), c.Now, s) }
+
+// windowName names window s in p's language, its day in zone as dayName
+// does.
+func windowName(p *locales.Printer, zone *time.Location, now time.Time, s shop.Slot) string {
+	d, err := time.ParseInLocation(time.DateOnly, s.Day, zone)
 	if err != nil {
 		return s.Key()
 	}
-	return c.P.T("checkout.slot", "day", dayLabel(c, d), "from", s.From, "to", s.To)
+	return p.T("checkout.slot", "day", dayName(p, zone, now, d), "from", s.From, "to", s.To)
 }
 
 func (k checkout) listSlotDays(c *Ctx) (string, error) {

@@ -22,6 +22,7 @@ const (
 	varPromo      = "promo"          // checkout: the promo code entered (kept across checkouts)
 	varUsePoints  = "use_points"     // checkout: pay with loyalty points ("1")
 	varCrossSell  = "xsell"          // checkout: the SKU offered at the summary ("-": none), once per checkout
+	varSummary    = "summary_total"  // checkout: the total the last summary showed, in minor units
 	varLinkFails  = "link_fails"     // link: wrong codes in a row
 	varLinkFailed = "link_failed_at" // link: when the last wrong code came (Unix seconds)
 )
